@@ -1,0 +1,1 @@
+"""Local playground adapter: the same ChatAdapter contract, rendered as HTML in a browser."""

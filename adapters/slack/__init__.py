@@ -1,0 +1,1 @@
+"""Slack adapter: slack-bolt on the shared aiohttp server, or Socket Mode."""

@@ -1,0 +1,1 @@
+"""Microsoft Teams adapter: Bot Framework (botbuilder) on the shared aiohttp server."""

@@ -1,0 +1,1 @@
+"""LearnPulse core: platform-neutral events, ports, dispatch and the composition root."""

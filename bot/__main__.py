@@ -1,0 +1,5 @@
+"""``python -m bot`` runs the ``learnpulse`` command line."""
+
+from bot.cli import main
+
+main()

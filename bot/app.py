@@ -1,0 +1,101 @@
+"""The composition root: settings, database, clock, program and adapters wired into one app.
+
+Platform adapters are imported lazily, by name, only when their settings turn them on, so the
+core runs (and is tested) without any chat SDK loaded.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+from aiohttp import web
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.clock import SystemClock
+from bot.metrics import Metrics
+from bot.ports import ChatAdapter, Clock
+from bot.registry import AdapterRegistry
+from bot.settings import Settings
+from storage.crypto import Vault
+from storage.db import make_engine, session_scope
+from storage.migrate import upgrade
+from surveys.program import Program, load_program
+from surveys.sync import SyncReport, sync_program
+
+log = logging.getLogger("learnpulse")
+
+PLATFORM_MODULES = {"slack": "adapters.slack", "teams": "adapters.teams"}
+
+
+class AdapterSetup(Protocol):
+    """What each adapter package exposes: mount routes on the server, return the adapter."""
+
+    def __call__(self, core: LearnPulse, web_app: web.Application) -> ChatAdapter: ...
+
+
+class LearnPulse:
+    """One running LearnPulse: everything a use case or an adapter needs, in one place."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        engine: Engine | None = None,
+        migrate: bool = True,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self.engine = engine or make_engine(settings.database_url)
+        self.vault = Vault(settings.learnpulse_secret_key)
+        self.metrics = Metrics()
+        self.adapters = AdapterRegistry()
+        self.adapter_status: dict[str, str] = {}
+        self.program: Program | None = None
+        if migrate:
+            upgrade(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: commits on success, rolls back on error."""
+        with session_scope(self.engine) as session:
+            yield session
+
+    def load_program(self, path: str | Path | None = None) -> SyncReport:
+        """Validate the program file and sync the database to it (raises ``ProgramError``)."""
+        program = load_program(path or self.settings.learnpulse_program)
+        with self.session() as session:
+            report = sync_program(session, program, self.clock.now())
+        self.program = program
+        self.metrics.workstreams.set(len(program.workstreams))
+        return report
+
+    def require_program(self) -> Program:
+        if self.program is None:
+            raise RuntimeError("no program is loaded")
+        return self.program
+
+    def enable_platform_adapters(self, web_app: web.Application) -> None:
+        """Turn on Slack and Teams when their settings are present; record why not otherwise."""
+        for platform, module_name in PLATFORM_MODULES.items():
+            enabled, why = getattr(self.settings, f"{platform}_enabled")
+            if not enabled:
+                self.adapter_status[platform] = f"off ({why})"
+                continue
+            module = importlib.import_module(module_name)
+            setup: AdapterSetup | None = getattr(module, "setup", None)
+            if setup is None:
+                self.adapter_status[platform] = "off (not available in this build)"
+                continue
+            self.adapters.register(setup(self, web_app))
+            self.adapter_status[platform] = f"on ({why})"
+
+    def describe_adapters(self) -> str:
+        """One line: which adapters are on and off, and why."""
+        return "adapters: " + "; ".join(f"{k} {v}" for k, v in sorted(self.adapter_status.items()))

@@ -1,0 +1,142 @@
+"""The ``learnpulse`` command line. Exit 0 on success, 2 on bad input with a one-line reason."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from bot.settings import Settings, SettingsError, load_settings
+from surveys.program import ProgramError, load_program
+
+app = typer.Typer(
+    help="LearnPulse: a culture-of-learning feedback loop in Slack and Teams.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(
+    help="Database maintenance.", no_args_is_help=True, pretty_exceptions_enable=False
+)
+app.add_typer(db_app, name="db")
+
+ProgramOption = Annotated[
+    Path | None,
+    typer.Option("--program", "-p", help="Program file (default: $LEARNPULSE_PROGRAM)."),
+]
+
+
+def fail(message: str) -> NoReturn:
+    """Print one line to stderr and exit 2."""
+    typer.echo(f"learnpulse: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def not_built(command: str, issue: str) -> NoReturn:
+    fail(f"'{command}' is not available yet: it arrives with the {issue} work")
+
+
+def settings_or_exit(**overrides: object) -> Settings:
+    try:
+        return load_settings(**overrides)
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+def configure_logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.command()
+def validate(file: Annotated[Path, typer.Argument(help="The program file to check.")]) -> None:
+    """Check a program file; print every problem as FILE:LINE: message."""
+    try:
+        program = load_program(file)
+    except ProgramError as exc:
+        for line in exc.problems:
+            typer.echo(line, err=True)
+        raise typer.Exit(2) from None
+    questions = sum(len(w.questions) for w in program.workstreams)
+    typer.echo(f"{file}: ok ({len(program.workstreams)} workstreams, {questions} questions)")
+
+
+@app.command()
+def serve(program: ProgramOption = None) -> None:
+    """Run the bot: one HTTP server for Slack, Teams, /healthz and /metrics."""
+    from bot.runner import run_server
+
+    configure_logging()
+    settings = settings_or_exit()
+    run_server(settings, program or settings.learnpulse_program)
+
+
+@app.command()
+def demo(program: ProgramOption = None) -> None:
+    """Run the bot locally with a browser playground instead of Slack or Teams."""
+    not_built("demo", "demo")
+
+
+@app.command()
+def send(
+    workstream: Annotated[str, typer.Argument(help="Workstream id.")],
+    question: Annotated[
+        str | None, typer.Argument(help="Question id (default: all of its questions).")
+    ] = None,
+) -> None:
+    """Open an occurrence now and deliver it through the configured adapters."""
+    not_built("send", "survey engine")
+
+
+@app.command()
+def digest(workstream: Annotated[str, typer.Argument(help="Workstream id.")]) -> None:
+    """Post a workstream's digest now to its digest_to."""
+    not_built("digest", "digests")
+
+
+@app.command()
+def review() -> None:
+    """Post the program review report and write it as HTML."""
+    not_built("review", "digests")
+
+
+@app.command()
+def export(
+    format: Annotated[str, typer.Option("--format", help="csv or json")] = "csv",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Export answers, honouring the privacy mode."""
+    not_built("export", "digests")
+
+
+@app.command("teams-package")
+def teams_package(
+    out_file: Annotated[Path, typer.Option("--out", help="The zip to write.")],
+) -> None:
+    """Build the Teams app package (manifest + icons) with the app id filled in."""
+    not_built("teams-package", "Teams")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the latest revision."""
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    settings = settings_or_exit()
+    try:
+        upgrade(make_engine(settings.database_url))
+    except Exception as exc:
+        fail(f"DATABASE_URL: cannot upgrade the database ({exc.__class__.__name__}: {exc})")
+    typer.echo("database is at the latest revision")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,81 @@
+"""Neutral outgoing messages: what the core asks an adapter to render.
+
+Adapters turn these into Block Kit, Adaptive Cards or HTML; the core never builds a platform
+payload itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class PromptState(StrEnum):
+    """Where a prompt stands; decides which controls are rendered."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer button or menu entry: the stored ``value`` and what the person reads."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class PromptItem:
+    """One question inside a prompt, with its one-click choices (empty for ``text``)."""
+
+    question_id: str
+    ask: str
+    kind: str
+    choices: tuple[Choice, ...]
+    comment_invited: bool
+    recorded: str | None = None
+    recorded_comment: bool = False
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A delivered prompt: one message, one or more items, the privacy note and snooze."""
+
+    delivery_id: int
+    workstream: str
+    title: str
+    items: tuple[PromptItem, ...]
+    privacy_note: str
+    closes: str
+    state: PromptState = PromptState.OPEN
+    can_change: bool = True
+    is_reminder: bool = False
+    status_line: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled block of lines inside a report; ``fields`` are short label/value pairs."""
+
+    heading: str
+    lines: tuple[str, ...] = ()
+    fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    """A digest, status overview, review or plain notice: title, sections, optional chart."""
+
+    title: str
+    sections: tuple[Section, ...] = ()
+    summary: str | None = None
+    image_png: bytes | None = field(default=None, repr=False)
+    image_alt: str = ""
+    actions: tuple[Choice, ...] = ()
+
+
+def notice(text: str, title: str = "LearnPulse") -> Report:
+    """A one-paragraph message (command replies, welcome, errors)."""
+    return Report(title=title, summary=text)

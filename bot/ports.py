@@ -1,0 +1,94 @@
+"""The narrow seams the core depends on: the chat adapter and the clock.
+
+Adapters implement ``ChatAdapter``; ``SendError`` subclasses tell the delivery ledger whether a
+failure is worth retrying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from bot.messages import Prompt, Report
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a sent message lives, so it can be updated later."""
+
+    conversation: str
+    message_id: str
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person found in an audience, with what the platform says about them."""
+
+    person: str
+    timezone: str | None = None
+    display_name: str | None = None
+    is_bot: bool = False
+    active: bool = True
+
+
+class SendError(Exception):
+    """A platform call failed; ``reason`` is safe to show an admin (never an answer)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TransientSendError(SendError):
+    """Worth retrying: rate limited, server error, connection lost."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentSendError(SendError):
+    """Not worth retrying: the person is gone, the app is not installed, no such channel."""
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """The only source of the current time (timezone-aware UTC)."""
+
+    def now(self) -> datetime: ...
+
+
+@runtime_checkable
+class ChatAdapter(Protocol):
+    """What the core needs from a chat platform. ``platform`` is the reference prefix it owns."""
+
+    platform: str
+
+    async def send_prompt(self, person: str, prompt: Prompt) -> MessageRef:
+        """Post a prompt to a person's 1:1 chat; the delivery id travels with the message."""
+        ...
+
+    async def update_prompt(self, ref: MessageRef, prompt: Prompt) -> None:
+        """Re-render a prompt in place (answer recorded, window closed)."""
+        ...
+
+    async def find_prompt(self, person: str, delivery_id: int) -> MessageRef | None:
+        """After a crash: did the prompt for this delivery arrive? Look, never resend blind."""
+        ...
+
+    async def post_to_person(self, person: str, message: Report) -> MessageRef:
+        """A private message to one person (welcome, own trend, reminders of state)."""
+        ...
+
+    async def post_to_channel(self, channel: str, message: Report) -> MessageRef:
+        """A message to a channel reference (digests, review)."""
+        ...
+
+    async def send_file(self, person: str, filename: str, content: bytes, comment: str) -> None:
+        """A file to a person privately (their data export)."""
+        ...
+
+    async def members(self, audience: str) -> list[Member]:
+        """Expand an audience reference (channel, group, team, or one person) to people."""
+        ...

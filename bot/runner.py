@@ -1,0 +1,62 @@
+"""Start and stop the server process: load, mount adapters, serve until told to stop."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.app import LearnPulse
+from bot.server import build_web_app
+from bot.settings import Settings
+from surveys.program import ProgramError
+
+log = logging.getLogger("learnpulse")
+
+
+class StartupError(RuntimeError):
+    """The server cannot start; the message is one line for the operator."""
+
+
+def prepare(
+    settings: Settings, program_path: Path, core: LearnPulse | None = None
+) -> tuple[LearnPulse, web.Application]:
+    """Build the core and its web app: migrate, load the program, mount adapters."""
+    try:
+        core = core or LearnPulse(settings)
+    except Exception as exc:
+        raise StartupError(
+            f"DATABASE_URL: cannot open the database ({exc.__class__.__name__}: {exc})"
+        ) from exc
+    try:
+        report = core.load_program(program_path)
+    except ProgramError as exc:
+        raise StartupError("the program file was refused:\n" + "\n".join(exc.problems)) from exc
+    program = core.require_program()
+    log.info(
+        "program %r loaded: %d workstreams%s",
+        program.program,
+        len(program.workstreams),
+        report.summary(),
+    )
+    if settings.secret_key_is_default:
+        log.warning(
+            "LEARNPULSE_SECRET_KEY is not set: using the development key; set it in production"
+        )
+    web_app = build_web_app(core)
+    core.enable_platform_adapters(web_app)
+    log.info(core.describe_adapters())
+    return core, web_app
+
+
+def run_server(settings: Settings, program_path: Path) -> None:
+    """Serve on HOST:PORT until interrupted; exits 2 with one line when startup fails."""
+    try:
+        core, web_app = prepare(settings, program_path)
+    except StartupError as exc:
+        log.error("%s", exc)
+        raise SystemExit(2) from None
+    log.info("listening on http://%s:%d", settings.host, settings.port)
+    web.run_app(web_app, host=settings.host, port=settings.port, print=None, access_log=None)
+    core.engine.dispose()

@@ -1,0 +1,124 @@
+"""The operator environment of PRODUCT.md, read once through pydantic-settings.
+
+A missing or malformed variable is reported as one line naming it (``SettingsError``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+from urllib.parse import urlparse
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_TEAMS_SERVICE_URLS = (
+    "https://smba.trafficmanager.net/,"
+    "https://smba.infra.gcc.teams.microsoft.com/,"
+    "https://smba.infra.gov.teams.microsoft.us/"
+)
+DEV_SECRET_KEY = "learnpulse-development-key-change-me"
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    """Every environment variable of PRODUCT.md, with its default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", case_sensitive=False, populate_by_name=True
+    )
+
+    database_url: str = Field("sqlite:///learnpulse.db", alias="DATABASE_URL")
+    learnpulse_program: Path = Field(Path("program.yaml"), alias="LEARNPULSE_PROGRAM")
+    host: str = Field("127.0.0.1", alias="HOST")
+    port: int = Field(3000, alias="PORT", ge=1, le=65535)
+    learnpulse_secret_key: str = Field(DEV_SECRET_KEY, alias="LEARNPULSE_SECRET_KEY")
+    slack_bot_token: str | None = Field(None, alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str | None = Field(None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: str | None = Field(None, alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
+    teams_app_id: str | None = Field(None, alias="TEAMS_APP_ID")
+    teams_app_password: str | None = Field(None, alias="TEAMS_APP_PASSWORD")
+    teams_tenant_id: str | None = Field(None, alias="TEAMS_TENANT_ID")
+    teams_service_urls: str = Field(DEFAULT_TEAMS_SERVICE_URLS, alias="TEAMS_SERVICE_URLS")
+    teams_emulator: bool = Field(False, alias="TEAMS_EMULATOR")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql")):
+            raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slash_terminated(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def service_url_prefixes(self) -> list[str]:
+        """The ``TEAMS_SERVICE_URLS`` allow-list as a list of prefixes."""
+        return [u.strip() for u in self.teams_service_urls.split(",") if u.strip()]
+
+    @property
+    def secret_key_is_default(self) -> bool:
+        return self.learnpulse_secret_key == DEV_SECRET_KEY
+
+    @property
+    def slack_enabled(self) -> tuple[bool, str]:
+        """Whether Slack is on, and why not when it is off."""
+        if not self.slack_bot_token:
+            return False, "SLACK_BOT_TOKEN is not set"
+        if not self.slack_app_token and not self.slack_signing_secret:
+            return False, "SLACK_SIGNING_SECRET is not set (and no SLACK_APP_TOKEN for Socket Mode)"
+        return True, "socket mode" if self.slack_app_token else "http"
+
+    @property
+    def teams_enabled(self) -> tuple[bool, str]:
+        """Whether Teams is on, and why not when it is off."""
+        if self.teams_app_id and self.teams_app_password:
+            return True, "bot framework credentials"
+        if self.teams_emulator:
+            return True, "emulator (no credentials, loopback service URLs only)"
+        return False, "TEAMS_APP_ID / TEAMS_APP_PASSWORD are not set and TEAMS_EMULATOR is off"
+
+    def check_emulator(self) -> None:
+        """``TEAMS_EMULATOR=1`` is allowed only when every service URL is on loopback."""
+        if not self.teams_emulator or (self.teams_app_id and self.teams_app_password):
+            return
+        for prefix in self.service_url_prefixes:
+            if not is_loopback_url(prefix):
+                raise SettingsError(
+                    "TEAMS_EMULATOR: refused because TEAMS_SERVICE_URLS has a non-loopback entry "
+                    f"({prefix}); the emulator may only call 127.0.0.0/8, ::1 or localhost"
+                )
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when the URL's host is localhost or a loopback address."""
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment; raise ``SettingsError`` with one line naming the bad variable."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "environment"
+        raise SettingsError(f"{name}: {first['msg']}") from None
+    settings.check_emulator()
+    return settings

@@ -1,0 +1,1 @@
+"""The survey engine: program file, question banks, cadences, delivery ledger, digests."""

@@ -1,0 +1,89 @@
+"""Shared fixtures: a real database (SQLite always, PostgreSQL when TEST_DATABASE_URL is set),
+a movable clock and a core wired to both."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlmodel import SQLModel
+
+from bot.app import LearnPulse
+from bot.clock import ManualClock
+from bot.settings import load_settings
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_PROGRAM = ROOT / "examples" / "program.yaml"
+SHARED = ROOT.parent / "shared"
+
+DATABASES = ["sqlite", "postgresql"]
+
+
+def _postgres_url() -> str | None:
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("TEST_DATABASE_URL is not set: the PostgreSQL run is skipped")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+def _truncate(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=DATABASES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty, migrated database; every test using it runs once per database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'learnpulse.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        return url
+    engine = request.getfixturevalue("postgres_engine")
+    _truncate(engine)
+    return str(_postgres_url())
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Monday 2026-11-30 08:00 UTC unless a test moves it."""
+    return ManualClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def core(database_url: str, engine: Engine, clock: ManualClock) -> LearnPulse:
+    """A core on the test database, with the example program loaded."""
+    settings = load_settings(
+        DATABASE_URL=database_url,
+        LEARNPULSE_SECRET_KEY="test-secret-key",
+        LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
+    )
+    app = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
+    app.load_program()
+    return app

@@ -1,0 +1,144 @@
+"""Migrations, program sync and the database settings, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, text
+from sqlmodel import SQLModel, select
+
+from bot.app import LearnPulse
+from storage.crypto import Vault
+from storage.db import make_engine, session_scope
+from storage.migrate import upgrade
+from storage.tables import Answer, Occurrence, QuestionRecord, WorkstreamRecord
+from surveys.program import load_program, parse_program
+from surveys.sync import sync_program
+from tests.conftest import EXAMPLE_PROGRAM
+
+
+def test_migrations_match_the_tables(engine: Engine) -> None:
+    """The migrated schema is exactly what the tables declare (no forgotten revision)."""
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), SQLModel.metadata)
+    assert diff == []
+
+
+def test_upgrade_is_idempotent(engine: Engine) -> None:
+    upgrade(engine)
+    upgrade(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+
+
+def test_sqlite_runs_in_wal_with_a_busy_timeout(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 5000
+    engine.dispose()
+
+
+def test_timestamps_come_back_aware_utc(engine: Engine) -> None:
+    program = load_program(EXAMPLE_PROGRAM)
+    moment = datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
+    with session_scope(engine) as session:
+        sync_program(session, program, moment)
+    with session_scope(engine) as session:
+        from storage.tables import ProgramRecord
+
+        record = session.get(ProgramRecord, 1)
+        assert (
+            record is not None
+            and record.loaded_at == moment
+            and record.loaded_at.tzinfo is not None
+        )
+
+
+def test_loading_twice_changes_nothing(core: LearnPulse) -> None:
+    report = core.load_program()
+    assert not report.changed
+    with core.session() as session:
+        workstreams = session.exec(select(WorkstreamRecord)).all()
+        questions = session.exec(select(QuestionRecord)).all()
+    # six workstreams from the file plus the two built-in banks
+    assert {w.id for w in workstreams} >= {"lms", "leadership", "culture-of-learning", "outcomes"}
+    assert len(workstreams) == 8
+    assert sum(1 for q in questions if q.bank is None) == 27
+
+
+def test_a_removed_question_is_retired_and_its_answers_kept(
+    core: LearnPulse, tmp_path: Path
+) -> None:
+    now = core.clock.now()
+    with core.session() as session:
+        occurrence = Occurrence(
+            key="lms-blockers@2026-11-30",
+            workstream_id="lms",
+            question_id="lms-blockers",
+            cadence="weekly",
+            local_date=now.date(),
+            created_at=now,
+        )
+        session.add(occurrence)
+        session.flush()
+        assert occurrence.id is not None
+        session.add(
+            Answer(
+                occurrence_id=occurrence.id,
+                question_id="lms-blockers",
+                workstream_id="lms",
+                respondent_key="k",
+                value="time",
+                answered_on=now.date(),
+            )
+        )
+    text_without = EXAMPLE_PROGRAM.read_text()
+    assert "id: lms-blockers" in text_without
+    lines = text_without.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if "id: lms-blockers" in line)
+    end = next(
+        i
+        for i in range(start + 1, len(lines))
+        if lines[i].lstrip().startswith(("- id:", "#")) or not lines[i].strip()
+    )
+    edited = tmp_path / "program.yaml"
+    edited.write_text("".join(lines[:start] + lines[end:]))
+    parse_program(edited.read_text())  # still a valid file
+    report = core.load_program(edited)
+    assert report.retired == ["question lms-blockers"]
+    assert report.updated == ["program"]
+    with core.session() as session:
+        question = session.get(QuestionRecord, "lms-blockers")
+        assert question is not None and question.retired
+        assert len(session.exec(select(Answer)).all()) == 1
+    report = core.load_program(EXAMPLE_PROGRAM)
+    assert "question lms-blockers" in report.updated and not report.retired
+
+
+def test_respondent_keys_are_stable_and_secret_dependent() -> None:
+    one, other = Vault("a"), Vault("b")
+    assert one.respondent_key("slack:U1") == one.respondent_key("slack:U1")
+    assert one.respondent_key("slack:U1") != one.respondent_key("slack:U2")
+    assert one.respondent_key("slack:U1") != other.respondent_key("slack:U1")
+    token = one.encrypt("a comment")
+    assert "comment" not in token and one.decrypt(token) == "a comment"
+    with pytest.raises(ValueError, match="LEARNPULSE_SECRET_KEY"):
+        other.decrypt(token)
+
+
+def test_naive_timestamps_are_refused(engine: Engine) -> None:
+    with pytest.raises(Exception, match="naive"), session_scope(engine) as session:
+        session.add(
+            Occurrence(
+                key="x",
+                workstream_id="lms",
+                cadence="daily",
+                local_date=datetime(2026, 1, 1).date(),
+                created_at=datetime(2026, 1, 1) + timedelta(0),
+            )
+        )
