@@ -11,13 +11,15 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from aiohttp import web
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.clock import SystemClock
+from bot.events import Event
+from bot.messages import Report
 from bot.metrics import Metrics
 from bot.ports import ChatAdapter, Clock
 from bot.registry import AdapterRegistry
@@ -27,6 +29,10 @@ from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
 from surveys.program import Program, load_program
 from surveys.sync import SyncReport, sync_program
+
+if TYPE_CHECKING:
+    from bot.dispatch import Dispatcher
+    from bot.work import DueWork
 
 log = logging.getLogger("learnpulse")
 
@@ -58,6 +64,8 @@ class LearnPulse:
         self.adapters = AdapterRegistry()
         self.adapter_status: dict[str, str] = {}
         self.program: Program | None = None
+        self._dispatcher: Dispatcher | None = None
+        self._due_work: DueWork | None = None
         if migrate:
             upgrade(self.engine)
 
@@ -95,6 +103,22 @@ class LearnPulse:
                 continue
             self.adapters.register(setup(self, web_app))
             self.adapter_status[platform] = f"on ({why})"
+
+    async def dispatch(self, event: Event) -> Report | None:
+        """Handle one incoming event; the returned report is the reply for the asker only."""
+        if self._dispatcher is None:
+            from bot.dispatch import Dispatcher
+
+            self._dispatcher = Dispatcher(self)
+        return await self._dispatcher.dispatch(event)
+
+    def due_work(self) -> DueWork:
+        """The app's one runner of periodic work (planning, sending, reminders, digests)."""
+        if self._due_work is None:
+            from bot.work import DueWork
+
+            self._due_work = DueWork(self)
+        return self._due_work
 
     def describe_adapters(self) -> str:
         """One line: which adapters are on and off, and why."""

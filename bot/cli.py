@@ -90,7 +90,33 @@ def send(
     ] = None,
 ) -> None:
     """Open an occurrence now and deliver it through the configured adapters."""
-    not_built("send", "survey engine")
+    import asyncio
+
+    from bot.runner import StartupError, prepare
+
+    configure_logging()
+    settings = settings_or_exit()
+    try:
+        core, _web_app = prepare(settings, settings.learnpulse_program)
+    except StartupError as exc:
+        fail(str(exc))
+    if not core.adapters:
+        fail("no chat adapter is enabled: set the Slack or Teams settings (see README)")
+    program = core.require_program()
+    if program.workstream(workstream) is None:
+        fail(
+            f"no workstream {workstream!r} (known: {', '.join(w.id for w in program.workstreams)})"
+        )
+    from bot.sending import send_now
+
+    try:
+        report = asyncio.run(send_now(core, workstream, question))
+    except LookupError as exc:
+        fail(str(exc).strip("'\""))
+    typer.echo(
+        f"sent {report.sent}, waiting {report.retried}, failed {report.failed}, "
+        f"skipped {report.skipped}, missed {report.missed}"
+    )
 
 
 @app.command()

@@ -8,6 +8,7 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.app import LearnPulse
+from bot.scheduler import Heartbeat
 from bot.server import build_web_app
 from bot.settings import Settings
 from surveys.program import ProgramError
@@ -57,6 +58,16 @@ def run_server(settings: Settings, program_path: Path) -> None:
     except StartupError as exc:
         log.error("%s", exc)
         raise SystemExit(2) from None
+    heartbeat = Heartbeat(core)
+
+    async def start_scheduler(_app: web.Application) -> None:
+        heartbeat.start()
+
+    async def stop_scheduler(_app: web.Application) -> None:
+        heartbeat.stop()
+
+    web_app.on_startup.append(start_scheduler)
+    web_app.on_cleanup.append(stop_scheduler)
     log.info("listening on http://%s:%d", settings.host, settings.port)
     web.run_app(web_app, host=settings.host, port=settings.port, print=None, access_log=None)
     core.engine.dispose()

@@ -143,8 +143,12 @@ class Delivery(SQLModel, table=True):
     claimed_at: datetime | None = _utc(nullable=True)
     sent_at: datetime | None = _utc(nullable=True)
     reminded_at: datetime | None = _utc(nullable=True)
+    closed_at: datetime | None = _utc(nullable=True)  # the closing update was made
     conversation: str | None = None
     message_id: str | None = None
+    # Which items of the prompt were answered (question ids, never values): enough to stop
+    # reminders and double answers in anonymous mode, where answers cannot be linked back.
+    answered_items: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class Answer(SQLModel, table=True):
@@ -161,7 +165,7 @@ class Answer(SQLModel, table=True):
     question_id: str = Field(foreign_key="question.id", index=True)
     workstream_id: str = Field(foreign_key="workstream.id")
     respondent_key: str | None = Field(default=None, index=True)
-    value: str
+    value: str  # "" for a comment given on its own in anonymous mode
     score: float | None = None  # numeric form of value for scale / enps / yes_no (1 or 0)
     comment: str | None = Field(default=None, sa_column=Column(Text))  # encrypted
     sentiment: float | None = None

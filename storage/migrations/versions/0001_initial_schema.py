@@ -236,8 +236,10 @@ def upgrade() -> None:
         sa.Column("claimed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("sent_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("reminded_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("closed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("conversation", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("message_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("answered_items", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(
             ["occurrence_id"],
             ["occurrence.id"],

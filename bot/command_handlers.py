@@ -1,0 +1,90 @@
+"""Handlers for the everyday commands: help, pause, resume, and opening a survey now."""
+
+from __future__ import annotations
+
+import asyncio
+
+import bot.report_commands  # noqa: F401  (registers status, digest, review, mydata)
+from bot.commands import NOT_ALLOWED, CommandContext, command, registry
+from bot.messages import Report, Section, notice
+from surveys import people
+from surveys.occurrences import open_now
+
+DEFAULT_PAUSE_DAYS = 7
+
+
+@command("learning-help", "/learning-help", "What this bot does and what it stores", "anyone")
+async def help_(context: CommandContext) -> Report:
+    program = context.core.require_program()
+    anonymity = program.anonymity
+    mine = [f"{c.usage} — {c.summary}" for c in registry().values() if c.who == "anyone"]
+    steer = [f"{c.usage} — {c.summary}" for c in registry().values() if c.who != "anyone"]
+    stored = (
+        "Answers are stored with a pseudonymous key, never with your name."
+        if anonymity.mode == "confidential"
+        else "Answers are stored with no link to you at all."
+    )
+    sections = [
+        Section(
+            "What I do",
+            (
+                f"I run {program.program}: short questions on working days in your own time zone, "
+                f"at most {program.max_prompts_per_week} a week, and digests for workstream leads.",
+            ),
+        ),
+        Section(
+            "What is stored and who sees it",
+            (
+                stored,
+                f"Leads see totals only for groups of at least {anonymity.min_responses} people, "
+                f"comments only when at least {anonymity.min_comments} people commented, "
+                "never with names.",
+                "Comments are encrypted at rest. You can export or erase your data any time.",
+            ),
+        ),
+        Section("Your commands", tuple(mine)),
+    ]
+    if context.roles.is_admin or context.roles.is_lead:
+        sections.append(Section("For leads and admins", tuple(steer)))
+    return Report(title="LearnPulse help", sections=tuple(sections))
+
+
+@command(
+    "learning-pause", "/learning-pause [days]", "Pause your prompts (default 7 days)", "anyone"
+)
+async def pause(context: CommandContext) -> Report:
+    raw = context.args[0] if context.args else str(DEFAULT_PAUSE_DAYS)
+    if not raw.isdigit() or int(raw) < 1:
+        return notice("Usage: /learning-pause [days], with days a whole number from 1 to 90.")
+    text = await asyncio.to_thread(people.snooze, context.core, context.person, int(raw))
+    return notice(text)
+
+
+@command("learning-resume", "/learning-resume", "Turn your prompts back on", "anyone")
+async def resume(context: CommandContext) -> Report:
+    return notice(await asyncio.to_thread(people.snooze, context.core, context.person, 0))
+
+
+@command("learning-survey", "/learning-survey <workstream> [question]", "Ask a survey now", "lead")
+async def survey(context: CommandContext) -> Report:
+    if not context.args:
+        return notice("Usage: /learning-survey <workstream> [question]")
+    workstream_id = context.args[0]
+    question_id = context.args[1] if len(context.args) > 1 else None
+    program = context.core.require_program()
+    workstream = program.workstream(workstream_id)
+    if workstream is None:
+        known = ", ".join(w.id for w in program.workstreams if context.roles.may_steer(w.id))
+        return notice(f"No workstream {workstream_id!r}. Yours: {known or 'none'}.")
+    if not context.roles.may_steer(workstream_id):
+        return notice(NOT_ALLOWED)
+    try:
+        occurrences = await open_now(context.core, workstream_id, question_id, context.person)
+    except LookupError:
+        ids = ", ".join(q.id for q in workstream.questions)
+        return notice(f"No question {question_id!r} in {workstream_id}. Questions: {ids}.")
+    report = await context.core.due_work().sender.send_due()
+    return notice(
+        f"Opened {len(occurrences)} survey(s) for {workstream.name}: {report.sent} prompts sent "
+        "now; people outside working hours get theirs when their day starts."
+    )

@@ -1,0 +1,136 @@
+"""The core's periodic work, in one place: what the scheduler wakes and the demo's clock drives.
+
+What is due is decided from the database every time, so a missed wake-up, a restart or a second
+replica never invents or loses work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from bot.messages import Prompt
+from bot.ports import MessageRef, SendError
+from bot.registry import NoAdapterError
+from storage.tables import Delivery
+from surveys import audience
+from surveys import delivery as ledger
+from surveys.cadence import WorkCalendar
+from surveys.occurrences import plan_scheduled
+from surveys.prompts import render_prompt
+from surveys.sender import Sender, SendReport
+
+if TYPE_CHECKING:
+    from bot.app import LearnPulse
+
+log = logging.getLogger("learnpulse.work")
+
+AUDIENCE_REFRESH = timedelta(hours=24)
+
+
+@dataclass
+class WorkReport:
+    planned: int = 0
+    sent: SendReport = field(default_factory=SendReport)
+    reminded: int = 0
+    closed: int = 0
+    missed: int = 0
+    posted: int = 0
+
+
+class DueWork:
+    """Runs everything that is due. Safe to call at any time, as often as wanted."""
+
+    def __init__(self, core: LearnPulse) -> None:
+        self.core = core
+        self.sender = Sender(core)
+        self._audience_at: datetime | None = None
+        self._lock = asyncio.Lock()
+
+    async def run(self) -> WorkReport:
+        async with self._lock:  # one pass at a time per process; the ledger guards across processes
+            return await self._run()
+
+    async def _run(self) -> WorkReport:
+        core = self.core
+        report = WorkReport()
+        now = core.clock.now()
+        replan = False
+        if self._audience_at is None or now - self._audience_at >= AUDIENCE_REFRESH:
+            await audience.refresh(core)
+            self._audience_at, replan = now, True
+        report.planned = await asyncio.to_thread(plan_scheduled, core, now, replan)
+        report.sent = await self.sender.send_due()
+        report.reminded = await self._remind(now)
+        report.closed, report.missed = await self._close(now)
+        report.posted = await self._post_reports()
+        return report
+
+    async def _remind(self, now: datetime) -> int:
+        program = self.core.require_program()
+
+        def in_hours(prompt: ledger.OpenPrompt) -> bool:
+            return WorkCalendar.for_person(program, prompt.timezone).in_hours(now)
+
+        due = await asyncio.to_thread(ledger.claim_reminders, self.core.engine, now, in_hours)
+        sent = 0
+        for prompt in due:
+            rendered = await asyncio.to_thread(self._render, prompt.id, True)
+            try:
+                ref = await self.core.adapters.for_ref(prompt.person).send_prompt(
+                    prompt.person, rendered
+                )
+            except (SendError, NoAdapterError) as exc:
+                log.warning("reminder for delivery %d not sent: %s", prompt.id, exc)
+                continue
+            await asyncio.to_thread(
+                ledger.set_message, self.core.engine, prompt.id, ref.conversation, ref.message_id
+            )
+            sent += 1
+        return sent
+
+    async def _close(self, now: datetime) -> tuple[int, int]:
+        closed, missed = await asyncio.to_thread(ledger.expire_due, self.core.engine, now)
+        for prompt in closed:
+            if not (prompt.conversation and prompt.message_id):
+                continue
+            rendered = await asyncio.to_thread(self._render, prompt.id, False)
+            try:
+                await self.core.adapters.for_ref(prompt.person).update_prompt(
+                    MessageRef(prompt.conversation, prompt.message_id), rendered
+                )
+            except (SendError, NoAdapterError) as exc:
+                log.warning("closing update for delivery %d failed: %s", prompt.id, exc)
+        return len(closed), missed
+
+    def _render(self, delivery_id: int, reminder: bool) -> Prompt:
+        with self.core.session() as session:
+            delivery = session.get(Delivery, delivery_id)
+            assert delivery is not None
+            return render_prompt(session, self.core, delivery, reminder=reminder)
+
+    async def _post_reports(self) -> int:
+        """Scheduled digests, reviews and private trends, when that part of the app is present."""
+        try:
+            reporting = importlib.import_module("bot.reporting")
+        except ModuleNotFoundError:
+            return 0
+        posted = 0
+        for name in ("post_due_digests", "post_due_reviews", "post_due_trends"):
+            job = getattr(reporting, name, None)
+            if job is None:
+                continue
+            try:
+                posted += int(await job(self.core) or 0)
+            except Exception:
+                log.exception("%s failed", name)
+        return posted
+
+
+async def run_due_work(core: LearnPulse) -> WorkReport:
+    """One pass of everything due, using the app's shared ``DueWork``."""
+    return await core.due_work().run()

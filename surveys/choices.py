@@ -1,0 +1,62 @@
+"""The answers a question kind accepts, how they are shown, and their numeric score."""
+
+from __future__ import annotations
+
+from bot.messages import Choice
+
+SCALE_LABELS = ("Very low", "Low", "Moderate", "High", "Very high")
+AGREEMENT_LABELS = ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")
+MAX_TEXT = 2000
+
+
+class InvalidAnswer(ValueError):
+    """The value does not fit the question; the message is safe to show the person."""
+
+
+def choices_for(
+    kind: str, options: list[str] | None, statement: bool = False
+) -> tuple[Choice, ...]:
+    """The one-click choices of a question kind (none for ``text``)."""
+    if kind == "scale":
+        labels = AGREEMENT_LABELS if statement else SCALE_LABELS
+        return tuple(Choice(str(i), f"{i} · {label}") for i, label in enumerate(labels, start=1))
+    if kind == "enps":
+        return tuple(Choice(str(i), str(i)) for i in range(11))
+    if kind == "yes_no":
+        return (Choice("yes", "Yes"), Choice("no", "No"))
+    if kind == "choice":
+        return tuple(Choice(option, option) for option in options or [])
+    return ()
+
+
+def check(kind: str, value: str, options: list[str] | None) -> tuple[str, float | None]:
+    """Validate a raw value; return the stored value and its score (None when not numeric)."""
+    value = value.strip()
+    if kind in ("scale", "enps"):
+        low, high = (1, 5) if kind == "scale" else (0, 10)
+        if not value.lstrip("-").isdigit() or not low <= int(value) <= high:
+            raise InvalidAnswer(
+                f"{value!r} is not an answer here: pick a number from {low} to {high}."
+            )
+        return str(int(value)), float(int(value))
+    if kind == "yes_no":
+        lowered = value.lower()
+        if lowered not in ("yes", "no"):
+            raise InvalidAnswer("Answer yes or no.")
+        return lowered, 1.0 if lowered == "yes" else 0.0
+    if kind == "choice":
+        if value not in (options or []):
+            raise InvalidAnswer("Pick one of the offered options.")
+        return value, None
+    if not value:
+        raise InvalidAnswer("The answer is empty.")
+    if len(value) > MAX_TEXT:
+        raise InvalidAnswer(f"Keep it under {MAX_TEXT} characters.")
+    return value, None
+
+
+def label_of(kind: str, value: str, options: list[str] | None, statement: bool = False) -> str:
+    for choice in choices_for(kind, options, statement):
+        if choice.value == value:
+            return choice.label
+    return value

@@ -1,0 +1,373 @@
+"""The delivery ledger: one row per occurrence and person, inserted once, claimed, recorded.
+
+"Exactly once" is a property of the table, not of Python: the unique constraint makes a second
+insert a no-op, a claim moves rows from ``pending`` to ``sending`` atomically (with
+``FOR UPDATE SKIP LOCKED`` on PostgreSQL so several processes can share the work), and a row
+left in ``sending`` by a crash is reconciled by asking the platform before anything is resent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage.tables import OPEN_STATUSES, Delivery, DeliveryStatus, PersonRecord
+
+PERSONS = PersonRecord.__table__  # type: ignore[attr-defined]
+INSERT_CHUNK = 5_000
+MAX_ERROR_LENGTH = 300
+
+
+def insert_deliveries(engine: Engine, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert planned deliveries, ignoring any that already exist; returns rows inserted."""
+    if not rows:
+        return 0
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    inserted = 0
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            statement = dialect.insert(table).on_conflict_do_nothing(
+                index_elements=["occurrence_id", "person_id"]
+            )
+            inserted += connection.execute(statement, list(chunk)).rowcount or 0
+    return inserted
+
+
+def planned_row(
+    occurrence_id: int,
+    person_id: int,
+    due_at: datetime,
+    remind_at: datetime | None,
+    expires_at: datetime,
+    priority: int,
+) -> dict[str, Any]:
+    """A pending delivery as a plain row for ``insert_deliveries``."""
+    return {
+        "occurrence_id": occurrence_id,
+        "person_id": person_id,
+        "status": DeliveryStatus.PENDING.value,
+        "priority": priority,
+        "due_at": due_at,
+        "remind_at": remind_at,
+        "expires_at": expires_at,
+        "next_attempt_at": due_at,
+        "attempts": 0,
+        "answered_items": [],
+    }
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A delivery this process now owns, with what is needed to send it."""
+
+    id: int
+    person_id: int
+    person: str
+    timezone: str | None
+    occurrence_id: int
+    priority: int
+    due_at: datetime
+    expires_at: datetime
+    attempts: int
+
+
+def claim_due(engine: Engine, now: datetime, limit: int) -> list[Claimed]:
+    """Move up to ``limit`` due pending deliveries to ``sending`` and return them."""
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    pick = (
+        select(table.c.id)
+        .where(table.c.status == DeliveryStatus.PENDING.value, table.c.next_attempt_at <= now)
+        .order_by(table.c.priority, table.c.next_attempt_at, table.c.id)
+        .limit(limit)
+    )
+    if engine.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    with engine.begin() as connection:
+        ids = [row[0] for row in connection.execute(pick)]
+        if not ids:
+            return []
+        claimed = connection.execute(
+            update(table)
+            .where(table.c.id.in_(ids), table.c.status == DeliveryStatus.PENDING.value)
+            .values(
+                status=DeliveryStatus.SENDING.value, claimed_at=now, attempts=table.c.attempts + 1
+            )
+            .returning(table.c.id)
+        ).all()
+        rows = connection.execute(
+            _claimed_columns().where(table.c.id.in_([r[0] for r in claimed]))
+        ).all()
+    rows = sorted(rows, key=lambda r: (r.priority, r.id))
+    return [Claimed(*row) for row in rows]
+
+
+def _set(
+    engine: Engine, delivery_id: int, expected: Iterable[DeliveryStatus], **values: Any
+) -> bool:
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(table)
+            .where(table.c.id == delivery_id, table.c.status.in_([s.value for s in expected]))
+            .values(**values)
+        )
+    return bool(result.rowcount)
+
+
+def mark_sent(
+    engine: Engine, delivery_id: int, conversation: str, message_id: str, now: datetime
+) -> bool:
+    return _set(
+        engine,
+        delivery_id,
+        [DeliveryStatus.SENDING],
+        status=DeliveryStatus.SENT.value,
+        sent_at=now,
+        conversation=conversation,
+        message_id=message_id,
+        last_error=None,
+    )
+
+
+def mark_retry(engine: Engine, delivery_id: int, at: datetime, error: str) -> bool:
+    """Back to pending, to be tried again at ``at``."""
+    return _set(
+        engine,
+        delivery_id,
+        [DeliveryStatus.SENDING],
+        status=DeliveryStatus.PENDING.value,
+        next_attempt_at=at,
+        last_error=error[:MAX_ERROR_LENGTH],
+    )
+
+
+def mark_final(
+    engine: Engine, delivery_id: int, status: DeliveryStatus, reason: str | None
+) -> bool:
+    """Failed, skipped or missed: the delivery will not be sent."""
+    return _set(
+        engine,
+        delivery_id,
+        [DeliveryStatus.SENDING, DeliveryStatus.PENDING],
+        status=status.value,
+        last_error=reason[:MAX_ERROR_LENGTH] if reason else None,
+    )
+
+
+def _claimed_columns() -> Any:
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    return select(
+        table.c.id,
+        table.c.person_id,
+        PERSONS.c.ref,
+        PERSONS.c.timezone,
+        table.c.occurrence_id,
+        table.c.priority,
+        table.c.due_at,
+        table.c.expires_at,
+        table.c.attempts,
+    ).join(PERSONS, PERSONS.c.id == table.c.person_id)
+
+
+def stale_sending(engine: Engine, older_than: datetime) -> list[Claimed]:
+    """Deliveries claimed before ``older_than`` whose outcome was never recorded (a crash)."""
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        rows = connection.execute(
+            _claimed_columns().where(
+                table.c.status == DeliveryStatus.SENDING.value, table.c.claimed_at < older_than
+            )
+        ).all()
+    return [Claimed(*row) for row in rows]
+
+
+def release(engine: Engine, delivery_id: int, claimed_before: datetime) -> bool:
+    """A stale claim whose prompt never arrived goes back to pending (safe to send)."""
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(table)
+            .where(
+                table.c.id == delivery_id,
+                table.c.status == DeliveryStatus.SENDING.value,
+                table.c.claimed_at < claimed_before,
+            )
+            .values(status=DeliveryStatus.PENDING.value)
+        )
+    return bool(result.rowcount)
+
+
+def weekly_usage(
+    engine: Engine,
+    person_ids: Sequence[int],
+    week: dict[int, tuple[datetime, datetime]],
+    now: datetime,
+) -> dict[int, tuple[int, int]]:
+    """Per person: prompts already sent this local week, and key measures still due this week."""
+    if not person_ids:
+        return {}
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    earliest = min(start for start, _ in week.values())
+    latest = max(end for _, end in week.values())
+    sent_states = [
+        s.value for s in (*OPEN_STATUSES, DeliveryStatus.ANSWERED, DeliveryStatus.EXPIRED)
+    ]
+    with engine.begin() as connection:
+        sent = connection.execute(
+            select(table.c.person_id, table.c.sent_at).where(
+                table.c.person_id.in_(person_ids),
+                table.c.status.in_(sent_states),
+                table.c.sent_at >= earliest,
+                table.c.sent_at < latest,
+            )
+        ).all()
+        keys = connection.execute(
+            select(table.c.person_id, table.c.due_at).where(
+                table.c.person_id.in_(person_ids),
+                table.c.status == DeliveryStatus.PENDING.value,
+                table.c.priority == 0,
+                table.c.due_at > now,
+                table.c.due_at < latest,
+            )
+        ).all()
+    usage: dict[int, tuple[int, int]] = {pid: (0, 0) for pid in person_ids}
+    for pid, at in sent:
+        start, end = week[pid]
+        if start <= at < end:
+            usage[pid] = (usage[pid][0] + 1, usage[pid][1])
+    for pid, at in keys:
+        start, end = week[pid]
+        if start <= at < end:
+            usage[pid] = (usage[pid][0], usage[pid][1] + 1)
+    return usage
+
+
+@dataclass(frozen=True)
+class OpenPrompt:
+    """A sent prompt that needs a reminder or a closing update."""
+
+    id: int
+    person: str
+    timezone: str | None
+    conversation: str | None
+    message_id: str | None
+
+
+def _open_prompts(engine: Engine, where: Any, values: dict[str, Any]) -> list[OpenPrompt]:
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    rows = _select_open(engine, where)
+    if rows:
+        with engine.begin() as connection:
+            connection.execute(
+                update(table).where(table.c.id.in_([r.id for r in rows]), where).values(**values)
+            )
+    return rows
+
+
+def claim_reminders(
+    engine: Engine, now: datetime, eligible: Callable[[OpenPrompt], bool]
+) -> list[OpenPrompt]:
+    """Sent, unanswered prompts past their reminder point that ``eligible`` accepts (working
+    hours): marked reminded before sending, so a reminder goes out at most once."""
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    due = and_(
+        table.c.status == DeliveryStatus.SENT.value,
+        table.c.reminded_at.is_(None),
+        table.c.remind_at.is_not(None),
+        table.c.remind_at <= now,
+        table.c.expires_at > now,
+    )
+    candidates = [p for p in _select_open(engine, due) if eligible(p)]
+    if not candidates:
+        return []
+    with engine.begin() as connection:
+        won = {
+            row[0]
+            for row in connection.execute(
+                update(table)
+                .where(table.c.id.in_([p.id for p in candidates]), due)
+                .values(status=DeliveryStatus.REMINDED.value, reminded_at=now)
+                .returning(table.c.id)
+            )
+        }
+    return [p for p in candidates if p.id in won]
+
+
+def _select_open(engine: Engine, where: Any) -> list[OpenPrompt]:
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        rows = connection.execute(
+            select(
+                table.c.id,
+                PERSONS.c.ref,
+                PERSONS.c.timezone,
+                table.c.conversation,
+                table.c.message_id,
+            )
+            .join(PERSONS, PERSONS.c.id == table.c.person_id)
+            .where(where)
+        ).all()
+    return [OpenPrompt(*row) for row in rows]
+
+
+def set_message(engine: Engine, delivery_id: int, conversation: str, message_id: str) -> None:
+    """Point a delivery at its newest message (a reminder), so updates land there."""
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        connection.execute(
+            update(table)
+            .where(table.c.id == delivery_id)
+            .values(conversation=conversation, message_id=message_id)
+        )
+
+
+def expire_due(engine: Engine, now: datetime) -> tuple[list[OpenPrompt], int]:
+    """Close windows that have ended: sent prompts expire, unsent ones are recorded missed."""
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    with engine.begin() as connection:
+        missed = connection.execute(
+            update(table)
+            .where(table.c.status == DeliveryStatus.PENDING.value, table.c.expires_at <= now)
+            .values(
+                status=DeliveryStatus.MISSED.value,
+                last_error="window closed before it could be sent",
+            )
+        ).rowcount
+    closed = _open_prompts(
+        engine,
+        and_(
+            table.c.status.in_([s.value for s in (*OPEN_STATUSES, DeliveryStatus.ANSWERED)]),
+            table.c.expires_at <= now,
+            table.c.closed_at.is_(None),
+        ),
+        {"closed_at": now},
+    )
+    with engine.begin() as connection:
+        connection.execute(
+            update(table)
+            .where(table.c.status.in_([s.value for s in OPEN_STATUSES]), table.c.expires_at <= now)
+            .values(status=DeliveryStatus.EXPIRED.value)
+        )
+    return closed, int(missed or 0)
+
+
+def count_by_status(engine: Engine, occurrence_ids: Sequence[int] | None = None) -> dict[str, int]:
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    query = select(table.c.status, func.count()).group_by(table.c.status)
+    if occurrence_ids is not None:
+        query = query.where(table.c.occurrence_id.in_(occurrence_ids))
+    with engine.begin() as connection:
+        return {status: int(n) for status, n in connection.execute(query)}
+
+
+def retry_delay(attempts: int, retry_after: float | None) -> timedelta:
+    """Exponential backoff (2 s, 4 s, … capped at 5 min), never sooner than ``retry_after``."""
+    backoff = min(2.0 ** max(attempts, 1), 300.0)
+    return timedelta(seconds=max(backoff, retry_after or 0.0))

@@ -1,0 +1,72 @@
+"""A person's home view: their open questions, snooze state, and private trend."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from sqlmodel import col, select
+
+from bot.messages import Choice, Report, Section
+from storage.tables import OPEN_STATUSES, Delivery, Occurrence, PersonRecord, WorkstreamRecord
+from surveys.cadence import WorkCalendar
+
+if TYPE_CHECKING:
+    from bot.app import LearnPulse
+
+
+def home_view(core: LearnPulse, person: str) -> Report:
+    """What App Home (or its equivalent) shows one person; only their own data."""
+    program = core.require_program()
+    now = core.clock.now()
+    sections: list[Section] = []
+    with core.session() as session:
+        record = session.exec(select(PersonRecord).where(PersonRecord.ref == person)).first()
+        open_lines: list[str] = []
+        if record is not None:
+            work = WorkCalendar.for_person(program, record.timezone)
+            rows = session.exec(
+                select(Delivery, Occurrence, WorkstreamRecord)
+                .join(Occurrence, Occurrence.id == Delivery.occurrence_id)  # type: ignore[arg-type]
+                .join(WorkstreamRecord, WorkstreamRecord.id == Occurrence.workstream_id)  # type: ignore[arg-type]
+                .where(
+                    Delivery.person_id == record.id,
+                    col(Delivery.status).in_([s.value for s in OPEN_STATUSES]),
+                )
+                .where(Delivery.expires_at > now)
+                .order_by(Delivery.expires_at)  # type: ignore[arg-type]
+            ).all()
+            for delivery, _occurrence, workstream in rows:
+                closes = delivery.expires_at.astimezone(work.zone).strftime("%a %d %b, %H:%M")
+                open_lines.append(f"{workstream.name}: open until {closes}")
+        sections.append(
+            Section("Open questions", tuple(open_lines) or ("Nothing waiting for you right now.",))
+        )
+        snoozed = record.snoozed_until if record is not None else None
+        if snoozed is not None and snoozed > now:
+            state = f"Paused until {snoozed.strftime('%a %d %b')}. Resume any time."
+        else:
+            state = "Prompts are on."
+        sections.append(Section("Snooze", (state,)))
+        trend = _trend_section(core, person)
+        if trend is not None:
+            sections.append(trend)
+    actions = (
+        (Choice("resume", "Resume prompts"),)
+        if snoozed is not None and snoozed > now
+        else (
+            Choice("snooze:1", "Pause 1 day"),
+            Choice("snooze:7", "Pause 1 week"),
+        )
+    )
+    return Report(title="Your LearnPulse", sections=tuple(sections), actions=actions)
+
+
+def _trend_section(core: LearnPulse, person: str) -> Section | None:
+    """The person's own trend, when the trend module is present."""
+    try:
+        trend = importlib.import_module("surveys.trend")
+    except ModuleNotFoundError:
+        return None
+    builder = getattr(trend, "own_trend_section", None)
+    return builder(core, person) if builder is not None else None

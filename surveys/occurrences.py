@@ -1,0 +1,183 @@
+"""Occurrences: which askings exist, and planning their deliveries for each person.
+
+Occurrences are keyed ``<schedule>@<local date>``, so creating one twice is a no-op; planning
+inserts one pending delivery per person with that person's own local due time, window and
+reminder point, computed once per time zone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from storage.tables import AuditEntry, Occurrence
+from surveys import audience
+from surveys.banks import OUTCOMES, SELF_ASSESSMENT
+from surveys.cadence import Timing, WorkCalendar, scheduled_dates, timing_for, window_from
+from surveys.delivery import insert_deliveries, planned_row
+from surveys.program import Program, Schedule
+
+if TYPE_CHECKING:
+    from bot.app import LearnPulse
+
+PLAN_HORIZON_DAYS = 7  # far enough ahead to reserve the week's budget for key measures
+KEY_MEASURE, BANK, OTHER = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class Asking:
+    """Something the program asks on a schedule: one question, or a whole bank at once."""
+
+    key: str
+    workstream_id: str
+    question_id: str | None
+    bank: str | None
+    schedule: Schedule
+    priority: int
+
+
+def askings(program: Program) -> list[Asking]:
+    """Every scheduled asking of the program, key measures first."""
+    out: list[Asking] = []
+    for ws in program.workstreams:
+        for q in ws.questions:
+            priority = KEY_MEASURE if q.key_measure else OTHER
+            out.append(Asking(q.id, ws.id, q.id, None, q.schedule, priority))
+    for bank, schedule in (
+        (SELF_ASSESSMENT, program.self_assessment),
+        (OUTCOMES, program.outcomes),
+    ):
+        if schedule is not None:
+            out.append(Asking(bank, bank, None, bank, schedule, BANK))
+    return sorted(out, key=lambda a: a.priority)
+
+
+def _ensure_occurrence(
+    session: Session, asking: Asking, key: str, day: date, now: datetime, manual: bool
+) -> Occurrence:
+    existing = session.exec(select(Occurrence).where(Occurrence.key == key)).first()
+    if existing is not None:
+        return existing
+    occurrence = Occurrence(
+        key=key,
+        workstream_id=asking.workstream_id,
+        question_id=asking.question_id,
+        bank=asking.bank,
+        cadence=asking.schedule.cadence,
+        local_date=day,
+        manual=manual,
+        created_at=now,
+    )
+    session.add(occurrence)
+    try:
+        session.flush()
+    except IntegrityError:  # another process created it first
+        session.rollback()
+        found = session.exec(select(Occurrence).where(Occurrence.key == key)).one()
+        return found
+    return occurrence
+
+
+def plan_occurrence(
+    core: LearnPulse, occurrence: Occurrence, asking: Asking, timing_of: TimingRule
+) -> int:
+    """Insert a pending delivery for every current member; returns how many were new."""
+    program = core.require_program()
+    with core.session() as session:
+        members = audience.members_of(session, asking.workstream_id)
+    by_zone: dict[str | None, Timing | None] = {}
+    rows = []
+    assert occurrence.id is not None
+    for person_id, _ref, tz in members:
+        if tz not in by_zone:
+            by_zone[tz] = timing_of(WorkCalendar.for_person(program, tz))
+        timing = by_zone[tz]
+        if timing is None:
+            continue
+        rows.append(
+            planned_row(
+                occurrence.id,
+                person_id,
+                timing.due_at,
+                timing.remind_at,
+                timing.expires_at,
+                asking.priority,
+            )
+        )
+    inserted = insert_deliveries(core.engine, rows)
+    with core.session() as session:
+        row = session.get(Occurrence, occurrence.id)
+        if row is not None and not row.planned:
+            row.planned = True
+            session.add(row)
+    return inserted
+
+
+class TimingRule:
+    """How a person's timing is derived: from a schedule and date, or from "now"."""
+
+    def __init__(self, schedule: Schedule, scheduled: date | None, now: datetime) -> None:
+        self.schedule, self.scheduled, self.now = schedule, scheduled, now
+
+    def __call__(self, work: WorkCalendar) -> Timing | None:
+        if self.scheduled is None:
+            return window_from(self.now, self.schedule.cadence, work)
+        return timing_for(self.schedule, self.scheduled, work)
+
+
+def plan_scheduled(core: LearnPulse, now: datetime, replan: bool = False) -> int:
+    """Create the occurrences of the next days and plan those not planned yet."""
+    program = core.require_program()
+    today = now.date()
+    first, last = today - timedelta(days=1), today + timedelta(days=PLAN_HORIZON_DAYS)
+    inserted = 0
+    for asking in askings(program):
+        for day in scheduled_dates(asking.schedule, first, last):
+            key = f"{asking.key}@{day.isoformat()}"
+            with core.session() as session:
+                occurrence = _ensure_occurrence(session, asking, key, day, now, manual=False)
+            if occurrence.planned and not replan:
+                continue
+            inserted += plan_occurrence(
+                core, occurrence, asking, TimingRule(asking.schedule, day, now)
+            )
+    return inserted
+
+
+async def open_now(
+    core: LearnPulse, workstream_id: str, question_id: str | None, actor: str
+) -> list[int]:
+    """Ask a workstream's question (or all its questions) now; returns the occurrence ids.
+
+    Each person still gets it inside their own working hours, and the usual window applies.
+    """
+    program = core.require_program()
+    chosen = [a for a in askings(program) if a.workstream_id == workstream_id]
+    if question_id is not None:
+        chosen = [a for a in chosen if a.question_id == question_id]
+    if not chosen:
+        raise LookupError(f"no question {question_id!r} in workstream {workstream_id!r}")
+    await audience.refresh(core)
+    now = core.clock.now()
+    return await asyncio.to_thread(_open_now, core, chosen, now, actor)
+
+
+def _open_now(core: LearnPulse, chosen: list[Asking], now: datetime, actor: str) -> list[int]:
+    program = core.require_program()
+    ids: list[int] = []
+    for asking in chosen:
+        day = now.astimezone(program.zone).date()
+        with core.session() as session:
+            occurrence = _ensure_occurrence(
+                session, asking, f"{asking.key}@manual:{now.isoformat()}", day, now, True
+            )
+            session.add(AuditEntry(at=now, actor=actor, action="survey", detail=asking.key))
+        plan_occurrence(core, occurrence, asking, TimingRule(asking.schedule, None, now))
+        assert occurrence.id is not None
+        ids.append(occurrence.id)
+    return ids

@@ -1,0 +1,124 @@
+"""A delivery as a neutral ``Prompt``: its items, choices, privacy note and current state."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlmodel import Session, select
+
+from bot.messages import Prompt, PromptItem, PromptState
+from storage.tables import (
+    Answer,
+    Delivery,
+    DeliveryStatus,
+    Occurrence,
+    PersonRecord,
+    QuestionRecord,
+    WorkstreamRecord,
+)
+from surveys.cadence import WorkCalendar
+from surveys.choices import choices_for, label_of
+
+if TYPE_CHECKING:
+    from bot.app import LearnPulse
+
+
+def questions_of(session: Session, occurrence: Occurrence) -> list[QuestionRecord]:
+    """The questions an occurrence asks, in order: one question, or a bank's items."""
+    if occurrence.question_id is not None:
+        question = session.get(QuestionRecord, occurrence.question_id)
+        return [question] if question is not None else []
+    return list(
+        session.exec(
+            select(QuestionRecord)
+            .where(QuestionRecord.bank == occurrence.bank, QuestionRecord.retired == False)  # noqa: E712
+            .order_by(QuestionRecord.position)  # type: ignore[arg-type]
+        ).all()
+    )
+
+
+def privacy_note(core: LearnPulse) -> str:
+    anonymity = core.require_program().anonymity
+    who = (
+        "anonymous: nothing links it to you"
+        if anonymity.mode == "anonymous"
+        else "confidential: stored without your name"
+    )
+    return (
+        f"Your answer is {who}. Leads see totals only when at least {anonymity.min_responses} "
+        "people answered; comments are shown without names."
+    )
+
+
+def render_prompt(
+    session: Session, core: LearnPulse, delivery: Delivery, reminder: bool = False
+) -> Prompt:
+    """The prompt for ``delivery`` as it should look now."""
+    occurrence = session.get(Occurrence, delivery.occurrence_id)
+    person = session.get(PersonRecord, delivery.person_id)
+    if occurrence is None or person is None:
+        raise LookupError(f"delivery {delivery.id} has no occurrence or person")
+    workstream = session.get(WorkstreamRecord, occurrence.workstream_id)
+    questions = questions_of(session, occurrence)
+    program = core.require_program()
+    anonymous = program.anonymity.mode == "anonymous"
+    recorded: dict[str, Answer] = {}
+    if not anonymous:
+        key = core.vault.respondent_key(person.ref)
+        for own in session.exec(
+            select(Answer).where(
+                Answer.occurrence_id == occurrence.id, Answer.respondent_key == key
+            )
+        ).all():
+            recorded[own.question_id] = own
+    now = core.clock.now()
+    closed = (
+        delivery.status in (DeliveryStatus.EXPIRED, DeliveryStatus.MISSED)
+        or now >= delivery.expires_at
+    )
+    items = []
+    for question in questions:
+        statement = question.bank is not None
+        answer: Answer | None = recorded.get(question.id)
+        done = answer is not None or question.id in (delivery.answered_items or [])
+        shown = None
+        if answer is not None and answer.value:
+            shown = label_of(question.kind, answer.value, question.options, statement)
+        elif done:
+            shown = "Answered"
+        items.append(
+            PromptItem(
+                question_id=question.id,
+                ask=question.ask,
+                kind=question.kind,
+                choices=choices_for(question.kind, question.options, statement),
+                comment_invited=question.comment == "optional",
+                recorded=shown,
+                recorded_comment=bool(answer is not None and answer.comment),
+            )
+        )
+    state = PromptState.CLOSED if closed else PromptState.OPEN
+    if not closed and items and all(item.recorded for item in items):
+        state = PromptState.ANSWERED
+    work = WorkCalendar.for_person(program, person.timezone)
+    closes = delivery.expires_at.astimezone(work.zone).strftime("%a %d %b, %H:%M")
+    title = workstream.name if workstream else occurrence.workstream_id
+    status_line = None
+    if state is PromptState.CLOSED:
+        status_line = f"This question closed on {closes}; answers are no longer accepted."
+    elif state is PromptState.ANSWERED:
+        status_line = "Thanks, your answer is recorded." + (
+            "" if anonymous else " You can change it until the window closes."
+        )
+    return Prompt(
+        delivery_id=int(delivery.id or 0),
+        workstream=occurrence.workstream_id,
+        title=title,
+        items=tuple(items),
+        privacy_note=privacy_note(core),
+        closes=closes,
+        state=state,
+        can_change=not anonymous and not closed,
+        is_reminder=reminder,
+        status_line=status_line,
+    )
