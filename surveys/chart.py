@@ -1,0 +1,72 @@
+"""The key-measure trend chart: a small PNG, one panel per key measure, target as a dashed line.
+
+Rendered with matplotlib's Agg backend (no display needed). A period whose figure was withheld
+by the anonymity thresholds is a gap in the line, never a point.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # after selecting the backend
+
+_LINE = "#2f6db5"
+_TARGET = "#c0392b"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One key measure over consecutive periods; ``None`` where nothing may be shown."""
+
+    name: str
+    values: Sequence[float | None]
+    target: float | None
+    low: float
+    high: float
+    unit: str = ""
+
+
+def trend_png(title: str, labels: Sequence[str], series: Sequence[Series]) -> bytes | None:
+    """A PNG of ``series`` against ``labels`` (period names), or None with nothing to plot."""
+    if not series or not labels:
+        return None
+    figure = Figure(figsize=(6.4, 1.0 + 1.6 * len(series)), dpi=90)
+    axes_list = figure.subplots(len(series), 1, squeeze=False)[:, 0]
+    positions = list(range(len(labels)))
+    for axes, one in zip(axes_list, series, strict=True):
+        xs = [x for x, v in zip(positions, one.values, strict=True) if v is not None]
+        ys = [v for v in one.values if v is not None]
+        axes.plot(xs, ys, marker="o", color=_LINE, linewidth=2)
+        if one.target is not None:
+            axes.axhline(one.target, color=_TARGET, linestyle="--", linewidth=1, label="target")
+        for x, y in zip(xs, ys, strict=True):
+            axes.annotate(
+                f"{y:.1f}{one.unit}",
+                (x, y),
+                textcoords="offset points",
+                xytext=(0, 6),
+                ha="center",
+                fontsize=7,
+            )
+        margin = (one.high - one.low) * 0.08
+        axes.set_ylim(one.low - margin, one.high + margin)
+        axes.set_xlim(-0.5, len(labels) - 0.5)
+        axes.set_xticks(positions, list(labels), fontsize=7)
+        axes.set_title(_shorten(one.name), fontsize=8, loc="left")
+        axes.tick_params(axis="y", labelsize=7)
+        axes.grid(axis="y", alpha=0.3)
+    figure.suptitle(title, fontsize=9)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,112 @@
+"""Representative comments: a few verbatim, chosen by the database, shown without any name.
+
+For each workstream the database picks at most one comment per sentiment class (the most
+positive, the most negative and the most neutral) with a window function, so only those few
+encrypted texts leave the database and are decrypted. Mentions of people (``<@U123>``, platform
+references) are replaced before a comment is shown: a quote never carries a name or an id.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlmodel import Session
+
+from storage.crypto import Vault
+from surveys.periods import Period
+from surveys.tallies import ANSWERS, NEGATIVE, POSITIVE
+
+MAX_LENGTH = 280
+
+_MENTION = re.compile(
+    r"<[@!][^>]*>"  # Slack user / special mentions
+    r"|<at>[^<]*</at>"  # Teams mentions
+    r"|\b(?:slack|teams|local):[\w:@.\-]+"  # LearnPulse references
+    r"|\b[UW][A-Z0-9]{8,}\b"  # bare Slack user ids
+    r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",  # AAD object ids
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One comment as it may be shown: its sentiment class and scrubbed text."""
+
+    tone: str  # positive | neutral | negative
+    text: str
+
+
+def scrub(text: str) -> str:
+    """Replace every mention or id of a person, collapse whitespace, cap the length."""
+    cleaned = " ".join(_MENTION.sub("@someone", text).split())
+    return cleaned if len(cleaned) <= MAX_LENGTH else cleaned[: MAX_LENGTH - 1] + "…"
+
+
+def representative(
+    session: Session,
+    vault: Vault,
+    workstream_ids: Sequence[str],
+    period: Period,
+    text_questions: Sequence[str] = (),
+) -> dict[str, list[Quote]]:
+    """Per workstream, up to three quotes from ``period``: positive, negative, neutral."""
+    a = ANSWERS.c
+    tone = case(
+        (a.sentiment > POSITIVE, "positive"),
+        (a.sentiment < NEGATIVE, "negative"),
+        else_="neutral",
+    )
+    order = case(
+        (a.sentiment > POSITIVE, -a.sentiment),
+        (a.sentiment < NEGATIVE, a.sentiment),
+        else_=func.abs(a.sentiment),
+    )
+    has_text = or_(a.comment.is_not(None), a.question_id.in_(text_questions))
+    ranked = (
+        select(
+            a.workstream_id,
+            tone.label("tone"),
+            a.comment,
+            a.value,
+            func.row_number()
+            .over(partition_by=(a.workstream_id, tone), order_by=(order, a.id.desc()))
+            .label("rank"),
+        )
+        .where(
+            a.workstream_id.in_(workstream_ids),
+            and_(a.answered_on >= period.start, a.answered_on <= period.end),
+            a.sentiment.is_not(None),
+            has_text,
+        )
+        .subquery()
+    )
+    stmt = select(ranked.c.workstream_id, ranked.c.tone, ranked.c.comment, ranked.c.value).where(
+        ranked.c.rank == 1
+    )
+    out: dict[str, list[Quote]] = {ws: [] for ws in workstream_ids}
+    for ws, tone_name, comment, value in session.execute(stmt):
+        text = _readable(vault, comment, value)
+        if text:
+            out[ws].append(Quote(str(tone_name), scrub(text)))
+    order_of = {"positive": 0, "neutral": 1, "negative": 2}
+    for quotes in out.values():
+        quotes.sort(key=lambda q: order_of.get(q.tone, 3))
+    return out
+
+
+def _readable(vault: Vault, comment: str | None, value: str | None) -> str | None:
+    """The comment's text; for a free-text question the answer itself (encrypted or not)."""
+    if comment:
+        try:
+            return vault.decrypt(comment)
+        except ValueError:
+            return None  # written under another key: never shown as garbage
+    if not value:
+        return None
+    try:
+        return vault.decrypt(value)
+    except ValueError:
+        return value

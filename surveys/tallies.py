@@ -1,0 +1,224 @@
+"""Answer and delivery counts per workstream and period, aggregated by the database.
+
+Digests, status and the review read only these tallies: one ``GROUP BY`` over the answers of a
+run of consecutive periods (scores, choices, pilot split and comment sentiment at once) and one
+over the delivery ledger. No individual answer is loaded into Python. Sentiment is the value
+stored with the answer; it is never recomputed here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, Table, and_, case, func, literal, null, select
+from sqlmodel import Session, SQLModel
+
+from storage.tables import Answer, AudienceMember, Delivery, DeliveryStatus, Occurrence
+from surveys.periods import Period
+
+POSITIVE = 0.1  # polarity above this is a positive comment
+NEGATIVE = -0.1  # below this a negative one; in between neutral
+
+ANSWERS: Table = SQLModel.metadata.tables[str(Answer.__tablename__)]
+DELIVERIES: Table = SQLModel.metadata.tables[str(Delivery.__tablename__)]
+OCCURRENCES: Table = SQLModel.metadata.tables[str(Occurrence.__tablename__)]
+AUDIENCE: Table = SQLModel.metadata.tables[str(AudienceMember.__tablename__)]
+
+ASKED = (
+    DeliveryStatus.SENT,
+    DeliveryStatus.REMINDED,
+    DeliveryStatus.ANSWERED,
+    DeliveryStatus.EXPIRED,
+)
+
+
+@dataclass
+class QuestionTally:
+    """One question in one period: how many answered, and how (never who)."""
+
+    responses: int = 0
+    scores: Counter[float] = field(default_factory=Counter)
+    choices: Counter[str] = field(default_factory=Counter)
+    pilot_responses: int = 0
+    pilot_scores: Counter[float] = field(default_factory=Counter)
+
+    @property
+    def rest_scores(self) -> Counter[float]:
+        return self.scores - self.pilot_scores
+
+
+@dataclass
+class CommentTally:
+    """Comment sentiment of one workstream in one period."""
+
+    count: int = 0
+    polarity_sum: float = 0.0
+    positive: int = 0
+    negative: int = 0
+
+    @property
+    def neutral(self) -> int:
+        return self.count - self.positive - self.negative
+
+    @property
+    def polarity(self) -> float | None:
+        return self.polarity_sum / self.count if self.count else None
+
+
+@dataclass
+class PeriodTally:
+    """Everything counted for one workstream in one period."""
+
+    period: Period
+    questions: dict[str, QuestionTally] = field(default_factory=dict)
+    comments: CommentTally = field(default_factory=CommentTally)
+    asked: int = 0
+    responded: int = 0
+
+    def question(self, question_id: str) -> QuestionTally:
+        return self.questions.get(question_id) or QuestionTally()
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.responded / self.asked if self.asked else None
+
+
+def _bucket(column: Any, periods: Sequence[Period]) -> ColumnElement[Any]:
+    """The index (oldest first) of the period a date falls in; periods are consecutive."""
+    newest_first = list(enumerate(periods))[::-1]
+    return case(*[(column >= p.start, i) for i, p in newest_first], else_=null())
+
+
+def _span(column: Any, periods: Sequence[Period]) -> ColumnElement[bool]:
+    return and_(column >= periods[0].start, column <= periods[-1].end)
+
+
+def tally(
+    session: Session,
+    workstream_ids: Sequence[str],
+    periods: Sequence[Period],
+    choice_questions: Sequence[str] = (),
+) -> dict[str, list[PeriodTally]]:
+    """Per workstream, one ``PeriodTally`` per period (oldest first): two grouped queries."""
+    out = {ws: [PeriodTally(p) for p in periods] for ws in workstream_ids}
+    if not workstream_ids or not periods:
+        return out
+    _tally_answers(session, workstream_ids, periods, choice_questions, out)
+    _tally_deliveries(session, workstream_ids, periods, out)
+    return out
+
+
+def _tally_answers(
+    session: Session,
+    workstream_ids: Sequence[str],
+    periods: Sequence[Period],
+    choice_questions: Sequence[str],
+    out: dict[str, list[PeriodTally]],
+) -> None:
+    a = ANSWERS.c
+    bucket = _bucket(a.answered_on, periods).label("bucket")
+    choice = (
+        case((a.question_id.in_(choice_questions), a.value), else_=null())
+        if choice_questions
+        else literal(None)
+    ).label("choice")
+    given = case((a.value != "", 1), else_=0)
+    stmt = (
+        select(
+            a.workstream_id,
+            a.question_id,
+            bucket,
+            a.in_pilot,
+            a.score,
+            choice,
+            func.sum(given),
+            func.count(a.sentiment),
+            func.sum(a.sentiment),
+            func.sum(case((a.sentiment > POSITIVE, 1), else_=0)),
+            func.sum(case((a.sentiment < NEGATIVE, 1), else_=0)),
+        )
+        .where(a.workstream_id.in_(workstream_ids), _span(a.answered_on, periods))
+        .group_by(
+            a.workstream_id,
+            a.question_id,
+            bucket,
+            a.in_pilot,
+            a.score,
+            choice,
+        )
+    )
+    for ws, qid, index, in_pilot, score, choice_value, n, ncom, pol, pos, neg in session.execute(
+        stmt
+    ):
+        if index is None:
+            continue
+        target = out[ws][int(index)]
+        if ncom:
+            target.comments.count += int(ncom)
+            target.comments.polarity_sum += float(pol or 0.0)
+            target.comments.positive += int(pos or 0)
+            target.comments.negative += int(neg or 0)
+        n = int(n or 0)
+        if not n:
+            continue
+        q = target.questions.setdefault(qid, QuestionTally())
+        q.responses += n
+        if score is not None:
+            q.scores[float(score)] += n
+        if choice_value is not None:
+            q.choices[str(choice_value)] += n
+        if in_pilot:
+            q.pilot_responses += n
+            if score is not None:
+                q.pilot_scores[float(score)] += n
+
+
+def _tally_deliveries(
+    session: Session,
+    workstream_ids: Sequence[str],
+    periods: Sequence[Period],
+    out: dict[str, list[PeriodTally]],
+) -> None:
+    d, o = DELIVERIES.c, OCCURRENCES.c
+    bucket = _bucket(o.local_date, periods).label("bucket")
+    stmt = (
+        select(
+            o.workstream_id,
+            bucket,
+            func.sum(case((d.status == DeliveryStatus.ANSWERED, 1), else_=0)),
+            func.sum(case((d.status.in_(ASKED), 1), else_=0)),
+        )
+        .select_from(DELIVERIES.join(OCCURRENCES, o.id == d.occurrence_id))
+        .where(
+            o.workstream_id.in_(workstream_ids),
+            _span(o.local_date, periods),
+        )
+        .group_by(o.workstream_id, bucket)
+    )
+    for ws, index, responded, asked in session.execute(stmt):
+        if index is None:
+            continue
+        target = out[ws][int(index)]
+        target.responded += int(responded or 0)
+        target.asked += int(asked or 0)
+
+
+def audience_sizes(session: Session, workstream_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Per workstream: (audience size, of which in the pilot group)."""
+    m = AUDIENCE.c
+    stmt = (
+        select(
+            m.workstream_id,
+            func.count(),
+            func.sum(case((m.in_pilot, 1), else_=0)),
+        )
+        .where(m.workstream_id.in_(workstream_ids))
+        .group_by(m.workstream_id)
+    )
+    sizes = {ws: (0, 0) for ws in workstream_ids}
+    for ws, total, pilot in session.execute(stmt):
+        sizes[ws] = (int(total), int(pilot or 0))
+    return sizes

@@ -1,0 +1,167 @@
+"""Digests: figures, distributions, eNPS, comments, and the anonymity thresholds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.app import LearnPulse
+from surveys.digest import Digest, build_digests, scheduled_period
+from surveys.periods import Period
+from tests.bot.test_report_support import answers, audience, deliveries, text_of
+
+KEY = "respect-treated-with-respect"  # scale, weekly, key measure, target 4.3
+THIS_WEEK = date(2026, 11, 24)  # inside Sat 21 .. Fri 27 Nov, the period due on Mon 30 Nov
+LAST_WEEK = date(2026, 11, 17)
+
+
+def _digest(core: LearnPulse, workstream: str = "respect", period: Period | None = None) -> Digest:
+    ws = core.require_program().workstream(workstream)
+    assert ws is not None
+    with core.session() as session:
+        [built] = build_digests(core, session, [(ws, period or scheduled_period(core, ws))])
+    return built
+
+
+def _section(built: Digest, starts: str) -> tuple[str, dict[str, str]]:
+    for section in built.report.sections:
+        if section.heading.startswith(starts) or starts in section.heading:
+            return "\n".join(section.lines), dict(section.fields)
+    raise AssertionError(f"no section {starts!r}")
+
+
+def test_the_scheduled_period_is_the_week_ending_on_the_digest_day(core: LearnPulse) -> None:
+    built = _digest(core)
+    assert built.period == Period(date(2026, 11, 21), date(2026, 11, 27))
+    assert built.destination == "slack:channel:C0RESPECT1"
+
+
+def test_four_answers_show_no_score(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, THIS_WEEK, ["5", "5", "4", "1"])
+    lines, fields = _section(_digest(core), "Key measure: ")
+    assert "Not enough responses yet (5 needed)" in lines
+    assert "Result" not in fields
+    assert "2.0" not in text_of(_digest(core).report)  # no share or mean leaks
+
+
+def test_five_answers_show_mean_distribution_and_target(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, THIS_WEEK, ["5", "5", "4", "4", "2"])
+    built = _digest(core)
+    lines, fields = _section(built, "Key measure: ")
+    assert fields["Responses"] == "5"
+    assert fields["Result"] == "4.0 / 5"
+    assert fields["Target"] == "4.3 / 5 — not met ✗"
+    assert "1: 0% · 2: 20% · 3: 0% · 4: 40% · 5: 40%" in lines
+    assert built.summary["responses"][KEY] == 5
+
+
+def test_key_measures_come_first(core: LearnPulse) -> None:
+    headings = [s.heading for s in _digest(core).report.sections]
+    keys = [h.startswith("Key measure: ") for h in headings[:-1]]
+    assert keys == sorted(keys, reverse=True)
+    assert keys[0] and not keys[-1]
+    assert headings[-1] == "Comments"
+
+
+def test_change_needs_both_periods_above_the_threshold(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, THIS_WEEK, ["5", "5", "5", "4", "4"])
+    answers(core, "respect", KEY, LAST_WEEK, ["3", "3", "3", "3"])
+    _, fields = _section(_digest(core), "Key measure: ")
+    assert fields["Change"].startswith("no comparison")
+    answers(core, "respect", KEY, LAST_WEEK, ["3"])
+    _, fields = _section(_digest(core), "Key measure: ")
+    assert fields["Change"] == "▲ +1.6 vs the previous period"
+
+
+def test_a_pilot_of_six_inside_nine_is_not_broken_out(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, THIS_WEEK, ["5"] * 6 + ["1"] * 3, pilot=6)
+    built = _digest(core)
+    lines, fields = _section(built, "Key measure: ")
+    assert fields["Responses"] == "9"
+    assert "Pilot group" not in lines
+    assert built.summary["pilot"] == {}
+
+
+def test_a_pilot_of_five_inside_ten_is_broken_out(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, THIS_WEEK, ["5"] * 5 + ["3"] * 5, pilot=5)
+    lines, _ = _section(_digest(core), "Key measure: ")
+    assert "Pilot group: 5.0 / 5 (5) · everyone else: 3.0 / 5 (5)" in lines
+
+
+def test_enps_is_promoters_minus_detractors(core: LearnPulse) -> None:
+    # technical-recommend is an enps key measure (target 30) of a pilot-phase workstream
+    answers(core, "technical", "technical-recommend", THIS_WEEK, ["10", "9", "9", "8", "6", "0"])
+    built = _digest(core, "technical")
+    lines, fields = _section(built, "How likely")
+    assert fields["Result"] == "+17 eNPS"  # (3 promoters - 2 detractors) / 6
+    assert fields["Target"] == "+30 eNPS — not met ✗"
+    assert "Promoters (9-10) 50% · passives (7-8) 17% · detractors (0-6) 33%" in lines
+
+
+def test_yes_no_is_a_percentage(core: LearnPulse) -> None:
+    answers(core, "technical", "technical-applied-on-the-job", THIS_WEEK, ["1", "1", "1", "0", "0"])
+    _, fields = _section(_digest(core, "technical"), "Key measure: ")
+    assert fields["Result"] == "60% yes"
+    assert fields["Target"] == "70% yes — not met ✗"
+
+
+def test_choice_shows_the_share_of_each_option(core: LearnPulse) -> None:
+    ws = core.require_program().workstream("respect")
+    assert ws is not None
+    question = next(q for q in ws.questions if q.kind == "choice")
+    options = question.options or []
+    values = [options[0]] * 3 + [options[1]] * 2
+    answers(core, "respect", question.id, THIS_WEEK, values, scores=[None] * 5)
+    lines, _ = _section(_digest(core), question.ask)
+    assert f"{options[0]}: 60%" in lines and f"{options[1]}: 40%" in lines
+
+
+def test_comments_need_min_comments_and_never_carry_a_name(core: LearnPulse) -> None:
+    comments: list[str | None] = ["Great session, thanks <@U0SOMEONE1>!", "Fine.", "Too long"]
+    answers(
+        core, "respect", KEY, THIS_WEEK, ["4"] * 5,
+        comments=[*comments, "ok", None], sentiments=[0.8, 0.0, -0.4, 0.05, None],
+    )  # fmt: skip
+    lines, _ = _section(_digest(core), "Comments")
+    assert lines == "Not enough comments yet (5 needed)."
+    answers(
+        core, "respect", KEY, THIS_WEEK, ["4"] * 2,
+        comments=["Loved it", "Meh"], sentiments=[0.6, -0.2],
+    )  # fmt: skip
+    built = _digest(core)
+    lines, fields = _section(built, "Comments")
+    assert fields["Comments"] == "6"
+    assert fields["Share"] == "33% positive · 33% neutral · 33% negative"
+    assert fields["Overall sentiment"].startswith("+0.14")
+    assert "“Great session, thanks @someone!” (positive)" in lines
+    assert "U0SOMEONE1" not in text_of(built.report)
+    assert "Name of" not in text_of(built.report)
+
+
+def test_response_rate_and_audience(core: LearnPulse) -> None:
+    audience(core, "respect", 12, pilot=4)
+    now = answers(core, "respect", KEY, THIS_WEEK, [])
+    deliveries(core, now, ["answered"] * 6 + ["sent", "expired", "failed", "skipped"])
+    before = answers(core, "respect", KEY, LAST_WEEK, [])
+    deliveries(core, before, ["answered"] * 2 + ["expired"] * 2)
+    summary = _digest(core).report.summary or ""
+    assert "audience 12 (pilot group 4)" in summary
+    assert "response rate 75% (6 of 8 asked), ▲ +25 pts vs the previous period" in summary
+
+
+def test_the_chart_is_a_png_with_only_allowed_points(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, THIS_WEEK, ["5"] * 5)
+    built = _digest(core)
+    assert built.report.image_png is not None
+    assert built.report.image_png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "respect" in built.report.image_alt.lower()
+
+
+def test_many_workstreams_are_built_together(core: LearnPulse) -> None:
+    program = core.require_program()
+    answers(core, "respect", KEY, THIS_WEEK, ["5"] * 5)
+    with core.session() as session:
+        built = build_digests(
+            core, session, [(w, scheduled_period(core, w)) for w in program.workstreams]
+        )
+    assert [d.workstream_id for d in built] == [w.id for w in program.workstreams]
+    assert built[[d.workstream_id for d in built].index("respect")].summary["responses"] == {KEY: 5}
