@@ -1,0 +1,215 @@
+"""Neutral messages rendered as Adaptive Cards 1.5 (plain JSON; no SDK types).
+
+A prompt's one-click answers are ``Action.Execute`` (Universal Actions: Teams sends an
+``adaptiveCard/action`` invoke and shows the card returned in the invoke response) with an
+``Action.Submit`` fallback for clients without Universal Actions (those send a message whose
+``value`` carries the same data). Every action's data carries ``delivery_id`` and
+``question_id``, so an answer finds its delivery without any lookup by message.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from typing import Any
+
+from bot.messages import Choice, Prompt, PromptItem, PromptState, Report
+
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+CARD_VERSION = "1.5"
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_CONTENT_TYPE = "application/vnd.microsoft.activity.message"
+
+ANSWER_VERB = "answer"
+COMMENT_VERB = "comment"
+SNOOZE_VERB = "snooze"
+RUN_VERB = "run"
+
+SNOOZE_DAYS = 7
+MAX_BUTTONS_PER_ROW = 5  # Teams shows at most five actions side by side
+TEXT_ANSWER_MAX = 1000
+COMMENT_MAX = 1000
+
+Card = dict[str, Any]
+
+
+def answer_input_id(question_id: str) -> str:
+    """Input id of a typed or picked answer (merged into the action's data by Teams)."""
+    return f"answer:{question_id}"
+
+
+def comment_input_id(question_id: str) -> str:
+    """Input id of an item's optional comment."""
+    return f"comment:{question_id}"
+
+
+def prompt_card(prompt: Prompt) -> Card:
+    """The card of a prompt in its current state: open, answered (changeable) or closed."""
+    title = f"Reminder: {prompt.title}" if prompt.is_reminder else prompt.title
+    body: list[Card] = [
+        _text(title, weight="Bolder", size="Medium"),
+        _text(prompt.workstream, isSubtle=True, spacing="None"),
+    ]
+    if prompt.status_line:
+        body.append(_text(prompt.status_line, color="Accent"))
+    for item in prompt.items:
+        body.append(_item_container(prompt, item))
+    body.append(_text(prompt.privacy_note, size="Small", isSubtle=True, separator=True))
+    if prompt.state is PromptState.CLOSED:
+        body.append(_text("This question is closed; it can no longer be answered.", size="Small"))
+    else:
+        body.append(_text(f"Open until {prompt.closes}.", size="Small", spacing="None"))
+    card = _card(body)
+    if prompt.state is PromptState.OPEN:
+        card["actions"] = [
+            _execute(
+                f"Snooze {SNOOZE_DAYS} days",
+                SNOOZE_VERB,
+                {"delivery_id": prompt.delivery_id, "days": SNOOZE_DAYS},
+            )
+        ]
+    return card
+
+
+def _item_container(prompt: Prompt, item: PromptItem) -> Card:
+    items: list[Card] = [_text(item.ask, weight="Bolder")]
+    if item.recorded is not None:
+        note = " (with your comment)" if item.recorded_comment else ""
+        items.append(_text(f"Your answer: {item.recorded}{note}", color="Good"))
+    answerable = prompt.state is PromptState.OPEN or (
+        prompt.state is PromptState.ANSWERED and prompt.can_change
+    )
+    if answerable:
+        items.extend(_answer_controls(prompt.delivery_id, item))
+    return {"type": "Container", "spacing": "Medium", "items": items}
+
+
+def _answer_controls(delivery_id: int, item: PromptItem) -> list[Card]:
+    base = {"delivery_id": delivery_id, "question_id": item.question_id}
+    answered = item.recorded is not None
+    controls: list[Card] = []
+    if item.kind == "text":
+        controls.append(
+            {
+                "type": "Input.Text",
+                "id": answer_input_id(item.question_id),
+                "isMultiline": True,
+                "maxLength": TEXT_ANSWER_MAX,
+                "placeholder": "Type your answer",
+                "label": "Change your answer" if answered else "Your answer",
+            }
+        )
+        controls.append(_action_set([_execute("Send", ANSWER_VERB, base)]))
+        return controls
+    if item.comment_invited:
+        controls.append(
+            {
+                "type": "Input.Text",
+                "id": comment_input_id(item.question_id),
+                "isMultiline": True,
+                "maxLength": COMMENT_MAX,
+                "placeholder": "Add a comment (optional)",
+            }
+        )
+    if item.kind == "choice":
+        controls.append(
+            {
+                "type": "Input.ChoiceSet",
+                "id": answer_input_id(item.question_id),
+                "style": "compact",
+                "label": "Change your answer" if answered else "Pick one",
+                "choices": [{"title": c.label, "value": c.value} for c in item.choices],
+            }
+        )
+        controls.append(_action_set([_execute("Send", ANSWER_VERB, base)]))
+    else:
+        buttons = [
+            _execute(choice.label, ANSWER_VERB, {**base, "value": choice.value})
+            for choice in item.choices
+        ]
+        controls.extend(_action_set(row) for row in _rows(buttons))
+    if answered and item.comment_invited:
+        controls.append(_action_set([_execute("Add comment", COMMENT_VERB, base)]))
+    return controls
+
+
+def _rows(buttons: list[Card]) -> list[list[Card]]:
+    """Split buttons into even rows of at most ``MAX_BUTTONS_PER_ROW`` (0-10 becomes 4/4/3)."""
+    if not buttons:
+        return []
+    rows = math.ceil(len(buttons) / MAX_BUTTONS_PER_ROW)
+    size = math.ceil(len(buttons) / rows)
+    return [buttons[i : i + size] for i in range(0, len(buttons), size)]
+
+
+def report_card(report: Report) -> Card:
+    """A digest, review, status overview or notice; the chart travels as a data URI image."""
+    body: list[Card] = [_text(report.title, weight="Bolder", size="Medium")]
+    if report.summary:
+        body.append(_text(report.summary))
+    for section in report.sections:
+        body.append(_text(section.heading, weight="Bolder", separator=True))
+        body.extend(_text(line, spacing="Small") for line in section.lines)
+        if section.fields:
+            body.append(
+                {
+                    "type": "FactSet",
+                    "facts": [{"title": label, "value": value} for label, value in section.fields],
+                }
+            )
+    if report.image_png:
+        encoded = base64.b64encode(report.image_png).decode("ascii")
+        body.append(
+            {
+                "type": "Image",
+                "url": f"data:image/png;base64,{encoded}",
+                "altText": report.image_alt or report.title,
+                "size": "Stretch",
+            }
+        )
+    card = _card(body)
+    if report.actions:
+        card["actions"] = [_run_action(choice) for choice in report.actions]
+    return card
+
+
+def _run_action(choice: Choice) -> Card:
+    return _execute(choice.label, RUN_VERB, {"value": choice.value})
+
+
+def invoke_card_response(card: Card) -> dict[str, Any]:
+    """The body of an ``adaptiveCard/action`` invoke response that replaces the card."""
+    return {"statusCode": 200, "type": CARD_CONTENT_TYPE, "value": card}
+
+
+def invoke_message_response(text: str) -> dict[str, Any]:
+    """The body of an ``adaptiveCard/action`` invoke response that shows a short message."""
+    return {"statusCode": 200, "type": MESSAGE_CONTENT_TYPE, "value": text}
+
+
+def attachment(card: Card) -> dict[str, Any]:
+    """A card as a Bot Framework attachment."""
+    return {"contentType": CARD_CONTENT_TYPE, "content": card}
+
+
+def _card(body: list[Card]) -> Card:
+    return {"type": "AdaptiveCard", "$schema": CARD_SCHEMA, "version": CARD_VERSION, "body": body}
+
+
+def _text(text: str, **style: Any) -> Card:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
+
+
+def _action_set(actions: list[Card]) -> Card:
+    return {"type": "ActionSet", "actions": actions}
+
+
+def _execute(title: str, verb: str, data: dict[str, Any]) -> Card:
+    """``Action.Execute`` with an ``Action.Submit`` fallback carrying the same data and verb."""
+    return {
+        "type": "Action.Execute",
+        "title": title,
+        "verb": verb,
+        "data": data,
+        "fallback": {"type": "Action.Submit", "title": title, "data": {**data, "verb": verb}},
+    }

@@ -1,0 +1,257 @@
+"""``POST /api/messages``: trust first, then one turn per activity.
+
+Order of a request: a bad body is refused (400/415); with credentials, a missing or invalid Bot
+Framework token is refused with 401 before anything else happens; an activity whose
+``serviceUrl`` is outside ``TEAMS_SERVICE_URLS`` is refused with 403 (the bot would have to call
+it); only then is the activity translated and dispatched.
+
+Replies go only to the person who asked: in their 1:1 chat with the bot the reply is posted
+there; a command sent in a channel or group chat is answered privately in the asker's 1:1 chat
+(nothing is posted in the channel, so nobody else sees the answer or that one was asked for).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.schema import Activity, ActivityTypes, Attachment
+
+from adapters.teams import render, store, translate
+from adapters.teams.adapter import INVOKE_CAPTURE, CardCapture, TeamsAdapter
+from adapters.teams.connector import service_url_allowed
+from bot.events import CommandIssued, Event, PersonSeen
+from bot.messages import Report, notice
+from bot.ports import SendError
+
+if TYPE_CHECKING:
+    from botframework.connector.auth import AuthenticateRequestResult
+
+    from bot.app import LearnPulse
+
+log = logging.getLogger("learnpulse.teams")
+
+BODY_KEY = "learnpulse.teams.body"
+ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
+UNKNOWN_PERSON = "LearnPulse could not tell who you are; Teams did not send your account id."
+NOT_A_COMMAND = "I only understand commands here. Try learning-help to see them."
+
+
+class TeamsTurns:
+    """The inbound half: the aiohttp handler and the turn logic behind it."""
+
+    def __init__(self, core: LearnPulse, adapter: TeamsAdapter) -> None:
+        self.core = core
+        self.adapter = adapter
+
+    async def handle(self, request: web.Request) -> web.Response:
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.Response(status=415, text="expected application/json")
+        try:
+            body = await request.json()
+            activity = Activity().deserialize(body)
+        except (ValueError, TypeError, json.JSONDecodeError):
+            return web.Response(status=400, text="not a Bot Framework activity")
+        if not isinstance(body, dict) or not activity.type:
+            return web.Response(status=400, text="not a Bot Framework activity")
+        header = request.headers.get("Authorization") or None
+        if self.adapter.requires_auth and header is None:
+            return web.Response(status=401, text="missing Bot Framework token")
+        try:
+            trusted = await self._authenticate(activity, header)
+        except Exception as exc:  # every validation failure refuses the request, nothing else
+            log.info("refused a Teams request: %s", exc.__class__.__name__)
+            return web.Response(status=401, text="invalid Bot Framework token")
+        if not service_url_allowed(activity.service_url, self.adapter.connector.allowed_prefixes):
+            log.warning("refused a Teams activity whose serviceUrl is not in TEAMS_SERVICE_URLS")
+            return web.Response(status=403, text="serviceUrl is not allowed")
+
+        async def on_turn(context: TurnContext) -> None:
+            context.turn_state[BODY_KEY] = body
+            await self.on_turn(context)
+
+        try:
+            result = await self.adapter.cloud.process_activity(trusted, activity, on_turn)
+        except Exception:
+            log.exception("a Teams %s activity failed", activity.type)
+            return web.Response(status=500, text="the bot could not handle this activity")
+        if isinstance(result, InvokeResponse):
+            return web.json_response(result.body, status=result.status or 200)
+        return web.Response(status=200)
+
+    async def _authenticate(
+        self, activity: Activity, header: str | None
+    ) -> AuthenticateRequestResult:
+        """Validate the token off the event loop: botbuilder fetches signing keys with blocking
+        HTTP (once a day per metadata URL), which must not stall other requests."""
+        if not self.adapter.requires_auth:
+            header = None  # emulator mode: no app id to validate a token against
+        auth = self.adapter.authentication
+        return await asyncio.to_thread(
+            lambda: asyncio.run(auth.authenticate_request(activity, header))
+        )
+
+    async def on_turn(self, context: TurnContext) -> None:
+        activity = context.activity
+        body: dict[str, Any] = context.turn_state[BODY_KEY]
+        person = translate.person_of(activity)
+        match activity.type:
+            case ActivityTypes.message:
+                await self._remember(body, person)
+                await self._seen(activity, person, welcome=False)
+                await self._on_message(context, person)
+            case ActivityTypes.conversation_update:
+                await self._on_conversation_update(context, body, person)
+            case ActivityTypes.installation_update:
+                await self._on_installation_update(context, body, person)
+            case ActivityTypes.invoke if activity.name == ADAPTIVE_CARD_ACTION:
+                await self._remember(body, person)
+                await self._on_card_action(context, person)
+            case _:
+                return
+
+    # -- messages and commands ---------------------------------------------------------------
+
+    async def _on_message(self, context: TurnContext, person: str | None) -> None:
+        activity = context.activity
+        submitted = translate.submitted_action(activity)
+        command = translate.command_of(activity)
+        if person is None:
+            if submitted or command:
+                await self._reply(context, person, notice(UNKNOWN_PERSON))
+            return
+        if submitted is not None:
+            verb, data = submitted
+            event = translate.action_event(person, verb, data)
+            reply = notice(event) if isinstance(event, str) else await self.core.dispatch(event)
+            if reply is not None:
+                await self._reply(context, person, reply)
+            return
+        if command is not None:
+            name, text = command
+            channel = None
+            if translate.conversation_type(activity) != "personal":
+                conversation_id = translate.channel_conversation_id(activity.conversation.id)
+                channel = f"teams:channel:{conversation_id}"
+            reply = await self.core.dispatch(
+                CommandIssued(person=person, name=name, text=text, channel=channel)
+            )
+            if reply is not None:
+                await self._reply(context, person, reply)
+            return
+        if translate.conversation_type(activity) == "personal":
+            await self._reply(context, person, notice(NOT_A_COMMAND))
+
+    async def _reply(self, context: TurnContext, person: str | None, report: Report) -> None:
+        """Answer the asker only: in their 1:1 chat here, or privately from a channel."""
+        try:
+            if translate.conversation_type(context.activity) == "personal":
+                await context.send_activity(_card_message(report))
+            elif person is not None:
+                await self.adapter.post_to_person(person, report)
+        except SendError as exc:
+            log.warning("reply not sent: %s", exc.reason)
+        except Exception as exc:  # the Bot Connector refused the reply; the turn itself is done
+            log.warning("reply not sent: %s", exc.__class__.__name__)
+
+    # -- install, uninstall, profile ---------------------------------------------------------------
+
+    async def _on_conversation_update(
+        self, context: TurnContext, body: dict[str, Any], person: str | None
+    ) -> None:
+        activity = context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        added = [m.id for m in activity.members_added or []]
+        removed = [m.id for m in activity.members_removed or []]
+        if bot_id in removed:
+            await self._forget(body, person)
+            return
+        if bot_id in added:
+            await self._installed(context, body, person)
+
+    async def _on_installation_update(
+        self, context: TurnContext, body: dict[str, Any], person: str | None
+    ) -> None:
+        action = str(context.activity.action or "")
+        if action.startswith("remove"):
+            await self._forget(body, person)
+        elif action.startswith("add"):
+            await self._installed(context, body, person)
+
+    async def _installed(
+        self, context: TurnContext, body: dict[str, Any], person: str | None
+    ) -> None:
+        await self._remember(body, person)
+        if translate.conversation_type(context.activity) == "personal":
+            await self._seen(context.activity, person, welcome=True)
+
+    async def _remember(self, body: dict[str, Any], person: str | None) -> None:
+        for key in translate.reference_keys(body, person):
+            document = translate.reference_document(body, key)
+            await asyncio.to_thread(store.save, self.core, key, document)
+
+    async def _forget(self, body: dict[str, Any], person: str | None) -> None:
+        for key in translate.reference_keys(body, person):
+            await asyncio.to_thread(store.delete, self.core, key)
+
+    async def _seen(self, activity: Activity, person: str | None, *, welcome: bool) -> None:
+        if person is None or translate.conversation_type(activity) != "personal":
+            return
+        sender = activity.from_property
+        await self.core.dispatch(
+            PersonSeen(
+                person=person,
+                timezone=activity.local_timezone or None,
+                display_name=getattr(sender, "name", None) or None,
+                welcome=welcome,
+            )
+        )
+
+    # -- Action.Execute ---------------------------------------------------------------------------
+
+    async def _on_card_action(self, context: TurnContext, person: str | None) -> None:
+        executed = translate.executed_action(context.activity)
+        if person is None or executed is None:
+            text = UNKNOWN_PERSON if person is None else "That action is not supported."
+            await _invoke_response(context, render.invoke_message_response(text))
+            return
+        verb, data = executed
+        event: Event | str = translate.action_event(person, verb, data)
+        if isinstance(event, str):
+            await _invoke_response(context, render.invoke_message_response(event))
+            return
+        capture = CardCapture(delivery_id=getattr(event, "delivery_id", -1))
+        token = INVOKE_CAPTURE.set(capture)
+        try:
+            reply = await self.core.dispatch(event)
+        finally:
+            INVOKE_CAPTURE.reset(token)
+        if capture.card is not None:
+            body = render.invoke_card_response(capture.card)
+        elif reply is not None and isinstance(event, CommandIssued):
+            await self._reply(context, person, reply)
+            body = render.invoke_message_response(reply.title)
+        else:
+            text = (reply.summary or reply.title) if reply is not None else "Done."
+            body = render.invoke_message_response(text)
+        await _invoke_response(context, body)
+
+
+async def _invoke_response(context: TurnContext, body: dict[str, Any]) -> None:
+    await context.send_activity(
+        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
+    )
+
+
+def _card_message(report: Report) -> Activity:
+    return Activity(
+        type=ActivityTypes.message,
+        summary=report.title,
+        attachments=[
+            Attachment(content_type=render.CARD_CONTENT_TYPE, content=render.report_card(report))
+        ],
+    )

@@ -1,0 +1,161 @@
+"""Every card the Teams adapter can produce parses cleanly in Microsoft's own parser, and
+carries what the answer path needs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from adapters.teams import render
+from bot.messages import Choice, Prompt, PromptItem, PromptState, Report, Section, notice
+from tests.adapters.teams.cardcheck import CardChecker
+
+SCALE = tuple(Choice(str(i), f"{i} · label {i}") for i in range(1, 6))
+ENPS = tuple(Choice(str(i), str(i)) for i in range(11))
+YES_NO = (Choice("yes", "Yes"), Choice("no", "No"))
+OPTIONS = (Choice("Video", "Video"), Choice("Mentoring", "Mentoring"), Choice("Books", "Books"))
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+def item(kind: str, choices: tuple[Choice, ...], **extra: Any) -> PromptItem:
+    return PromptItem(
+        question_id=f"q-{kind}",
+        ask=f"A {kind} question?",
+        kind=kind,
+        choices=choices,
+        comment_invited=extra.pop("comment_invited", True),
+        **extra,
+    )
+
+
+ITEMS = (
+    item("scale", SCALE),
+    item("enps", ENPS),
+    item("yes_no", YES_NO),
+    item("choice", OPTIONS),
+    item("text", (), comment_invited=False),
+)
+
+
+def prompt(state: PromptState = PromptState.OPEN, **extra: Any) -> Prompt:
+    return Prompt(
+        delivery_id=42,
+        workstream="LMS rollout",
+        title="Weekly pulse",
+        items=ITEMS,
+        privacy_note="Confidential: shown only in totals of at least 5 people.",
+        closes="Wed 2 Dec, 17:00",
+        state=state,
+        **extra,
+    )
+
+
+def answered() -> Prompt:
+    items = tuple(
+        replace(i, recorded="4 · label 4", recorded_comment=i.comment_invited) for i in ITEMS
+    )
+    return replace(prompt(PromptState.ANSWERED), items=items, status_line="Thanks, recorded.")
+
+
+def every_card() -> list[dict[str, Any]]:
+    report = Report(
+        title="LMS rollout — weekly digest",
+        summary="Response rate 62% (+4 pts).",
+        sections=(
+            Section("Key measures", lines=("Confidence 3.9 vs target 4.0",), fields=(("n", "41"),)),
+            Section("Comments", lines=("Mostly positive (0.31).",)),
+        ),
+        image_png=PNG,
+        image_alt="Key measure trend",
+        actions=(Choice("learning-status lms", "Status"),),
+    )
+    return [
+        render.prompt_card(prompt()),
+        render.prompt_card(prompt(is_reminder=True)),
+        render.prompt_card(answered()),
+        render.prompt_card(replace(answered(), can_change=False)),
+        render.prompt_card(replace(answered(), state=PromptState.CLOSED)),
+        render.prompt_card(prompt(PromptState.CLOSED)),
+        render.report_card(report),
+        render.report_card(notice("Paused for 7 days.")),
+    ]
+
+
+def test_every_card_parses_without_errors_or_warnings(cards: CardChecker) -> None:
+    cards.assert_valid(*every_card())
+
+
+def test_the_parser_does_catch_a_broken_card(cards: CardChecker) -> None:
+    broken = render.prompt_card(prompt())
+    broken["body"].append({"type": "Input.Text", "id": "answer:q-text"})  # a duplicate id
+    broken["body"].append({"type": "Carousel3D"})
+    (report,) = cards.problems([broken])
+    events = {problem["event"] for problem in report["errors"]}
+    assert {"DuplicateId", "UnknownElementType"} <= events
+
+
+def _actions(card: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Action.") and "verb" in node:
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
+
+
+def test_answer_buttons_carry_delivery_question_and_value_with_a_submit_fallback() -> None:
+    card = render.prompt_card(prompt())
+    answers = [a for a in _actions(card) if a["verb"] == "answer"]
+    scale = [a for a in answers if a["data"]["question_id"] == "q-scale"]
+    assert [a["data"] for a in scale] == [
+        {"delivery_id": 42, "question_id": "q-scale", "value": str(i)} for i in range(1, 6)
+    ]
+    assert all(a["type"] == "Action.Execute" for a in answers)
+    assert all(
+        a["fallback"]["type"] == "Action.Submit" and a["fallback"]["data"]["verb"] == "answer"
+        for a in answers
+    )
+    enps_rows = [
+        len(block["actions"])
+        for container in card["body"]
+        if container["type"] == "Container" and container["items"][0]["text"].startswith("A enps")
+        for block in container["items"]
+        if block["type"] == "ActionSet"
+    ]
+    assert enps_rows == [4, 4, 3]
+
+
+def test_answered_card_shows_the_answer_and_closed_card_has_no_buttons() -> None:
+    text = str(render.prompt_card(answered()))
+    assert "Your answer: 4 · label 4 (with your comment)" in text
+    assert any(a["verb"] == "comment" for a in _actions(render.prompt_card(answered())))
+    closed = render.prompt_card(replace(answered(), state=PromptState.CLOSED))
+    assert _actions(closed) == []
+    assert "no longer be answered" in str(closed)
+
+
+def test_report_card_embeds_the_chart_as_a_data_uri() -> None:
+    card = every_card()[6]
+    images = [b for b in card["body"] if b["type"] == "Image"]
+    assert images[0]["url"].startswith("data:image/png;base64,iVBORw0KGgo")
+    assert images[0]["altText"] == "Key measure trend"
+
+
+def test_invoke_response_replaces_the_card() -> None:
+    card = render.prompt_card(answered())
+    assert render.invoke_card_response(card) == {
+        "statusCode": 200,
+        "type": "application/vnd.microsoft.card.adaptive",
+        "value": card,
+    }
