@@ -78,8 +78,26 @@ def serve(program: ProgramOption = None) -> None:
 
 @app.command()
 def demo(program: ProgramOption = None) -> None:
-    """Run the bot locally with a browser playground instead of Slack or Teams."""
-    not_built("demo", "demo")
+    """Run the bot locally with a browser playground instead of Slack or Teams.
+
+    A fresh SQLite file (demo-data/learnpulse-demo.db) on every start, seeded with a few weeks
+    of synthetic answers; open the printed URL and pick who you are.
+    """
+    from adapters.local.demo import demo_settings, run_demo
+
+    configure_logging()
+    chosen = program or settings_or_exit().learnpulse_program
+    try:
+        load_program(chosen)
+    except ProgramError as exc:
+        for line in exc.problems:
+            typer.echo(line, err=True)
+        raise typer.Exit(2) from None
+    try:
+        settings = demo_settings()
+    except SettingsError as exc:
+        fail(str(exc))
+    run_demo(settings, chosen)
 
 
 @app.command()

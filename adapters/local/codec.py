@@ -1,0 +1,107 @@
+"""Neutral messages to JSON and back, so the playground stores what the core said, not HTML.
+
+The page renders from these stored bodies every time it is drawn; a prompt updated by the core
+(answer recorded, window closed) therefore shows its new state on the next load.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from bot.messages import Choice, Prompt, PromptItem, PromptState, Report, Section
+
+
+def prompt_to_json(prompt: Prompt) -> dict[str, Any]:
+    """A prompt as a JSON-safe dict."""
+    return {
+        "delivery_id": prompt.delivery_id,
+        "workstream": prompt.workstream,
+        "title": prompt.title,
+        "items": [
+            {
+                "question_id": item.question_id,
+                "ask": item.ask,
+                "kind": item.kind,
+                "choices": [[c.value, c.label] for c in item.choices],
+                "comment_invited": item.comment_invited,
+                "recorded": item.recorded,
+                "recorded_comment": item.recorded_comment,
+            }
+            for item in prompt.items
+        ],
+        "privacy_note": prompt.privacy_note,
+        "closes": prompt.closes,
+        "state": prompt.state.value,
+        "can_change": prompt.can_change,
+        "is_reminder": prompt.is_reminder,
+        "status_line": prompt.status_line,
+    }
+
+
+def prompt_from_json(data: dict[str, Any]) -> Prompt:
+    """The inverse of ``prompt_to_json``."""
+    return Prompt(
+        delivery_id=int(data["delivery_id"]),
+        workstream=data["workstream"],
+        title=data["title"],
+        items=tuple(
+            PromptItem(
+                question_id=item["question_id"],
+                ask=item["ask"],
+                kind=item["kind"],
+                choices=tuple(Choice(value, label) for value, label in item["choices"]),
+                comment_invited=bool(item["comment_invited"]),
+                recorded=item.get("recorded"),
+                recorded_comment=bool(item.get("recorded_comment", False)),
+            )
+            for item in data["items"]
+        ),
+        privacy_note=data["privacy_note"],
+        closes=data["closes"],
+        state=PromptState(data.get("state", PromptState.OPEN.value)),
+        can_change=bool(data.get("can_change", True)),
+        is_reminder=bool(data.get("is_reminder", False)),
+        status_line=data.get("status_line"),
+    )
+
+
+def report_to_json(report: Report) -> dict[str, Any]:
+    """A report as a JSON-safe dict; the chart travels as base64 PNG."""
+    return {
+        "title": report.title,
+        "summary": report.summary,
+        "sections": [
+            {
+                "heading": s.heading,
+                "lines": list(s.lines),
+                "fields": [[label, value] for label, value in s.fields],
+            }
+            for s in report.sections
+        ],
+        "image_png": base64.b64encode(report.image_png).decode("ascii")
+        if report.image_png
+        else None,
+        "image_alt": report.image_alt,
+        "actions": [[c.value, c.label] for c in report.actions],
+    }
+
+
+def report_from_json(data: dict[str, Any]) -> Report:
+    """The inverse of ``report_to_json``."""
+    image = data.get("image_png")
+    return Report(
+        title=data["title"],
+        summary=data.get("summary"),
+        sections=tuple(
+            Section(
+                heading=s["heading"],
+                lines=tuple(s.get("lines", ())),
+                fields=tuple((label, value) for label, value in s.get("fields", ())),
+            )
+            for s in data.get("sections", ())
+        ),
+        image_png=base64.b64decode(image) if image else None,
+        image_alt=data.get("image_alt", ""),
+        actions=tuple(Choice(value, label) for value, label in data.get("actions", ())),
+    )

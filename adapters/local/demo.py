@@ -1,0 +1,96 @@
+"""``learnpulse demo``: the real server on a fresh SQLite file, with the local playground.
+
+Every start recreates ``demo-data/learnpulse-demo.db``, loads the program, resolves audiences
+through the local adapter (registered for ``slack``, ``teams`` and ``local`` references, so an
+unchanged production program works), seeds a few weeks of answers and runs one engine tick so
+prompts whose window is still open arrive at once. Slack and Teams settings are ignored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from adapters.local import PLAYGROUND, setup
+from adapters.local.seed import HISTORY_WEEKS, seed_history
+from adapters.local.timeline import demo_start
+from bot.app import LearnPulse
+from bot.clock import ManualClock, SystemClock
+from bot.runner import StartupError, prepare
+from bot.settings import Settings, load_settings
+from bot.work import run_due_work
+from surveys.program import load_program
+
+log = logging.getLogger("learnpulse.demo")
+
+DEMO_DATABASE = Path("demo-data") / "learnpulse-demo.db"
+PLATFORMS = ("slack", "teams", "local")
+
+
+def demo_settings(database: Path = DEMO_DATABASE, **overrides: object) -> Settings:
+    """The environment's settings with a fresh SQLite file and every chat platform off."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    return load_settings(
+        DATABASE_URL=f"sqlite:///{database}",
+        SLACK_BOT_TOKEN=None,
+        SLACK_APP_TOKEN=None,
+        SLACK_SIGNING_SECRET=None,
+        TEAMS_APP_ID=None,
+        TEAMS_APP_PASSWORD=None,
+        TEAMS_EMULATOR=False,
+        **overrides,
+    )
+
+
+async def build_demo(settings: Settings, program_path: Path) -> web.Application:
+    """Everything up to serving: schema, program, directory, history, first tick."""
+    program = load_program(program_path)  # refused files raise before anything is created
+    clock = ManualClock(demo_start(program, SystemClock().now().date()))
+    core = LearnPulse(settings, clock=clock)
+    core, web_app = prepare(settings, program_path, core)
+    adapter = setup(core, web_app)
+    core.adapters.register(adapter, *PLATFORMS)
+    for platform in PLATFORMS:
+        core.adapter_status[platform] = "on (local playground)"
+    seeded = await seed_history(core)
+    web_app[PLAYGROUND].seeded_weeks = HISTORY_WEEKS
+    first = await run_due_work(core)
+    log.info(
+        "demo seeded: %d occurrences, %d deliveries, %d answers; %d prompts sent on start",
+        seeded.occurrences,
+        seeded.deliveries,
+        seeded.answers,
+        first.sent.sent,
+    )
+    web_app.on_cleanup.append(_dispose(core))
+    return web_app
+
+
+def _dispose(core: LearnPulse) -> Callable[[web.Application], Awaitable[None]]:
+    async def cleanup(_app: web.Application) -> None:
+        core.engine.dispose()
+
+    return cleanup
+
+
+def url_of(settings: Settings) -> str:
+    return f"http://{settings.host}:{settings.port}/"
+
+
+def run_demo(settings: Settings, program_path: Path) -> None:
+    """Serve the playground until interrupted; a bad program stops it with exit status 2."""
+
+    async def application() -> web.Application:
+        try:
+            web_app = await build_demo(settings, program_path)
+        except StartupError as exc:
+            log.error("%s", exc)
+            raise SystemExit(2) from None
+        print(f"LearnPulse demo is running: open {url_of(settings)}", flush=True)
+        return web_app
+
+    web.run_app(application(), host=settings.host, port=settings.port, print=None, access_log=None)

@@ -1,0 +1,107 @@
+"""The demo clock: where the playground starts, and moving it forward through the real engine.
+
+The playground runs on a ``ManualClock`` that starts on a Monday at 09:55 in the program's time
+zone, five minutes before the first weekly questions. Time only moves when the page asks: the
+clock then advances in half-hour steps, and after every step the engine's tick
+(``bot.work.run_due_work``) plans, sends, reminds, closes and posts whatever fell due, so prompts
+arrive at their own local time rather than all at once at the end of a jump.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from bot.clock import ManualClock
+from surveys.program import Program
+
+if TYPE_CHECKING:
+    from bot.app import LearnPulse
+
+STEP = timedelta(minutes=30)
+START_AT = time(9, 55)
+MAX_ADVANCE = timedelta(days=14)
+
+Tick = Callable[["LearnPulse"], Awaitable[object]]
+
+
+def demo_start(program: Program, today: date) -> datetime:
+    """Monday 09:55 (program time zone) of the first working week on or after ``today``.
+
+    A Monday that is a holiday is skipped, so the first weekly questions do fall due.
+    """
+    day = today + timedelta(days=(7 - today.weekday()) % 7)
+    while day in program.holiday_dates:
+        day += timedelta(days=7)
+    return datetime.combine(day, START_AT, tzinfo=program.zone).astimezone(UTC)
+
+
+@dataclass
+class AdvanceReport:
+    """What happened while the clock moved, summed over every step."""
+
+    steps: int = 0
+    sent: int = 0
+    reminded: int = 0
+    closed: int = 0
+    posted: int = 0
+    answered_by_colleagues: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self, now_text: str) -> str:
+        parts = [
+            f"{self.sent} prompts sent",
+            f"{self.reminded} reminders",
+            f"{self.closed} windows closed",
+            f"{self.posted} digests or reports posted",
+            f"{self.answered_by_colleagues} answers from simulated colleagues",
+        ]
+        return f"Moved to {now_text}: " + ", ".join(parts) + "."
+
+
+def step_times(start: datetime, end: datetime, step: timedelta = STEP) -> list[datetime]:
+    """The instants to stop at between ``start`` (excluded) and ``end`` (included).
+
+    Stops fall on whole multiples of ``step`` since the epoch (so on :00 and :30), then ``end``.
+    """
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    stops: list[datetime] = []
+    probe = epoch + ((start - epoch) // step + 1) * step
+    while probe < end:
+        stops.append(probe)
+        probe += step
+    if not stops or stops[-1] != end:
+        stops.append(end)
+    return stops
+
+
+async def advance(
+    core: LearnPulse,
+    clock: ManualClock,
+    delta: timedelta,
+    tick: Tick,
+    after_step: Callable[[], Awaitable[int]] | None = None,
+) -> AdvanceReport:
+    """Move ``clock`` forward by ``delta`` (at most two weeks), ticking the engine at every stop."""
+    if delta <= timedelta(0) or delta > MAX_ADVANCE:
+        raise ValueError("the demo clock moves forward by up to two weeks at a time")
+    report = AdvanceReport()
+    for stop in step_times(clock.now(), clock.now() + delta):
+        clock.set(stop)
+        work = await tick(core)
+        report.steps += 1
+        _add_work(report, work)
+        if after_step is not None:
+            report.answered_by_colleagues += await after_step()
+    return report
+
+
+def _add_work(report: AdvanceReport, work: object) -> None:
+    """Sum a ``WorkReport`` without depending on its exact shape beyond a few counters."""
+    sent = getattr(work, "sent", 0)
+    report.sent += int(getattr(sent, "sent", sent) or 0)
+    report.reminded += int(getattr(work, "reminded", 0) or 0)
+    report.closed += int(getattr(work, "closed", 0) or 0)
+    report.posted += int(getattr(work, "posted", 0) or 0)
