@@ -1,0 +1,80 @@
+"""Build a core on a small test program with a fake chat platform."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+
+from bot.app import LearnPulse
+from bot.clock import ManualClock
+from bot.ports import Member
+from bot.settings import load_settings
+from bot.work import WorkReport
+from tests.fakes import FakeChat
+
+TOKYO = "slack:UTOKYO001"
+NEW_YORK = "slack:UNEWYORK1"
+BERLIN = "slack:UBERLIN01"
+
+HEADER = """\
+program: Engine test
+timezone: America/New_York
+working_days: {days}
+working_hours: {hours}
+holidays: ["2026-12-25"]
+max_prompts_per_week: {budget}
+anonymity: {{min_responses: 5, min_comments: 5, mode: {mode}}}
+admins: ["slack:U0ADMIN01"]
+workstreams:
+  - id: lms
+    name: LMS rollout
+    lead: slack:U0LEAD001
+    digest_to: slack:channel:C0LMSLEAD
+    phase: {phase}
+    pilot: [{pilot}]
+    audience: [slack:channel:C0ALL]
+    questions:
+{questions}"""
+
+
+def question(qid: str, cadence: str, on: str | int | None, at: str, key: bool = False, kind: str = "scale") -> str:
+    lines = [f"      - id: {qid}", f"        ask: Question {qid}?", f"        kind: {kind}", f"        cadence: {cadence}"]
+    if on is not None:
+        lines.append(f"        on: {on}")
+    lines.append(f'        at: "{at}"')
+    if key:
+        lines += ["        key_measure: true", "        target: 4.0"]
+    lines.append("        comment: optional")
+    return "\n".join(lines) + "\n"
+
+
+def program_text(
+    questions: list[str],
+    *,
+    days: str = "[mon, tue, wed, thu, fri]",
+    hours: str = '["09:00", "17:00"]',
+    budget: int = 5,
+    mode: str = "confidential",
+    phase: str = "organization",
+    pilot: str = TOKYO,
+) -> str:
+    return HEADER.format(
+        days=days, hours=hours, budget=budget, mode=mode, phase=phase, pilot=pilot, questions="".join(questions)
+    )
+
+
+def make_core(database_url: str, tmp_path: Path, text: str, start: datetime, people: list[Member]) -> tuple[LearnPulse, FakeChat, ManualClock]:
+    path = tmp_path / "program.yaml"
+    path.write_text(text)
+    settings = load_settings(DATABASE_URL=database_url, LEARNPULSE_SECRET_KEY="k", LEARNPULSE_PROGRAM=str(path))
+    clock = ManualClock(start)
+    core = LearnPulse(settings, clock=clock, migrate=False)
+    core.load_program()
+    chat = FakeChat(directory={"slack:channel:C0ALL": people})
+    core.adapters.register(chat)
+    return core, chat, clock
+
+
+def run(core: LearnPulse) -> WorkReport:
+    return asyncio.run(core.due_work().run())

@@ -1,0 +1,196 @@
+"""The survey engine against a real database and a moving clock: budget, pilot, reminders,
+expiry, downtime, failures, and answers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import select
+
+from bot.events import AnswerGiven, CommentGiven
+from bot.messages import PromptState
+from bot.ports import Member
+from storage.tables import Answer, Delivery, DeliveryStatus
+from surveys import answers
+from tests.surveys.engine_support import NEW_YORK, TOKYO, make_core, program_text, question, run
+
+MONDAY_8AM_NY = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
+ALICE, BOB = "slack:UALICE001", "slack:UBOB00001"
+NY = "America/New_York"
+
+
+def _ny(day: int, hour: int, minute: int = 0) -> datetime:
+    """2026-11-<day> (or 12-<day-30>) at a New York wall-clock time, as UTC (EST = UTC-5)."""
+    return datetime(2026, 11, 30, hour + 5, minute, tzinfo=UTC) + timedelta(days=day - 30)
+
+
+def _weekly_core(database_url: str, tmp_path: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+    people = [Member(ALICE, timezone=NY), Member(BOB, timezone=NY)]
+    text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)], **kwargs)  # type: ignore[arg-type]
+    return make_core(database_url, tmp_path, text, MONDAY_8AM_NY, people)
+
+
+def test_weekly_budget_keeps_room_for_key_measures(database_url: str, tmp_path: Path) -> None:
+    questions = [
+        question("key-fri", "weekly", "fri", "10:00", key=True),
+        question("other-mon", "weekly", "mon", "10:00"),
+        question("other-tue", "weekly", "tue", "10:00"),
+        question("other-wed", "weekly", "wed", "10:00"),
+    ]
+    core, chat, clock = make_core(
+        database_url, tmp_path, program_text(questions, budget=2), MONDAY_8AM_NY, [Member(ALICE, timezone=NY)]
+    )
+    for day in range(30, 35):
+        clock.set(_ny(day, 10, 5))
+        run(core)
+    asked = [p.items[0].question_id for p in chat.prompts[ALICE] if not p.is_reminder]
+    assert asked == ["other-mon", "key-fri"]
+    with core.session() as session:
+        skipped = session.exec(select(Delivery).where(Delivery.status == DeliveryStatus.SKIPPED)).all()
+    assert {d.last_error for d in skipped} == {"weekly prompt budget reached"}
+    assert len(skipped) == 2
+
+
+def test_only_the_pilot_group_is_asked_in_pilot_phase(database_url: str, tmp_path: Path) -> None:
+    people = [Member(TOKYO, timezone=NY), Member(NEW_YORK, timezone=NY), Member("slack:UBOT00001", is_bot=True)]
+    text = program_text([question("q", "weekly", "mon", "10:00", key=True)], phase="pilot", pilot=TOKYO)
+    core, chat, clock = make_core(database_url, tmp_path, text, MONDAY_8AM_NY, people)
+    clock.set(_ny(30, 10))
+    run(core)
+    assert chat.count(TOKYO) == 1 and chat.count(NEW_YORK) == 0 and chat.count("slack:UBOT00001") == 0
+
+
+def test_one_reminder_to_non_responders_then_expiry(database_url: str, tmp_path: Path) -> None:
+    core, chat, clock = _weekly_core(database_url, tmp_path)
+    clock.set(_ny(30, 10))
+    run(core)
+    alice_prompt = chat.prompts[ALICE][0]
+    outcome = asyncio.run(core.dispatch(AnswerGiven(ALICE, alice_prompt.delivery_id, "lms-confidence", "4")))
+    assert outcome is None
+    updated = chat.updates[-1][1]
+    assert updated.state is PromptState.ANSWERED and updated.items[0].recorded == "4 · High"
+    clock.set(_ny(31, 13, 29))  # just before the halfway point (Tue 13:30)
+    run(core)
+    assert chat.reminders(BOB) == 0
+    for moment in (_ny(31, 13, 30), _ny(31, 16), _ny(32, 10)):
+        clock.set(moment)
+        run(core)
+    assert chat.reminders(BOB) == 1 and chat.reminders(ALICE) == 0
+    bob_delivery = chat.prompts[BOB][0].delivery_id
+    clock.set(_ny(32, 17))  # Wednesday 17:00: the window closes
+    run(core)
+    closing = [p for _ref, p in chat.updates if p.delivery_id == bob_delivery]
+    assert closing and closing[-1].state is PromptState.CLOSED
+    late = asyncio.run(core.dispatch(AnswerGiven(BOB, bob_delivery, "lms-confidence", "3")))
+    assert late is not None and "closed" in (late.summary or "")
+    with core.session() as session:
+        assert session.get(Delivery, bob_delivery).status == DeliveryStatus.EXPIRED  # type: ignore[union-attr]
+        assert len(session.exec(select(Answer)).all()) == 1
+
+
+def test_downtime_inside_the_window_sends_on_start(database_url: str, tmp_path: Path) -> None:
+    core, chat, clock = _weekly_core(database_url, tmp_path)
+    run(core)  # Monday 08:00: planned, nothing due
+    clock.set(_ny(31, 11))  # down until Tuesday 11:00; the window runs to Wednesday 17:00
+    run(core)
+    assert chat.count(ALICE) == 1 and chat.count(BOB) == 1
+    run(core)
+    assert chat.count(ALICE) == 1  # never twice
+
+
+def test_downtime_past_the_window_records_missed(database_url: str, tmp_path: Path) -> None:
+    core, chat, clock = _weekly_core(database_url, tmp_path)
+    run(core)
+    clock.set(_ny(33, 9, 30))  # down until Thursday: the window closed on Wednesday 17:00
+    run(core)
+    assert chat.count(ALICE) == 0
+    with core.session() as session:
+        statuses = {d.status for d in session.exec(select(Delivery)).all() if d.due_at < clock.now()}
+    assert statuses == {DeliveryStatus.MISSED}
+
+
+def test_permanent_failure_is_recorded_and_transient_is_retried(database_url: str, tmp_path: Path) -> None:
+    core, chat, clock = _weekly_core(database_url, tmp_path)
+    chat.fail_permanent[ALICE] = "user_not_found"
+    chat.fail_transient[BOB] = 1
+    clock.set(_ny(30, 10))
+    report = run(core)
+    assert report.sent.failed == 1 and report.sent.retried == 1
+    with core.session() as session:
+        failed = session.exec(select(Delivery).where(Delivery.status == DeliveryStatus.FAILED)).one()
+        assert failed.last_error == "user_not_found" and failed.attempts == 1
+    run(core)
+    assert chat.count(BOB) == 0  # the retry waits for Retry-After
+    clock.set(_ny(30, 10, 1))
+    run(core)
+    assert chat.count(BOB) == 1 and chat.count(ALICE) == 0
+
+
+def test_answers_are_checked_stored_once_and_changeable(database_url: str, tmp_path: Path) -> None:
+    core, chat, clock = _weekly_core(database_url, tmp_path)
+    clock.set(_ny(30, 10))
+    run(core)
+    delivery = chat.prompts[ALICE][0].delivery_id
+    refused = asyncio.run(core.dispatch(AnswerGiven(ALICE, delivery, "lms-confidence", "7")))
+    assert refused is not None and "from 1 to 5" in (refused.summary or "")
+    not_yours = asyncio.run(core.dispatch(AnswerGiven(BOB, delivery, "lms-confidence", "3")))
+    assert not_yours is not None and "isn't one I asked you" in (not_yours.summary or "")
+    for _ in range(2):
+        asyncio.run(core.dispatch(AnswerGiven(ALICE, delivery, "lms-confidence", "3")))
+    asyncio.run(core.dispatch(AnswerGiven(ALICE, delivery, "lms-confidence", "5")))
+    asyncio.run(core.dispatch(CommentGiven(ALICE, delivery, "lms-confidence", "The new course library is great")))
+    with core.session() as session:
+        rows = session.exec(select(Answer)).all()
+    assert len(rows) == 1
+    answer = rows[0]
+    assert answer.value == "5" and answer.score == 5.0
+    assert answer.respondent_key == core.vault.respondent_key(ALICE) and ALICE not in answer.respondent_key
+    assert answer.comment is not None and "great" not in answer.comment  # encrypted at rest
+    assert core.vault.decrypt(answer.comment) == "The new course library is great"
+    assert answer.sentiment is not None and answer.sentiment > 0.3
+
+
+def test_anonymous_answers_hold_no_identifier_and_cannot_be_changed(database_url: str, tmp_path: Path) -> None:
+    core, chat, clock = _weekly_core(database_url, tmp_path, mode="anonymous")
+    clock.set(_ny(30, 10))
+    run(core)
+    delivery = chat.prompts[ALICE][0].delivery_id
+    asyncio.run(core.dispatch(AnswerGiven(ALICE, delivery, "lms-confidence", "2")))
+    again = asyncio.run(core.dispatch(AnswerGiven(ALICE, delivery, "lms-confidence", "5")))
+    assert again is not None and "cannot be changed" in (again.summary or "")
+    with core.session() as session:
+        rows = session.exec(select(Answer)).all()
+        assert [(a.value, a.respondent_key) for a in rows] == [("2", None)]
+        assert session.get(Delivery, delivery).answered_items == ["lms-confidence"]  # type: ignore[union-attr]
+    assert chat.updates[-1][1].can_change is False
+
+
+def test_twenty_concurrent_answer_writers(database_url: str, tmp_path: Path) -> None:
+    people = [Member(f"slack:UPERSON{i:03d}", timezone=NY) for i in range(20)]
+    text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
+    core, chat, clock = make_core(database_url, tmp_path, text, _ny(30, 10), people)
+    run(core)
+    assert sum(chat.count(p.person) for p in people) == 20
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(20)
+
+    def answer(member: Member) -> None:
+        try:
+            barrier.wait()
+            prompt = chat.prompts[member.person][0]
+            outcome = answers.record(core, AnswerGiven(member.person, prompt.delivery_id, "lms-confidence", "4"))
+            assert outcome.accepted
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=answer, args=(m,)) for m in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with core.session() as session:
+        assert len(session.exec(select(Answer)).all()) == 20
