@@ -1,0 +1,176 @@
+"""The playground's pages through aiohttp's test client, on the real database and engine."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from sqlmodel import select
+
+from adapters.local import PLAYGROUND, setup
+from adapters.local.adapter import LocalAdapter
+from adapters.local.pages import parse_command
+from bot.app import LearnPulse
+from bot.clock import ManualClock
+from bot.server import build_web_app
+from bot.work import run_due_work
+from storage.tables import Answer
+
+PILOT = "slack:U04K7QP2M1"  # first pilot member of the lms workstream, in New York
+LEAD = "slack:U0LEAD0001"
+ADMIN = "slack:U0ADMIN001"
+MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def client(core: LearnPulse) -> AsyncIterator[TestClient]:
+    web_app = build_web_app(core)
+    adapter = setup(core, web_app)
+    core.adapters.register(adapter, "slack", "teams", "local")
+    async with TestClient(TestServer(web_app)) as test_client:
+        yield test_client
+
+
+def _location_query(location: str) -> dict[str, str]:
+    query = location.split("?", 1)[1].split("#", 1)[0]
+    return dict(part.split("=", 1) for part in query.split("&"))
+
+
+async def test_the_page_says_learnpulse_and_offers_every_kind_of_person(
+    client: TestClient,
+) -> None:
+    response = await client.get("/")
+    assert response.status == 200
+    html = await response.text()
+    assert "<title>LearnPulse</title>" in html
+    for ref in (ADMIN, LEAD, PILOT):
+        assert f'data-ref="{ref}"' in html
+    assert "Mon 30 Nov 03:00" in html  # the demo clock, in the program's time zone
+
+
+async def test_an_employee_answers_a_prompt_and_the_answer_is_stored(
+    client: TestClient,
+    core: LearnPulse,
+    clock: ManualClock,
+) -> None:
+    clock.set(MONDAY_10_NEW_YORK)
+    await run_due_work(core)  # the weekly lms key measure falls due at 10:00 New York time
+    page = await (await client.get("/", params={"as": PILOT})).text()
+    assert 'data-question="lms-find-what-i-need"' in page
+    delivery_id = int(re.search(r'name="delivery_id" value="(\d+)"', page).group(1))
+
+    response = await client.post(
+        "/play/answer",
+        data={
+            "as": PILOT,
+            "delivery_id": str(delivery_id),
+            "question_id": "lms-find-what-i-need",
+            "value": "4",
+            "comment": "Search works much better now.",
+        },
+        allow_redirects=False,
+    )
+    assert response.status == 303
+    with core.session() as session:
+        [answer] = session.exec(
+            select(Answer).where(Answer.question_id == "lms-find-what-i-need")
+        ).all()
+    assert answer.value == "4"
+    assert answer.respondent_key == core.vault.respondent_key(PILOT)
+    assert answer.comment and "Search" not in answer.comment  # encrypted at rest
+    assert answer.sentiment is not None and answer.sentiment > 0
+
+    page = await (await client.get("/", params={"as": PILOT})).text()
+    assert 'data-testid="recorded"' in page and "4 · High" in page
+    assert "Change answer" in page
+
+
+async def test_an_admin_command_gets_a_private_reply(
+    client: TestClient,
+) -> None:
+    response = await client.post(
+        "/play/command", data={"as": ADMIN, "text": "/learning-help"}, allow_redirects=False
+    )
+    assert response.status == 303
+    token = _location_query(response.headers["Location"])["reply"]
+    page = await (await client.get("/", params={"as": ADMIN, "reply": token})).text()
+    assert 'data-testid="reply"' in page and "Only visible to you" in page
+    assert "/learning-status" in page
+    # shown once, and never to someone else
+    again = await (await client.get("/", params={"as": ADMIN, "reply": token})).text()
+    assert "Only visible to you" not in again
+
+
+async def test_an_employee_is_refused_an_admin_command(
+    client: TestClient,
+) -> None:
+    response = await client.post(
+        "/play/command", data={"as": PILOT, "text": "/learning-review"}, allow_redirects=False
+    )
+    token = _location_query(response.headers["Location"])["reply"]
+    assert (await (await client.get("/", params={"as": LEAD, "reply": token})).text()).count(
+        "Only visible to you"
+    ) == 0
+    page = await (await client.get("/", params={"as": PILOT, "reply": token})).text()
+    assert "not allowed" in page
+
+
+async def test_a_lead_asks_for_a_digest_and_sees_it_in_their_channel(
+    client: TestClient,
+) -> None:
+    response = await client.post(
+        "/play/command", data={"as": LEAD, "text": "/learning-digest lms"}, allow_redirects=False
+    )
+    assert response.status == 303
+    page = await (await client.get("/", params={"as": LEAD})).text()
+    assert "# lms-digest" in page
+    assert 'data-testid="channel"' in page
+    assert "Learning Management System rollout" in page
+    assert 'src="data:image/png;base64,' in page  # the key-measure chart, inline
+
+
+async def test_advancing_the_clock_runs_the_engine(
+    client: TestClient,
+    core: LearnPulse,
+    clock: ManualClock,
+) -> None:
+    clock.set(MONDAY_10_NEW_YORK - timedelta(minutes=5))
+    response = await client.post(
+        "/play/advance", data={"as": PILOT, "hours": "1"}, allow_redirects=False
+    )
+    assert response.status == 303
+    assert clock.now() == MONDAY_10_NEW_YORK + timedelta(minutes=55)
+    page = await (await client.get("/", params={"as": PILOT})).text()
+    assert 'data-question="lms-find-what-i-need"' in page
+    assert "prompts sent" in page
+    bad = await client.post("/play/advance", data={"as": PILOT, "hours": "5000"})
+    assert bad.status == 400
+
+
+async def test_forms_need_a_known_person(
+    client: TestClient,
+) -> None:
+    response = await client.post("/play/command", data={"as": "slack:UNOBODY", "text": "/x"})
+    assert response.status == 400
+
+
+async def test_a_file_is_downloadable_by_its_owner_only(
+    client: TestClient,
+) -> None:
+    playground = client.app[PLAYGROUND]
+    adapter: LocalAdapter = playground.adapter
+    await adapter.send_file(PILOT, "my-data.json", b'{"answers": []}', "Your data")
+    page = await (await client.get("/", params={"as": PILOT})).text()
+    link = re.search(r'href="(/play/files/\d+)\?', page).group(1)
+    own = await client.get(link, params={"as": PILOT})
+    assert own.status == 200 and await own.read() == b'{"answers": []}'
+    other = await client.get(link, params={"as": LEAD})
+    assert other.status == 404
+
+
+def test_commands_parse_with_or_without_the_slash() -> None:
+    assert parse_command("/learning-digest  lms") == ("learning-digest", "lms")
+    assert parse_command("learning-status") == ("learning-status", "")
