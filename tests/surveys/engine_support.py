@@ -38,8 +38,15 @@ workstreams:
 {questions}"""
 
 
-def question(qid: str, cadence: str, on: str | int | None, at: str, key: bool = False, kind: str = "scale") -> str:
-    lines = [f"      - id: {qid}", f"        ask: Question {qid}?", f"        kind: {kind}", f"        cadence: {cadence}"]
+def question(
+    qid: str, cadence: str, on: str | int | None, at: str, key: bool = False, kind: str = "scale"
+) -> str:
+    lines = [
+        f"      - id: {qid}",
+        f"        ask: Question {qid}?",
+        f"        kind: {kind}",
+        f"        cadence: {cadence}",
+    ]
     if on is not None:
         lines.append(f"        on: {on}")
     lines.append(f'        at: "{at}"')
@@ -60,14 +67,24 @@ def program_text(
     pilot: str = TOKYO,
 ) -> str:
     return HEADER.format(
-        days=days, hours=hours, budget=budget, mode=mode, phase=phase, pilot=pilot, questions="".join(questions)
+        days=days,
+        hours=hours,
+        budget=budget,
+        mode=mode,
+        phase=phase,
+        pilot=pilot,
+        questions="".join(questions),
     )
 
 
-def make_core(database_url: str, tmp_path: Path, text: str, start: datetime, people: list[Member]) -> tuple[LearnPulse, FakeChat, ManualClock]:
+def make_core(
+    database_url: str, tmp_path: Path, text: str, start: datetime, people: list[Member]
+) -> tuple[LearnPulse, FakeChat, ManualClock]:
     path = tmp_path / "program.yaml"
     path.write_text(text)
-    settings = load_settings(DATABASE_URL=database_url, LEARNPULSE_SECRET_KEY="k", LEARNPULSE_PROGRAM=str(path))
+    settings = load_settings(
+        DATABASE_URL=database_url, LEARNPULSE_SECRET_KEY="k", LEARNPULSE_PROGRAM=str(path)
+    )
     clock = ManualClock(start)
     core = LearnPulse(settings, clock=clock, migrate=False)
     core.load_program()

@@ -41,7 +41,11 @@ def test_weekly_budget_keeps_room_for_key_measures(database_url: str, tmp_path: 
         question("other-wed", "weekly", "wed", "10:00"),
     ]
     core, chat, clock = make_core(
-        database_url, tmp_path, program_text(questions, budget=2), MONDAY_8AM_NY, [Member(ALICE, timezone=NY)]
+        database_url,
+        tmp_path,
+        program_text(questions, budget=2),
+        MONDAY_8AM_NY,
+        [Member(ALICE, timezone=NY)],
     )
     for day in range(30, 35):
         clock.set(_ny(day, 10, 5))
@@ -49,18 +53,28 @@ def test_weekly_budget_keeps_room_for_key_measures(database_url: str, tmp_path: 
     asked = [p.items[0].question_id for p in chat.prompts[ALICE] if not p.is_reminder]
     assert asked == ["other-mon", "key-fri"]
     with core.session() as session:
-        skipped = session.exec(select(Delivery).where(Delivery.status == DeliveryStatus.SKIPPED)).all()
+        skipped = session.exec(
+            select(Delivery).where(Delivery.status == DeliveryStatus.SKIPPED)
+        ).all()
     assert {d.last_error for d in skipped} == {"weekly prompt budget reached"}
     assert len(skipped) == 2
 
 
 def test_only_the_pilot_group_is_asked_in_pilot_phase(database_url: str, tmp_path: Path) -> None:
-    people = [Member(TOKYO, timezone=NY), Member(NEW_YORK, timezone=NY), Member("slack:UBOT00001", is_bot=True)]
-    text = program_text([question("q", "weekly", "mon", "10:00", key=True)], phase="pilot", pilot=TOKYO)
+    people = [
+        Member(TOKYO, timezone=NY),
+        Member(NEW_YORK, timezone=NY),
+        Member("slack:UBOT00001", is_bot=True),
+    ]
+    text = program_text(
+        [question("q", "weekly", "mon", "10:00", key=True)], phase="pilot", pilot=TOKYO
+    )
     core, chat, clock = make_core(database_url, tmp_path, text, MONDAY_8AM_NY, people)
     clock.set(_ny(30, 10))
     run(core)
-    assert chat.count(TOKYO) == 1 and chat.count(NEW_YORK) == 0 and chat.count("slack:UBOT00001") == 0
+    assert (
+        chat.count(TOKYO) == 1 and chat.count(NEW_YORK) == 0 and chat.count("slack:UBOT00001") == 0
+    )
 
 
 def test_one_reminder_to_non_responders_then_expiry(database_url: str, tmp_path: Path) -> None:
@@ -68,7 +82,9 @@ def test_one_reminder_to_non_responders_then_expiry(database_url: str, tmp_path:
     clock.set(_ny(30, 10))
     run(core)
     alice_prompt = chat.prompts[ALICE][0]
-    outcome = asyncio.run(core.dispatch(AnswerGiven(ALICE, alice_prompt.delivery_id, "lms-confidence", "4")))
+    outcome = asyncio.run(
+        core.dispatch(AnswerGiven(ALICE, alice_prompt.delivery_id, "lms-confidence", "4"))
+    )
     assert outcome is None
     updated = chat.updates[-1][1]
     assert updated.state is PromptState.ANSWERED and updated.items[0].recorded == "4 · High"
@@ -108,11 +124,15 @@ def test_downtime_past_the_window_records_missed(database_url: str, tmp_path: Pa
     run(core)
     assert chat.count(ALICE) == 0
     with core.session() as session:
-        statuses = {d.status for d in session.exec(select(Delivery)).all() if d.due_at < clock.now()}
+        statuses = {
+            d.status for d in session.exec(select(Delivery)).all() if d.due_at < clock.now()
+        }
     assert statuses == {DeliveryStatus.MISSED}
 
 
-def test_permanent_failure_is_recorded_and_transient_is_retried(database_url: str, tmp_path: Path) -> None:
+def test_permanent_failure_is_recorded_and_transient_is_retried(
+    database_url: str, tmp_path: Path
+) -> None:
     core, chat, clock = _weekly_core(database_url, tmp_path)
     chat.fail_permanent[ALICE] = "user_not_found"
     chat.fail_transient[BOB] = 1
@@ -120,7 +140,9 @@ def test_permanent_failure_is_recorded_and_transient_is_retried(database_url: st
     report = run(core)
     assert report.sent.failed == 1 and report.sent.retried == 1
     with core.session() as session:
-        failed = session.exec(select(Delivery).where(Delivery.status == DeliveryStatus.FAILED)).one()
+        failed = session.exec(
+            select(Delivery).where(Delivery.status == DeliveryStatus.FAILED)
+        ).one()
         assert failed.last_error == "user_not_found" and failed.attempts == 1
     run(core)
     assert chat.count(BOB) == 0  # the retry waits for Retry-After
@@ -141,19 +163,28 @@ def test_answers_are_checked_stored_once_and_changeable(database_url: str, tmp_p
     for _ in range(2):
         asyncio.run(core.dispatch(AnswerGiven(ALICE, delivery, "lms-confidence", "3")))
     asyncio.run(core.dispatch(AnswerGiven(ALICE, delivery, "lms-confidence", "5")))
-    asyncio.run(core.dispatch(CommentGiven(ALICE, delivery, "lms-confidence", "The new course library is great")))
+    asyncio.run(
+        core.dispatch(
+            CommentGiven(ALICE, delivery, "lms-confidence", "The new course library is great")
+        )
+    )
     with core.session() as session:
         rows = session.exec(select(Answer)).all()
     assert len(rows) == 1
     answer = rows[0]
     assert answer.value == "5" and answer.score == 5.0
-    assert answer.respondent_key == core.vault.respondent_key(ALICE) and ALICE not in answer.respondent_key
+    assert (
+        answer.respondent_key == core.vault.respondent_key(ALICE)
+        and ALICE not in answer.respondent_key
+    )
     assert answer.comment is not None and "great" not in answer.comment  # encrypted at rest
     assert core.vault.decrypt(answer.comment) == "The new course library is great"
     assert answer.sentiment is not None and answer.sentiment > 0.3
 
 
-def test_anonymous_answers_hold_no_identifier_and_cannot_be_changed(database_url: str, tmp_path: Path) -> None:
+def test_anonymous_answers_hold_no_identifier_and_cannot_be_changed(
+    database_url: str, tmp_path: Path
+) -> None:
     core, chat, clock = _weekly_core(database_url, tmp_path, mode="anonymous")
     clock.set(_ny(30, 10))
     run(core)
@@ -171,7 +202,7 @@ def test_anonymous_answers_hold_no_identifier_and_cannot_be_changed(database_url
 def test_twenty_concurrent_answer_writers(database_url: str, tmp_path: Path) -> None:
     people = [Member(f"slack:UPERSON{i:03d}", timezone=NY) for i in range(20)]
     text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
-    core, chat, clock = make_core(database_url, tmp_path, text, _ny(30, 10), people)
+    core, chat, _clock = make_core(database_url, tmp_path, text, _ny(30, 10), people)
     run(core)
     assert sum(chat.count(p.person) for p in people) == 20
     errors: list[BaseException] = []
@@ -181,7 +212,9 @@ def test_twenty_concurrent_answer_writers(database_url: str, tmp_path: Path) -> 
         try:
             barrier.wait()
             prompt = chat.prompts[member.person][0]
-            outcome = answers.record(core, AnswerGiven(member.person, prompt.delivery_id, "lms-confidence", "4"))
+            outcome = answers.record(
+                core, AnswerGiven(member.person, prompt.delivery_id, "lms-confidence", "4")
+            )
             assert outcome.accepted
         except BaseException as exc:
             errors.append(exc)
