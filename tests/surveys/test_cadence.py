@@ -122,7 +122,7 @@ def test_nothing_on_weekends_holidays_or_outside_hours(database_url: str, tmp_pa
 def test_daylight_saving_days_fire_exactly_once(
     database_url: str, tmp_path: Path, person: str, zone: str, day: date, expected_utc: datetime
 ) -> None:
-    """02:30 does not exist on spring-forward days; 01:30 (NY), 02:30 (Berlin) repeat in the fall."""
+    """02:30 does not exist on spring-forward days; 01:30 (NY), 02:30 (Berlin) repeat in fall."""
     at = "01:30" if (zone == "America/New_York" and day.month == 11) else "02:30"
     text = program_text(
         [question("night", "daily", None, at, key=True)],
