@@ -140,13 +140,62 @@ def send(
 @app.command()
 def digest(workstream: Annotated[str, typer.Argument(help="Workstream id.")]) -> None:
     """Post a workstream's digest now to its digest_to."""
-    not_built("digest", "digests")
+    import asyncio
+
+    from bot.reporting import post_digest
+    from bot.runner import StartupError, prepare
+
+    configure_logging()
+    settings = settings_or_exit()
+    try:
+        core, _web_app = prepare(settings, settings.learnpulse_program)
+    except StartupError as exc:
+        fail(str(exc))
+    program = core.require_program()
+    chosen = program.workstream(workstream)
+    if chosen is None:
+        known = ", ".join(w.id for w in program.workstreams)
+        fail(f"no workstream {workstream!r} (known: {known})")
+    if not core.adapters.serves(chosen.digest_to):
+        fail(f"no chat adapter is enabled for {chosen.digest_to}: set its settings (see README)")
+    posted = asyncio.run(post_digest(core, workstream))
+    if not posted.posted:
+        fail(f"the digest was not posted: {posted.reason}")
+    typer.echo(f"posted the {workstream} digest to {posted.destination}")
 
 
 @app.command()
-def review() -> None:
+def review(
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write the HTML report here (default: post only).")
+    ] = None,
+) -> None:
     """Post the program review report and write it as HTML."""
-    not_built("review", "digests")
+    import asyncio
+
+    from bot.reporting import post_review, review_html
+    from bot.runner import StartupError, prepare
+
+    configure_logging()
+    settings = settings_or_exit()
+    try:
+        core, _web_app = prepare(settings, settings.learnpulse_program)
+    except StartupError as exc:
+        fail(str(exc))
+    program = core.require_program()
+    if out_file is None and (program.review is None or not core.adapters.serves(program.review.to)):
+        fail("nowhere to post the review (no review.to with an enabled adapter): use --out FILE")
+    if out_file is not None:
+        try:
+            out_file.write_text(review_html(core), encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {out_file}: {exc.strerror}")
+        typer.echo(f"wrote the review to {out_file}")
+    if program.review is not None and core.adapters.serves(program.review.to):
+        posted = asyncio.run(post_review(core))
+        if not posted.posted:
+            fail(f"the review was not posted: {posted.reason}")
+        typer.echo(f"posted the review to {posted.destination}")
 
 
 @app.command()
@@ -157,7 +206,29 @@ def export(
     ] = None,
 ) -> None:
     """Export answers, honouring the privacy mode."""
-    not_built("export", "digests")
+    from bot.app import LearnPulse
+    from surveys.export import FORMATS, write
+
+    if format not in FORMATS:
+        fail(f"--format must be one of {', '.join(FORMATS)}, not {format!r}")
+    settings = settings_or_exit()
+    try:
+        core = LearnPulse(settings)
+        core.load_program()
+    except ProgramError as exc:
+        fail("the program file was refused: " + "; ".join(exc.problems))
+    except Exception as exc:
+        fail(f"DATABASE_URL: cannot open the database ({exc.__class__.__name__}: {exc})")
+    if out_file is None:
+        count = write(core, sys.stdout, format)
+    else:
+        try:
+            with out_file.open("w", encoding="utf-8", newline="") as handle:
+                count = write(core, handle, format)
+        except OSError as exc:
+            fail(f"cannot write {out_file}: {exc.strerror}")
+        typer.echo(f"exported {count} answers to {out_file}", err=True)
+    core.engine.dispose()
 
 
 @app.command("teams-package")

@@ -10,21 +10,25 @@ failed for a transient reason releases its claim and is tried again on the next 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import delete, select
+from sqlmodel import col, delete, select
 
 from bot.messages import Report
 from bot.ports import PermanentSendError, SendError
 from bot.registry import NoAdapterError
-from storage.tables import PostedDigest
+from storage.tables import PersonRecord, PostedDigest
 from surveys import digest as digests
+from surveys import mydata, review, trend
 from surveys.periods import Period
 from surveys.program import Workstream
+from surveys.references import platform_of
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -32,6 +36,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("learnpulse.reporting")
 
 GRACE = timedelta(hours=24)  # a digest more than this late is skipped, not posted stale
+REVIEW_GRACE = timedelta(days=7)
+HOME_PLATFORMS = ("slack",)  # these show the own trend in their App Home instead
+TREND_AT = time(10, 0)  # local program time on the 1st of the month (or later that month)
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,16 @@ class Posted:
 def _local_moment(core: LearnPulse, day: Any, at: time) -> datetime:
     zone = core.require_program().zone
     return datetime.combine(day, at, tzinfo=zone)
+
+
+def _manual_suffix(core: LearnPulse) -> str:
+    """Keys of on-demand posts: never equal to a scheduled key, never to each other."""
+    return f"manual:{core.clock.now():%Y%m%dT%H%M%S}:{uuid.uuid4().hex[:8]}"
+
+
+def _hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
 
 
 def _claim(
@@ -129,7 +146,7 @@ async def post_digest(core: LearnPulse, workstream_id: str, *, scheduled: bool =
         key = digests.digest_key(workstream.id, period)
     else:
         period = digests.current_period(core, workstream)
-        key = f"{digests.digest_key(workstream.id, period)}:manual:{core.clock.now().isoformat()}"
+        key = f"{digests.digest_key(workstream.id, period)}:{_manual_suffix(core)}"
     if scheduled and key in await asyncio.to_thread(_already_posted, core, [key]):
         return Posted(workstream.digest_to, False, "already posted for this period")
     [built] = await asyncio.to_thread(_build, core, [(workstream, period)])
@@ -186,3 +203,132 @@ async def post_due_digests(core: LearnPulse) -> int:
         result = await _post_built(core, key, one, keep_on_failure=True)
         count += int(result.posted)
     return count
+
+
+def _build_review(core: LearnPulse, period: Period) -> review.Review:
+    with core.session() as session:
+        return review.build_review(core, session, period)
+
+
+async def post_review(core: LearnPulse, *, scheduled: bool = False) -> Posted:
+    """Post the program review to ``review.to``: the latest finished review period when
+    scheduled (at most once), the last months up to today on demand."""
+    program = core.require_program()
+    if program.review is None:
+        return Posted("", False, "the program has no review block")
+    destination = program.review.to
+    if scheduled:
+        period = review.scheduled_period(core)
+        assert period is not None
+        key = f"{review.KIND}:{period.start.isoformat()}"
+        if key in await asyncio.to_thread(_already_posted, core, [key]):
+            return Posted(destination, False, "already posted for this period")
+    else:
+        period = review.current_period(core)
+        key = f"{review.KIND}:{period.start.isoformat()}:{_manual_suffix(core)}"
+    built = await asyncio.to_thread(_build_review, core, period)
+    summary = {"flags": len(built.flags), "workstreams": len(built.workstreams)}
+    claimed = await asyncio.to_thread(
+        _claim, core, key, review.KIND, None, period, destination, summary
+    )
+    if not claimed:
+        return Posted(destination, False, "already posted for this period")
+    report = review.as_report(built)
+    return await _deliver(core, key, destination, report, keep_on_failure=scheduled)
+
+
+def review_html(core: LearnPulse, period: Period | None = None) -> str:
+    """The review as a standalone HTML page (for ``learnpulse review`` and the asker's copy)."""
+    built = _build_review(core, period or review.current_period(core))
+    return review.as_html(built, core.clock.now().strftime("%Y-%m-%d %H:%M UTC"))
+
+
+async def send_review_file(core: LearnPulse, person: str) -> bool:
+    """Send the review's HTML file privately to ``person``; False if it could not be sent."""
+    html = await asyncio.to_thread(review_html, core)
+    name = f"learnpulse-review-{core.clock.now():%Y-%m-%d}.html"
+    try:
+        await core.adapters.for_ref(person).send_file(
+            person, name, html.encode("utf-8"), "The program review, for a leadership meeting."
+        )
+    except (NoAdapterError, SendError) as exc:
+        log.warning("review file not sent: %s", exc)
+        return False
+    return True
+
+
+async def post_due_reviews(core: LearnPulse) -> int:
+    """Post the review when its time has come (within a week), once per review period."""
+    program = core.program
+    if program is None or program.review is None or not core.adapters.serves(program.review.to):
+        return 0
+    period = review.scheduled_period(core)
+    if period is None:
+        return 0
+    due = _local_moment(core, period.end + timedelta(days=1), _hhmm(program.review.at))
+    if core.clock.now() - due > REVIEW_GRACE:
+        return 0
+    result = await post_review(core, scheduled=True)
+    return int(result.posted)
+
+
+async def send_own_data(core: LearnPulse, person: str) -> str:
+    """Send ``person`` their own data as a JSON file; returns the reply for them."""
+    document = await asyncio.to_thread(mydata.export_own, core, person)
+    content = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
+    try:
+        await core.adapters.for_ref(person).send_file(
+            person,
+            f"learnpulse-my-data-{core.clock.now():%Y-%m-%d}.json",
+            content,
+            "Your data in LearnPulse: only you received this file.",
+        )
+    except (NoAdapterError, SendError) as exc:
+        log.warning("own-data export not sent: %s", exc)
+        return "Sorry, the file could not be sent just now; please try again later."
+    note = f" {mydata.ANONYMOUS_NOTE}" if "note" in document else ""
+    return "I sent you a JSON file with your data." + note
+
+
+def _due_trend_people(core: LearnPulse, month: str) -> list[str]:
+    """People on platforms without an App Home who have not had this month's trend yet."""
+    with core.session() as session:
+        refs = session.exec(
+            select(PersonRecord.ref).where(PersonRecord.active, col(PersonRecord.is_bot).is_(False))
+        ).all()
+        wanted = {
+            ref: f"{mydata.trend_key_prefix(core, ref)}{month}"
+            for ref in refs
+            if platform_of(ref) not in HOME_PLATFORMS and core.adapters.serves(ref)
+        }
+    posted = _already_posted(core, list(wanted.values()))
+    return [ref for ref, key in wanted.items() if key not in posted]
+
+
+async def post_due_trends(core: LearnPulse) -> int:
+    """Once a month (from the 1st, at the program's digest hour), each person on a platform
+    without an App Home gets their own trend privately. Confidential mode only."""
+    program = core.program
+    if program is None or program.anonymity.mode == "anonymous":
+        return 0
+    local_now = core.clock.now().astimezone(program.zone)
+    if local_now.time() < TREND_AT:
+        return 0
+    month = f"{local_now:%Y-%m}"
+    people = await asyncio.to_thread(_due_trend_people, core, month)
+    period = Period(local_now.date().replace(day=1), local_now.date())
+    sent = 0
+    for person in people:
+        report = await asyncio.to_thread(trend.own_trend_report, core, person)
+        if not any(s.fields for s in report.sections):
+            continue  # nothing answered yet: no message
+        key = f"{mydata.trend_key_prefix(core, person)}{month}"
+        if not await asyncio.to_thread(_claim, core, key, "trend", None, period, "private", {}):
+            continue
+        try:
+            await core.adapters.for_ref(person).post_to_person(person, report)
+        except (NoAdapterError, SendError) as exc:
+            log.warning("monthly trend not sent: %s", exc)
+            continue
+        sent += 1
+    return sent

@@ -33,8 +33,9 @@ class Series:
 
 
 def trend_png(title: str, labels: Sequence[str], series: Sequence[Series]) -> bytes | None:
-    """A PNG of ``series`` against ``labels`` (period names), or None with nothing to plot."""
-    if not series or not labels:
+    """A PNG of ``series`` against ``labels`` (period names), or None when no figure may be
+    shown (an empty chart would only say "not enough responses" less clearly than text)."""
+    if not labels or not any(v is not None for one in series for v in one.values):
         return None
     figure = Figure(figsize=(6.4, 1.0 + 1.6 * len(series)), dpi=90)
     axes_list = figure.subplots(len(series), 1, squeeze=False)[:, 0]

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from storage.crypto import Vault
@@ -50,7 +50,6 @@ def representative(
     vault: Vault,
     workstream_ids: Sequence[str],
     period: Period,
-    text_questions: Sequence[str] = (),
 ) -> dict[str, list[Quote]]:
     """Per workstream, up to three quotes from ``period``: positive, negative, neutral."""
     a = ANSWERS.c
@@ -64,13 +63,11 @@ def representative(
         (a.sentiment < NEGATIVE, a.sentiment),
         else_=func.abs(a.sentiment),
     )
-    has_text = or_(a.comment.is_not(None), a.question_id.in_(text_questions))
     ranked = (
         select(
             a.workstream_id,
             tone.label("tone"),
             a.comment,
-            a.value,
             func.row_number()
             .over(partition_by=(a.workstream_id, tone), order_by=(order, a.id.desc()))
             .label("rank"),
@@ -79,21 +76,56 @@ def representative(
             a.workstream_id.in_(workstream_ids),
             and_(a.answered_on >= period.start, a.answered_on <= period.end),
             a.sentiment.is_not(None),
-            has_text,
+            a.comment.is_not(None),
         )
         .subquery()
     )
-    stmt = select(ranked.c.workstream_id, ranked.c.tone, ranked.c.comment, ranked.c.value).where(
-        ranked.c.rank == 1
-    )
+    stmt = select(ranked.c.workstream_id, ranked.c.tone, ranked.c.comment).where(ranked.c.rank == 1)
     out: dict[str, list[Quote]] = {ws: [] for ws in workstream_ids}
-    for ws, tone_name, comment, value in session.execute(stmt):
-        text = _readable(vault, comment, value)
+    for ws, tone_name, comment in session.execute(stmt):
+        text = _readable(vault, comment, None)
         if text:
             out[ws].append(Quote(str(tone_name), scrub(text)))
     order_of = {"positive": 0, "neutral": 1, "negative": 2}
     for quotes in out.values():
         quotes.sort(key=lambda q: order_of.get(q.tone, 3))
+    return out
+
+
+def latest_text_answers(
+    session: Session,
+    vault: Vault,
+    question_ids: Sequence[str],
+    period: Period,
+    per_question: int = 3,
+) -> dict[str, list[str]]:
+    """Per free-text question, its latest few answers in ``period``, scrubbed of names."""
+    if not question_ids:
+        return {}
+    a = ANSWERS.c
+    ranked = (
+        select(
+            a.question_id,
+            a.value,
+            func.row_number().over(partition_by=a.question_id, order_by=a.id.desc()).label("rank"),
+        )
+        .where(
+            a.question_id.in_(question_ids),
+            and_(a.answered_on >= period.start, a.answered_on <= period.end),
+            a.value != "",
+        )
+        .subquery()
+    )
+    stmt = (
+        select(ranked.c.question_id, ranked.c.value)
+        .where(ranked.c.rank <= per_question)
+        .order_by(ranked.c.question_id, ranked.c.rank)
+    )
+    out: dict[str, list[str]] = {q: [] for q in question_ids}
+    for question_id, value in session.execute(stmt):
+        text = _readable(vault, None, value)
+        if text:
+            out[question_id].append(scrub(text))
     return out
 
 

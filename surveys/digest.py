@@ -21,7 +21,7 @@ from bot.messages import Report, Section
 from storage.tables import PostedDigest
 from surveys import measures
 from surveys.chart import Series, trend_png
-from surveys.comments import Quote, representative
+from surveys.comments import Quote, latest_text_answers, representative
 from surveys.periods import Period, due_period, period_containing, recent
 from surveys.program import Program, Question, Workstream
 from surveys.tallies import CommentTally, PeriodTally, QuestionTally, audience_sizes, tally
@@ -84,8 +84,9 @@ def build_digests(
         ids = [w.id for w in workstreams]
         questions = [q for w in workstreams for q in w.questions]
         tallies = tally(session, ids, periods, [q.id for q in questions if q.kind == "choice"])
-        quotes = representative(
-            session, core.vault, ids, period, [q.id for q in questions if q.kind == "text"]
+        quotes = representative(session, core.vault, ids, period)
+        texts = latest_text_answers(
+            session, core.vault, [q.id for q in questions if q.kind == "text"], period
         )
         sizes = audience_sizes(session, ids)
         shown = _shown_before(session, ids, period)
@@ -97,6 +98,7 @@ def build_digests(
                 quotes[workstream.id],
                 sizes[workstream.id],
                 shown.get(workstream.id, []),
+                texts,
                 chart=chart,
             )
     return [built[w.id] for w, _ in requests if w.id in built]
@@ -128,6 +130,7 @@ def _digest(
     quotes: list[Quote],
     audience: tuple[int, int],
     shown_before: list[dict[str, Any]],
+    texts: dict[str, list[str]],
     *,
     chart: bool,
 ) -> Digest:
@@ -151,6 +154,7 @@ def _digest(
             [s.get("responses", {}).get(q.id, 0) for s in shown_before if s.get("responses")],
             [s.get("pilot", {}).get(q.id, 0) for s in shown_before if s.get("pilot")],
             workstream.phase,
+            texts.get(q.id, []),
             summary,
         )
         for q in ordered
@@ -200,6 +204,7 @@ def _question_section(
     earlier_counts: list[int],
     earlier_pilot: list[int],
     phase: str,
+    texts: list[str],
     summary: dict[str, Any],
 ) -> Section:
     heading = ("Key measure: " if question.key_measure else "") + question.ask
@@ -240,7 +245,11 @@ def _question_section(
     if distribution:
         lines.append(distribution)
     if question.kind == "text":
-        lines.append("The answers are among the comments below.")
+        if thresholds.comments_shown(now.responses):
+            lines.append("Latest answers:")
+            lines.extend(f"“{text}”" for text in texts)
+        else:
+            lines.append(f"Answers are quoted once {thresholds.min_comments} have answered.")
     pilot_line = _pilot_line(question, now, thresholds, earlier_pilot, phase)
     if pilot_line:
         summary["pilot"][question.id] = now.pilot_responses

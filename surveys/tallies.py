@@ -86,7 +86,7 @@ class PeriodTally:
         return self.responded / self.asked if self.asked else None
 
 
-def _bucket(column: Any, periods: Sequence[Period]) -> ColumnElement[Any]:
+def period_index(column: Any, periods: Sequence[Period]) -> ColumnElement[Any]:
     """The index (oldest first) of the period a date falls in; periods are consecutive."""
     newest_first = list(enumerate(periods))[::-1]
     return case(*[(column >= p.start, i) for i, p in newest_first], else_=null())
@@ -119,7 +119,7 @@ def _tally_answers(
     out: dict[str, list[PeriodTally]],
 ) -> None:
     a = ANSWERS.c
-    bucket = _bucket(a.answered_on, periods).label("bucket")
+    bucket = period_index(a.answered_on, periods).label("bucket")
     choice = (
         case((a.question_id.in_(choice_questions), a.value), else_=null())
         if choice_questions
@@ -183,7 +183,7 @@ def _tally_deliveries(
     out: dict[str, list[PeriodTally]],
 ) -> None:
     d, o = DELIVERIES.c, OCCURRENCES.c
-    bucket = _bucket(o.local_date, periods).label("bucket")
+    bucket = period_index(o.local_date, periods).label("bucket")
     stmt = (
         select(
             o.workstream_id,

@@ -165,3 +165,22 @@ def test_many_workstreams_are_built_together(core: LearnPulse) -> None:
         )
     assert [d.workstream_id for d in built] == [w.id for w in program.workstreams]
     assert built[[d.workstream_id for d in built].index("respect")].summary["responses"] == {KEY: 5}
+
+
+def test_free_text_answers_are_quoted_only_from_enough_people(core: LearnPulse) -> None:
+    question = "respect-one-thing"
+    answers(core, "respect", question, THIS_WEEK, ["a", "b", "c", "d"], scores=[None] * 4)
+    built = _digest(core)
+    text = text_of(built.report)
+    assert "“a”" not in text
+    answers(
+        core,
+        "respect",
+        question,
+        THIS_WEEK,
+        ["ask teams:8d1c2a40-0000-4000-8000-000000000001"],
+        scores=[None],
+    )
+    text = text_of(_digest(core).report)
+    assert "“ask @someone”" in text
+    assert "8d1c2a40" not in text

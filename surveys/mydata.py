@@ -1,0 +1,205 @@
+"""A person's own data: what is held about them, a JSON copy of it, and erasure.
+
+Answers never hold a person's reference. In ``confidential`` mode a person's answers are found by
+their pseudonymous respondent key (recomputed from their reference, never stored beside it); in
+``anonymous`` mode nothing links an answer to anyone, so there is nothing of theirs to return or
+erase among the answers — the reply says so. Erasure removes every row that names or points to
+the person: answers (by respondent key), deliveries, audience memberships, the person row, stored
+conversation references, the local playground's chat with them, their private-trend records,
+and their name in the audit log (replaced by ``erased``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, delete, select, update
+
+from bot.messages import Report, Section
+from storage.tables import (
+    Answer,
+    AudienceMember,
+    AuditEntry,
+    ConversationReference,
+    Delivery,
+    LocalMessage,
+    Occurrence,
+    PersonRecord,
+    PostedDigest,
+    QuestionRecord,
+)
+
+if TYPE_CHECKING:
+    from bot.app import LearnPulse
+
+ERASED = "erased"
+ANONYMOUS_NOTE = (
+    "This program runs in anonymous mode: answers are stored without anything that links them "
+    "to you, so no answer can be found, returned or erased as yours."
+)
+
+
+def trend_key_prefix(core: LearnPulse, person: str) -> str:
+    """Prefix of the ``posted_digest`` keys of a person's monthly private trend."""
+    return f"trend:{core.vault.respondent_key(person)}:"
+
+
+def _anonymous(core: LearnPulse) -> bool:
+    return core.require_program().anonymity.mode == "anonymous"
+
+
+def _person(session: Session, person: str) -> PersonRecord | None:
+    return session.exec(select(PersonRecord).where(PersonRecord.ref == person)).first()
+
+
+def _own_answers(core: LearnPulse, session: Session, person: str) -> list[dict[str, Any]]:
+    if _anonymous(core):
+        return []
+    key = core.vault.respondent_key(person)
+    rows = session.exec(
+        select(Answer, QuestionRecord)
+        .join(QuestionRecord, QuestionRecord.id == Answer.question_id)  # type: ignore[arg-type]
+        .where(Answer.respondent_key == key)
+        .order_by(col(Answer.answered_on), col(Answer.id))
+    ).all()
+    out: list[dict[str, Any]] = []
+    for answer, question in rows:
+        comment: str | None = None
+        if answer.comment:
+            try:
+                comment = core.vault.decrypt(answer.comment)
+            except ValueError:
+                comment = None
+        out.append(
+            {
+                "workstream": answer.workstream_id,
+                "question": question.id,
+                "ask": question.ask,
+                "date": answer.answered_on.isoformat(),
+                "answer": answer.value,
+                "comment": comment,
+                "comment_sentiment": answer.sentiment,
+            }
+        )
+    return out
+
+
+def export_own(core: LearnPulse, person: str) -> dict[str, Any]:
+    """Everything held about ``person``, as a JSON-ready document for them alone."""
+    with core.session() as session:
+        record = _person(session, person)
+        deliveries: list[dict[str, Any]] = []
+        memberships: list[dict[str, Any]] = []
+        profile: dict[str, Any] | None = None
+        if record is not None:
+            profile = {
+                "display_name": record.display_name,
+                "timezone": record.timezone,
+                "snoozed_until": _iso(record.snoozed_until),
+                "opted_out": record.opted_out,
+                "first_welcomed": _iso(record.welcomed_at),
+            }
+            memberships = [
+                {"workstream": m.workstream_id, "pilot_group": m.in_pilot}
+                for m in session.exec(
+                    select(AudienceMember).where(AudienceMember.person_id == record.id)
+                ).all()
+            ]
+            for delivery, occurrence in session.exec(
+                select(Delivery, Occurrence)
+                .join(Occurrence, Occurrence.id == Delivery.occurrence_id)  # type: ignore[arg-type]
+                .where(Delivery.person_id == record.id)
+                .order_by(col(Delivery.due_at))
+            ).all():
+                deliveries.append(
+                    {
+                        "workstream": occurrence.workstream_id,
+                        "question": occurrence.question_id or occurrence.bank,
+                        "date": occurrence.local_date.isoformat(),
+                        "status": delivery.status,
+                        "sent_at": _iso(delivery.sent_at),
+                    }
+                )
+        document: dict[str, Any] = {
+            "person": person,
+            "exported_at": core.clock.now().isoformat(),
+            "privacy_mode": core.require_program().anonymity.mode,
+            "profile": profile,
+            "audiences": memberships,
+            "prompts": deliveries,
+            "answers": _own_answers(core, session, person),
+        }
+    if _anonymous(core):
+        document["note"] = ANONYMOUS_NOTE
+    return document
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def describe(core: LearnPulse, person: str) -> Report:
+    """What ``/learning-mydata`` without arguments shows: counts, and the two actions."""
+    document = export_own(core, person)
+    lines = [
+        f"Prompts sent to you and their status: {len(document['prompts'])}",
+        f"Workstreams you are in: {len(document['audiences'])}",
+    ]
+    if _anonymous(core):
+        lines.append(ANONYMOUS_NOTE)
+    else:
+        lines.append(
+            f"Your answers (stored under a pseudonym, not your name): {len(document['answers'])}"
+        )
+    return Report(
+        title="Your data in LearnPulse",
+        sections=(Section("What is stored", tuple(lines)),),
+        summary="/learning-mydata export sends you a JSON copy; "
+        "/learning-mydata erase removes all of it.",
+    )
+
+
+def erase(core: LearnPulse, person: str) -> str:
+    """Remove every identifier of ``person``; returns the reply for them."""
+    key = core.vault.respondent_key(person)
+    conversations = [person, f"dm:{person}"]
+    with core.session() as session:
+        removed_answers = 0
+        if not _anonymous(core):
+            removed_answers = len(
+                session.exec(select(Answer.id).where(Answer.respondent_key == key)).all()
+            )
+        # Answers are removed by pseudonym in either mode: a program switched from
+        # confidential to anonymous may still hold older answers under the key.
+        session.exec(delete(Answer).where(col(Answer.respondent_key) == key))
+        record = _person(session, person)
+        if record is not None:
+            session.exec(delete(Delivery).where(col(Delivery.person_id) == record.id))
+            session.exec(delete(AudienceMember).where(col(AudienceMember.person_id) == record.id))
+            session.exec(delete(PersonRecord).where(col(PersonRecord.id) == record.id))
+        session.exec(
+            delete(ConversationReference).where(col(ConversationReference.key).in_(conversations))
+        )
+        session.exec(delete(LocalMessage).where(col(LocalMessage.conversation).in_(conversations)))
+        session.exec(delete(PostedDigest).where(col(PostedDigest.key).startswith(f"trend:{key}:")))
+        session.exec(update(AuditEntry).where(col(AuditEntry.actor) == person).values(actor=ERASED))
+        for entry in session.exec(
+            select(AuditEntry).where(
+                or_(col(AuditEntry.detail).contains(person), col(AuditEntry.actor).contains(person))
+            )
+        ).all():
+            entry.detail = entry.detail.replace(person, ERASED)
+            entry.actor = entry.actor.replace(person, ERASED)
+            session.add(entry)
+    if _anonymous(core):
+        return (
+            "Done: your prompts, memberships and every record naming you are erased. "
+            + ANONYMOUS_NOTE
+        )
+    return (
+        f"Done: {removed_answers} answers, your prompts, memberships and every record naming "
+        "you are erased. If you are still in a workstream's audience you may be asked again; "
+        "ask an admin to take you out of it."
+    )

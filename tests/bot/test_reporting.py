@@ -1,0 +1,104 @@
+"""Posting digests and reviews through an adapter: on schedule once per period, on demand."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlmodel import select
+
+from bot.app import LearnPulse
+from bot.clock import ManualClock
+from bot.reporting import post_digest, post_due_digests, post_due_reviews, post_review
+from storage.tables import PostedDigest
+from tests.bot.test_report_support import answers, permanent_failure, recording, text_of
+
+KEY = "respect-treated-with-respect"
+FRIDAY_AFTER_DIGEST = datetime(2026, 11, 27, 21, 30, tzinfo=UTC)  # 16:30 in New York
+
+
+def _posted(core: LearnPulse) -> list[PostedDigest]:
+    with core.session() as session:
+        return list(session.exec(select(PostedDigest)).all())
+
+
+async def test_due_digests_are_posted_once_per_period(core: LearnPulse, clock: ManualClock) -> None:
+    adapter = recording(core)
+    clock.set(FRIDAY_AFTER_DIGEST)
+    answers(core, "respect", KEY, date(2026, 11, 23), ["4"] * 5)
+    first = await post_due_digests(core)
+    slack_workstreams = [
+        w for w in core.require_program().workstreams if w.digest_to.startswith("slack:")
+    ]
+    weekly_due = [w for w in slack_workstreams if w.digest.cadence == "weekly"]
+    assert first == len(weekly_due) > 0
+    assert await post_due_digests(core) == 0  # the same tick again: nothing new
+    channels = [channel for channel, _ in adapter.channel_posts]
+    assert "slack:channel:C0RESPECT1" in channels
+    assert len(channels) == len(set(channels))
+    report = dict(adapter.channel_posts)["slack:channel:C0RESPECT1"]
+    assert "4.0 / 5" in text_of(report)
+    assert report.image_png is not None and report.image_png.startswith(b"\x89PNG")
+    keys = {p.key for p in _posted(core)}
+    assert "digest:respect:2026-11-21" in keys
+
+
+async def test_nothing_is_due_before_the_digest_time_and_a_stale_one_is_skipped(
+    core: LearnPulse, clock: ManualClock
+) -> None:
+    adapter = recording(core)
+    clock.set(datetime(2026, 11, 27, 20, 0, tzinfo=UTC))  # 15:00 in New York, before 16:00
+    await post_due_digests(core)
+    assert "slack:channel:C0RESPECT1" not in dict(adapter.channel_posts)
+    clock.set(FRIDAY_AFTER_DIGEST + timedelta(days=2))  # the bot was down all weekend
+    assert await post_due_digests(core) == 0
+
+
+async def test_a_transient_failure_is_retried_a_permanent_one_is_not(
+    core: LearnPulse, clock: ManualClock
+) -> None:
+    from bot.ports import TransientSendError
+
+    adapter = recording(core)
+    clock.set(FRIDAY_AFTER_DIGEST)
+    adapter.fail_with = TransientSendError("rate limited", retry_after=1)
+    assert await post_due_digests(core) == 0
+    assert _posted(core) == []  # claims released
+    adapter.fail_with = None
+    assert await post_due_digests(core) > 0
+    adapter.fail_with = permanent_failure()
+    clock.advance(timedelta(days=7))
+    assert await post_due_digests(core) == 0
+    count = len(_posted(core))
+    assert await post_due_digests(core) == 0
+    assert len(_posted(core)) == count  # kept: not hammered every tick
+
+
+async def test_on_demand_digests_are_recorded_and_guard_later_ones(core: LearnPulse) -> None:
+    adapter = recording(core)
+    answers(core, "respect", KEY, date(2026, 11, 30), ["5"] * 5)
+    first = await post_digest(core, "respect")
+    assert first.posted
+    assert "5.0 / 5" in text_of(adapter.channel_posts[-1][1])
+    answers(core, "respect", KEY, date(2026, 11, 30), ["1"])  # one more person answers
+    second = await post_digest(core, "respect")
+    assert second.posted
+    later = text_of(adapter.channel_posts[-1][1])
+    assert "Not enough new responses since the last digest" in later
+    assert "4.3 / 5" not in later  # the one new answer cannot be worked out
+    answers(core, "respect", KEY, date(2026, 11, 30), ["1"] * 4)
+    await post_digest(core, "respect")
+    assert "3.0 / 5" in text_of(adapter.channel_posts[-1][1])
+
+
+async def test_the_review_is_posted_to_review_to(core: LearnPulse, clock: ManualClock) -> None:
+    adapter = recording(core)
+    answers(core, "respect", KEY, date(2026, 10, 14), ["2"] * 5)
+    posted = await post_review(core)
+    assert posted.posted and posted.destination == "slack:channel:C0REVIEW01"
+    text = text_of(adapter.channel_posts[-1][1])
+    assert "Program review" in text
+    assert "below target" in text
+    clock.set(datetime(2027, 1, 1, 15, 30, tzinfo=UTC))  # 10:30 New York, review day
+    assert await post_due_reviews(core) == 1
+    assert await post_due_reviews(core) == 0
+    assert "review:2026-07-01" in {p.key for p in _posted(core)}
