@@ -234,9 +234,21 @@ def export(
 @app.command("teams-package")
 def teams_package(
     out_file: Annotated[Path, typer.Option("--out", help="The zip to write.")],
+    app_id: Annotated[
+        str | None, typer.Option("--app-id", help="The bot's app id (default: $TEAMS_APP_ID).")
+    ] = None,
 ) -> None:
     """Build the Teams app package (manifest + icons) with the app id filled in."""
-    not_built("teams-package", "Teams")
+    from adapters.teams.package import PackageError, build_package
+
+    chosen = app_id or settings_or_exit().teams_app_id
+    if not chosen:
+        fail("TEAMS_APP_ID: not set; pass --app-id or set TEAMS_APP_ID to the Azure Bot's app id")
+    try:
+        written = build_package(chosen, out_file)
+    except PackageError as exc:
+        fail(str(exc))
+    typer.echo(f"{written}: Teams app package for app id {chosen}")
 
 
 @db_app.command("upgrade")

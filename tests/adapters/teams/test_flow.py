@@ -1,0 +1,148 @@
+"""A prompt's whole life in Teams: proactive delivery, Action.Execute, the stored answer, the
+Action.Submit fallback, and the card closed when the window ends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.work import run_due_work
+from storage.tables import Answer, Delivery, DeliveryStatus, PersonRecord
+from tests.adapters.teams import activities as a
+from tests.adapters.teams.cardcheck import CardChecker
+from tests.adapters.teams.conftest import TeamsHarness
+
+QUESTION = "technical-applied-on-the-job"
+NOT_INSTALLED_AAD = "b17d4458-06a8-4e71-a326-1b16ea0260d3"  # in the technical pilot
+
+
+def answer_buttons(card: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute" and node.get("verb") == "answer":
+                found.append(node)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
+
+
+async def open_survey(teams: TeamsHarness, clock: ManualClock) -> dict[str, Any]:
+    """The employee installs the app; an admin asks the question now; the employee's card."""
+    clock.set(datetime(2026, 12, 3, 15, 0, tzinfo=UTC))  # Thursday 10:00 in New York
+    await teams.post(a.personal_install(teams.connector.url, a.EMPLOYEE_AAD))
+    await teams.post(a.personal_install(teams.connector.url, a.ADMIN_AAD))
+    command = f"learning-survey technical {QUESTION}"
+    status, _ = await teams.post(a.personal_message(teams.connector.url, a.ADMIN_AAD, command))
+    assert status == 200
+    to_employee = [
+        c
+        for c in teams.connector.posted(a.personal_conversation(a.EMPLOYEE_AAD))
+        if "Action.Execute" in str(c.body)
+    ]
+    assert len(to_employee) == 1
+    card: dict[str, Any] = to_employee[0].body["attachments"][0]["content"]
+    return card
+
+
+def stored_answers(teams: TeamsHarness) -> list[Answer]:
+    with teams.core.session() as session:
+        return list(session.exec(select(Answer).where(Answer.question_id == QUESTION)).all())
+
+
+async def test_a_prompt_answered_with_action_execute_refreshes_the_card(
+    teams: TeamsHarness, clock: ManualClock, cards: CardChecker
+) -> None:
+    card = await open_survey(teams, clock)
+    cards.assert_valid(card)
+    yes = next(b for b in answer_buttons(card) if b["data"]["value"] == "yes")
+    data = {**yes["data"], f"comment:{QUESTION}": "The new lathe course paid off."}
+    invoke = a.card_action(teams.connector.url, a.EMPLOYEE_AAD, "answer", data)
+    updates_before = len(teams.connector.updated())
+
+    status, body = await teams.post(invoke)
+
+    assert status == 200
+    assert body["statusCode"] == 200
+    assert body["type"] == "application/vnd.microsoft.card.adaptive"
+    refreshed = body["value"]
+    cards.assert_valid(refreshed)
+    assert "Your answer: Yes (with your comment)" in str(refreshed)
+    (answer,) = stored_answers(teams)
+    assert answer.value == "yes" and answer.comment is not None
+    assert "lathe" not in answer.comment  # encrypted at rest
+    assert len(teams.connector.updated()) == updates_before  # the invoke response did it
+    with teams.core.session() as session:
+        delivery = session.get(Delivery, yes["data"]["delivery_id"])
+        assert delivery is not None and delivery.status == DeliveryStatus.ANSWERED
+
+
+async def test_the_submit_fallback_records_the_answer_and_updates_the_card(
+    teams: TeamsHarness, clock: ManualClock, cards: CardChecker
+) -> None:
+    card = await open_survey(teams, clock)
+    no = next(b for b in answer_buttons(card) if b["data"]["value"] == "no")
+    message = a.submitted(teams.connector.url, a.EMPLOYEE_AAD, no["fallback"]["data"])
+
+    status, _ = await teams.post(message)
+
+    assert status == 200
+    (answer,) = stored_answers(teams)
+    assert answer.value == "no"
+    (update,) = teams.connector.updated()
+    updated_card = update.body["attachments"][0]["content"]
+    cards.assert_valid(updated_card)
+    assert "Your answer: No" in str(updated_card)
+
+
+async def test_the_card_is_closed_when_the_window_ends(
+    teams: TeamsHarness, clock: ManualClock, cards: CardChecker
+) -> None:
+    card = await open_survey(teams, clock)
+    delivery_id = answer_buttons(card)[0]["data"]["delivery_id"]
+    clock.advance(timedelta(days=14))
+    await run_due_work(teams.core)
+    closing = [
+        u
+        for u in teams.connector.updated()
+        if u.conversation == a.personal_conversation(a.EMPLOYEE_AAD)
+        and "no longer be answered" in str(u.body)
+    ]
+    assert len(closing) == 1
+    closed_card = closing[0].body["attachments"][0]["content"]
+    cards.assert_valid(closed_card)
+    assert answer_buttons(closed_card) == []
+    late = a.card_action(
+        teams.connector.url,
+        a.EMPLOYEE_AAD,
+        "answer",
+        {"delivery_id": delivery_id, "question_id": QUESTION, "value": "yes"},
+    )
+    status, body = await teams.post(late)
+    assert status == 200 and body["statusCode"] == 200
+    assert stored_answers(teams) == []
+
+
+async def test_a_person_without_the_app_is_recorded_as_not_installed(
+    teams: TeamsHarness, clock: ManualClock
+) -> None:
+    teams.connector.not_installed.add(NOT_INSTALLED_AAD)
+    await open_survey(teams, clock)
+    with teams.core.session() as session:
+        person = session.exec(
+            select(PersonRecord).where(
+                PersonRecord.ref == "teams:b17d4458-06a8-4e71-a326-1b16ea0260d3"
+            )
+        ).one()
+        delivery = session.exec(select(Delivery).where(Delivery.person_id == person.id)).one()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.last_error == "app not installed for this person"
