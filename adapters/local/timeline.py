@@ -2,9 +2,11 @@
 
 The playground runs on a ``ManualClock`` that starts on a Monday at 09:55 in the program's time
 zone, five minutes before the first weekly questions. Time only moves when the page asks: the
-clock then advances in half-hour steps, and after every step the engine's tick
-(``bot.work.run_due_work``) plans, sends, reminds, closes and posts whatever fell due, so prompts
-arrive at their own local time rather than all at once at the end of a jump.
+clock then advances in steps (every half hour for jumps up to a day, every hour beyond), and
+after every step the engine's tick (``bot.work.run_due_work``) plans, sends, reminds, closes and
+posts whatever fell due, so prompts arrive near their own local time rather than all at once.
+Steps at night and on days off are skipped (06:00 to 20:00 in the program's time zone, working
+days only): anything due then is picked up by the next step, exactly as after a short downtime.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from surveys.program import Program
 if TYPE_CHECKING:
     from bot.app import LearnPulse
 
-STEP = timedelta(minutes=30)
+SHORT_STEP = timedelta(minutes=30)
+LONG_STEP = timedelta(hours=1)
+DAY_HOURS = (time(6, 0), time(20, 0))
 START_AT = time(9, 55)
 MAX_ADVANCE = timedelta(days=14)
 
@@ -61,19 +65,23 @@ class AdvanceReport:
         return f"Moved to {now_text}: " + ", ".join(parts) + "."
 
 
-def step_times(start: datetime, end: datetime, step: timedelta = STEP) -> list[datetime]:
-    """The instants to stop at between ``start`` (excluded) and ``end`` (included).
+def step_times(start: datetime, end: datetime, program: Program) -> list[datetime]:
+    """The instants to stop at after ``start``, up to and including ``end``.
 
-    Stops fall on whole multiples of ``step`` since the epoch (so on :00 and :30), then ``end``.
+    Stops fall on whole multiples of the step since the epoch (:00, and :30 for short jumps),
+    inside the program's working days between 06:00 and 20:00 of its time zone; ``end`` always.
     """
+    step = SHORT_STEP if end - start <= timedelta(days=1) else LONG_STEP
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     stops: list[datetime] = []
     probe = epoch + ((start - epoch) // step + 1) * step
     while probe < end:
-        stops.append(probe)
+        local = probe.astimezone(program.zone)
+        working = local.weekday() in program.working_weekdays
+        if working and DAY_HOURS[0] <= local.time() < DAY_HOURS[1]:
+            stops.append(probe)
         probe += step
-    if not stops or stops[-1] != end:
-        stops.append(end)
+    stops.append(end)
     return stops
 
 
@@ -88,7 +96,8 @@ async def advance(
     if delta <= timedelta(0) or delta > MAX_ADVANCE:
         raise ValueError("the demo clock moves forward by up to two weeks at a time")
     report = AdvanceReport()
-    for stop in step_times(clock.now(), clock.now() + delta):
+    program = core.require_program()
+    for stop in step_times(clock.now(), clock.now() + delta, program):
         clock.set(stop)
         work = await tick(core)
         report.steps += 1

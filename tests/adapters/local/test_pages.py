@@ -13,6 +13,7 @@ from sqlmodel import select
 from adapters.local import PLAYGROUND, setup
 from adapters.local.adapter import LocalAdapter
 from adapters.local.pages import parse_command
+from adapters.local.seed import seed_history
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
@@ -119,8 +120,9 @@ async def test_an_employee_is_refused_an_admin_command(
 
 
 async def test_a_lead_asks_for_a_digest_and_sees_it_in_their_channel(
-    client: TestClient,
+    client: TestClient, core: LearnPulse
 ) -> None:
+    await seed_history(core, weeks=2)  # past periods, so the chart has a trend to draw
     response = await client.post(
         "/play/command", data={"as": LEAD, "text": "/learning-digest lms"}, allow_redirects=False
     )

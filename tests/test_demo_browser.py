@@ -1,0 +1,154 @@
+"""``learnpulse demo`` in a real browser: an employee answers, the lead's digest counts it.
+
+Drives Debian's Chromium (``/usr/bin/chromium``) through Playwright against the real demo
+subprocess on a free loopback port. Screenshots of each page go to a temporary folder; run with
+``LEARNPULSE_SCREENSHOTS=docs`` to refresh the ones the README shows (``docs/demo-*.png``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE_PROGRAM, ROOT
+from tests.support import base_env, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PILOT = "slack:U04K7QP2M1"  # an lms pilot member in New York: asked Monday 10:00
+LEAD = "slack:U0LEAD0001"  # the lms lead
+ADMIN = "slack:U0ADMIN001"
+ASKED = re.compile(r"\((\d+) of (\d+) asked\)")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)",
+    ),
+]
+
+
+@pytest.fixture
+def demo_url(tmp_path: Path) -> Iterator[str]:
+    """``learnpulse demo`` running in a scratch folder (its demo-data/ goes there)."""
+    port = free_port()
+    env = base_env(PORT=str(port), PYTHONPATH=str(ROOT))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--program", str(EXAMPLE_PROGRAM)],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                output = process.stdout.read() if process.stdout else ""
+                raise AssertionError(f"demo exited with {process.returncode}: {output}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("the demo did not start in time") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+    assert (tmp_path / "demo-data" / "learnpulse-demo.db").exists()
+
+
+def _screenshots(tmp_path: Path) -> Path:
+    chosen = os.environ.get("LEARNPULSE_SCREENSHOTS")
+    folder = (ROOT / chosen) if chosen else tmp_path / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_an_employee_answers_and_the_lead_sees_it_counted(demo_url: str, tmp_path: Path) -> None:
+    from playwright.sync_api import Page, expect, sync_playwright
+
+    shots = _screenshots(tmp_path)
+
+    def as_person(page: Page, ref: str) -> None:
+        page.locator(f'nav a[data-ref="{ref}"]').click()
+        expect(page.get_by_test_id("me")).to_be_visible()
+
+    def digest_count(page: Page) -> tuple[int, int]:
+        page.get_by_label("command", exact=True).fill("/learning-digest lms")
+        page.get_by_role("button", name="Send").click()
+        expect(page.get_by_test_id("reply")).to_contain_text("Posted the lms digest")
+        newest = page.get_by_test_id("channel").first.get_by_test_id("report").last
+        found = ASKED.search(newest.inner_text())
+        assert found, newest.inner_text()
+        return int(found.group(1)), int(found.group(2))
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(demo_url)
+            expect(page).to_have_title(re.compile("LearnPulse"))
+            expect(page.get_by_role("heading", name="LearnPulse", exact=True)).to_be_visible()
+            expect(page.get_by_test_id("clock")).to_contain_text("Mon")
+            page.screenshot(path=shots / "demo-start.png")
+
+            # Monday 09:55 -> 10:55: the weekly lms key measure reaches the pilot group.
+            page.get_by_role("button", name="+1 hour").click()
+            expect(page.get_by_test_id("happened")).to_contain_text("prompts sent")
+
+            as_person(page, LEAD)
+            before, asked = digest_count(page)
+
+            as_person(page, PILOT)
+            card = page.locator(
+                '[data-testid="prompt"]:has([data-question="lms-find-what-i-need"])'
+            )
+            expect(card).to_be_visible()
+            card.get_by_label("comment", exact=True).fill(
+                "Finding courses is much easier now, search works well."
+            )
+            card.get_by_role("button", name="4 · High").click()
+            answered = page.locator(
+                '[data-testid="prompt"]:has([data-question="lms-find-what-i-need"])'
+            )
+            expect(answered.get_by_test_id("recorded")).to_contain_text("4 · High")
+            page.screenshot(path=shots / "demo-employee.png", full_page=True)
+
+            as_person(page, LEAD)
+            after, asked_after = digest_count(page)
+            assert (after, asked_after) == (before + 1, asked)
+            expect(page.get_by_test_id("channel").first.locator("img.chart").last).to_be_visible()
+            page.screenshot(path=shots / "demo-lead.png", full_page=True)
+
+            as_person(page, ADMIN)
+            page.get_by_label("command", exact=True).fill("/learning-status")
+            page.get_by_role("button", name="Send").click()
+            expect(page.get_by_test_id("reply")).to_be_visible()
+            page.screenshot(path=shots / "demo-admin.png", full_page=True)
+        finally:
+            browser.close()
