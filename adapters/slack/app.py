@@ -1,0 +1,228 @@
+"""The slack-bolt app: listeners that acknowledge at once, then hand neutral events to the core.
+
+Slack wants an answer within three seconds; the database may be slower. Every listener calls
+``ack()`` before anything else and does its work afterwards, replying privately (``respond`` with
+``response_type: ephemeral``, or the Home tab). Events that Slack retries are handled once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import OrderedDict
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk.signature import SignatureVerifier
+
+from adapters.slack import actions, render, translate
+from adapters.slack.sender import SlackAdapter
+from adapters.slack.verify import is_authentic
+from bot.commands import COMMAND_NAMES
+from bot.events import Event, HomeOpened
+from bot.messages import Report, notice
+from bot.ports import SendError
+
+if TYPE_CHECKING:
+    from bot.app import LearnPulse
+
+log = logging.getLogger("learnpulse.slack")
+
+SOMETHING_WENT_WRONG = "Sorry, that did not work. Please try again in a minute."
+ANSWER_ACTIONS = rf"^({actions.ANSWER}|{actions.CHOICE}|{actions.CHANGE}|{actions.COMMENT}|"
+ANSWER_ACTIONS += rf"{actions.TEXT}|{actions.SNOOZE}|{actions.REPORT})"
+
+
+class RecentIds:
+    """A bounded memory of ids already handled (Slack retries an event up to three times)."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._ids: OrderedDict[str, None] = OrderedDict()
+
+    def first_time(self, key: str | None) -> bool:
+        if not key:
+            return True
+        if key in self._ids:
+            return False
+        self._ids[key] = None
+        if len(self._ids) > self.size:
+            self._ids.popitem(last=False)
+        return True
+
+
+class SlackApp:
+    """The bolt app and its listeners, bound to one core and one adapter."""
+
+    def __init__(
+        self, core: LearnPulse, adapter: SlackAdapter, verifier: SignatureVerifier | None = None
+    ) -> None:
+        self.core = core
+        self.adapter = adapter
+        self.verifier = verifier
+        self.handled_events = RecentIds()
+        self.bolt = AsyncApp(
+            client=adapter.client,
+            name="learnpulse",
+            logger=log,
+            # Signatures are checked before a request reaches bolt (``handle_http``), with the
+            # same verifier the tests pin to Slack's published example.
+            request_verification_enabled=False,
+            process_before_response=False,
+        )
+        self._register()
+
+    # --- HTTP ------------------------------------------------------------------------------------
+
+    async def handle_http(self, request: web.Request) -> web.Response:
+        """``POST /slack/events``: 401 for a forged or stale request, else bolt's answer."""
+        body = await request.read()
+        if self.verifier is None or not is_authentic(self.verifier, body, request.headers):
+            return web.json_response({"error": "invalid request"}, status=401)
+        bolt_request = AsyncBoltRequest(
+            body=body.decode("utf-8", errors="replace"),
+            query=request.query_string,
+            headers=dict(request.headers.items()),
+        )
+        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+
+    # --- listeners -------------------------------------------------------------------------------
+
+    def _register(self) -> None:
+        for name in COMMAND_NAMES:
+            self.bolt.command(f"/{name}")(self.on_command)
+        self.bolt.action({"type": "block_actions", "action_id": _pattern()})(self.on_action)
+        self.bolt.view_submission(actions.COMMENT_MODAL)(self.on_view_submission)
+        self.bolt.view_submission(actions.TEXT_MODAL)(self.on_view_submission)
+        self.bolt.event("app_home_opened")(self.on_home_opened)
+        self.bolt.event("member_joined_channel")(self.on_member_joined)
+        self.bolt.event("message")(self.on_message)
+        self.bolt.event("app_uninstalled")(self.on_uninstalled)
+        self.bolt.event("tokens_revoked")(self.on_uninstalled)
+
+    async def on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        reply = await self._dispatch(translate.command(body))
+        if reply is not None:
+            await self._respond(respond, reply)
+
+    async def on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond) -> None:
+        await ack()
+        interpreted = translate.action(body)
+        if interpreted is None:
+            return
+        if isinstance(interpreted, translate.OpenModal):
+            await self._open_modal(interpreted)
+            return
+        reply = await self._dispatch(interpreted)
+        if (body.get("container") or {}).get("type") == "view":
+            await self._publish_home(interpreted.person, reply)
+        elif reply is not None and body.get("response_url"):
+            await self._respond(respond, reply)
+
+    async def on_view_submission(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        await ack()
+        event = translate.view_submission(body)
+        if event is None:
+            return
+        reply = await self._dispatch(event)
+        modal = translate.modal_context(body)
+        if reply is not None and modal is not None and modal.channel:
+            await self._post_ephemeral(modal.channel, body["user"]["id"], reply)
+
+    async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if not self.handled_events.first_time(body.get("event_id")):
+            return
+        user = str(event.get("user", ""))
+        await self._seen(user, welcome=True)
+        if event.get("tab", "home") == "home":
+            await self._publish_home(translate.refs.person_ref(user), None)
+
+    async def on_member_joined(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if not self.handled_events.first_time(body.get("event_id")):
+            return
+        user = str(event.get("user", ""))
+        if user and user != (body.get("authorizations") or [{}])[0].get("user_id"):
+            await self._seen(user, welcome=True)
+
+    async def on_message(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+        if not self.handled_events.first_time(body.get("event_id")):
+            return
+        if event.get("channel_type") == "im" and translate.is_from_a_person(event):
+            await self._seen(str(event["user"]), welcome=True)
+
+    async def on_uninstalled(self, event: dict[str, Any]) -> None:
+        log.warning("the Slack app was uninstalled or its tokens revoked (%s)", event.get("type"))
+
+    # --- work after the ack ----------------------------------------------------------------------
+
+    async def _dispatch(self, event: Event) -> Report | None:
+        try:
+            return await self.core.dispatch(event)
+        except Exception:
+            log.exception("handling %s failed", type(event).__name__)
+            return notice(SOMETHING_WENT_WRONG)
+
+    async def _seen(self, user: str, welcome: bool) -> None:
+        try:
+            profile = await self.adapter.directory.profile(user)
+        except SendError as exc:
+            log.info("profile of a new contact not read: %s", exc.reason)
+            profile = None
+        await self._dispatch(translate.person_seen(user, profile, welcome))
+
+    async def _publish_home(self, person: str, reply: Report | None) -> None:
+        home = await self._dispatch(HomeOpened(person=person))
+        if home is None:
+            return
+        try:
+            await self.adapter.api.call(
+                "views.publish",
+                user_id=translate.refs.user_id(person),
+                view=render.home_view(home, reply),
+            )
+        except SendError as exc:
+            log.warning("App Home not published: %s", exc.reason)
+
+    async def _open_modal(self, wanted: translate.OpenModal) -> None:
+        view = (
+            render.comment_modal(wanted.context, wanted.ask)
+            if wanted.kind == "comment"
+            else render.text_answer_modal(wanted.context, wanted.ask)
+        )
+        try:
+            await self.adapter.api.call("views.open", trigger_id=wanted.trigger_id, view=view)
+        except SendError as exc:
+            log.warning("modal not opened: %s", exc.reason)
+
+    async def _respond(self, respond: AsyncRespond, reply: Report) -> None:
+        try:
+            await respond(
+                text=render.report_text(reply),
+                blocks=render.report_blocks(reply),
+                response_type="ephemeral",
+                replace_original=False,
+            )
+        except Exception as exc:  # response_url expired or unreachable: nothing else to do
+            log.warning("reply not delivered: %s", type(exc).__name__)
+
+    async def _post_ephemeral(self, channel: str, user: str, reply: Report) -> None:
+        try:
+            await self.adapter.api.call(
+                "chat.postEphemeral",
+                channel=channel,
+                user=user,
+                text=render.report_text(reply),
+                blocks=render.report_blocks(reply),
+            )
+        except SendError as exc:
+            log.warning("reply not delivered: %s", exc.reason)
+
+
+def _pattern() -> re.Pattern[str]:
+    return re.compile(ANSWER_ACTIONS)

@@ -1,0 +1,200 @@
+"""The ``ChatAdapter`` for Slack: prompts as DMs, reports to channels, files, audiences.
+
+Each prompt carries its delivery id in the message ``metadata``; that is how a delivery whose
+outcome is unknown (a crash, a 5xx after Slack may have posted) is found again in the DM's
+history instead of being sent twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import actions, refs, render
+from adapters.slack.directory import Directory
+from adapters.slack.web_api import SlackWebApi
+from bot.messages import Prompt, Report
+from bot.ports import Clock, Member, MessageRef, PermanentSendError, TransientSendError
+
+log = logging.getLogger("learnpulse.slack")
+
+HISTORY_PAGES = 5  # how far back find_prompt looks: 5 pages of 200 messages of one DM
+
+
+class SlackAdapter:
+    """Slack behind the core's ``ChatAdapter`` protocol."""
+
+    platform = "slack"
+
+    def __init__(self, client: AsyncWebClient, clock: Clock, **web_api_options: Any) -> None:
+        self.client = client
+        self.api = SlackWebApi(client, **web_api_options)
+        self.directory = Directory(self.api, clock)
+        self._dm_channels: dict[str, str] = {}
+
+    # --- prompts -------------------------------------------------------------------------------
+
+    async def send_prompt(self, person: str, prompt: Prompt) -> MessageRef:
+        """A DM to the person, paced per person; an ambiguous failure is reconciled, not resent."""
+        user = refs.user_id(person)
+
+        async def already_posted() -> dict[str, Any] | None:
+            ref = await self.find_prompt(person, prompt.delivery_id)
+            return {"channel": ref.conversation, "ts": ref.message_id} if ref else None
+
+        body = await self.api.call(
+            "chat.postMessage",
+            pace=user,
+            reconcile=already_posted,
+            channel=user,
+            text=render.prompt_text(prompt),
+            blocks=render.prompt_blocks(prompt),
+            metadata={
+                "event_type": actions.PROMPT_EVENT_TYPE,
+                "event_payload": {"delivery_id": prompt.delivery_id},
+            },
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        self._dm_channels[user] = str(body["channel"])
+        return MessageRef(conversation=str(body["channel"]), message_id=str(body["ts"]))
+
+    async def update_prompt(self, ref: MessageRef, prompt: Prompt) -> None:
+        """Re-render in place: the recorded answer, or that the window closed."""
+        await self.api.call(
+            "chat.update",
+            pace=ref.conversation,
+            channel=ref.conversation,
+            ts=ref.message_id,
+            text=render.prompt_text(prompt),
+            blocks=render.prompt_blocks(prompt),
+            metadata={
+                "event_type": actions.PROMPT_EVENT_TYPE,
+                "event_payload": {"delivery_id": prompt.delivery_id},
+            },
+        )
+
+    async def find_prompt(self, person: str, delivery_id: int) -> MessageRef | None:
+        """Look through the DM's recent history for the message carrying this delivery id."""
+        channel = await self.dm_channel(person)
+        cursor = ""
+        for _ in range(HISTORY_PAGES):
+            body = await self.api.call(
+                "conversations.history",
+                channel=channel,
+                limit=200,
+                include_all_metadata=True,
+                cursor=cursor or None,
+            )
+            for message in body.get("messages", []):
+                if _carries_delivery(message, delivery_id):
+                    return MessageRef(conversation=channel, message_id=str(message["ts"]))
+            cursor = str((body.get("response_metadata") or {}).get("next_cursor") or "")
+            if not body.get("has_more") or not cursor:
+                return None
+        return None
+
+    # --- reports and files -----------------------------------------------------------------------
+
+    async def post_to_person(self, person: str, message: Report) -> MessageRef:
+        user = refs.user_id(person)
+        body = await self.api.call(
+            "chat.postMessage",
+            pace=user,
+            channel=user,
+            text=render.report_text(message),
+            blocks=render.report_blocks(message),
+            unfurl_links=False,
+        )
+        return MessageRef(conversation=str(body["channel"]), message_id=str(body["ts"]))
+
+    async def post_to_channel(self, channel: str, message: Report) -> MessageRef:
+        """A report in a channel; its chart follows as an image file in the same channel."""
+        channel_id = refs.channel_id(channel)
+        body = await self.api.call(
+            "chat.postMessage",
+            pace=channel_id,
+            channel=channel_id,
+            text=render.report_text(message),
+            blocks=render.report_blocks(message),
+            unfurl_links=False,
+        )
+        if message.image_png is not None:
+            await self._upload(
+                channel_id,
+                "chart.png",
+                message.image_png,
+                comment=message.image_alt or message.title,
+                alt=message.image_alt,
+            )
+        return MessageRef(conversation=channel_id, message_id=str(body["ts"]))
+
+    async def send_file(self, person: str, filename: str, content: bytes, comment: str) -> None:
+        """A file in the person's DM only (their data export)."""
+        await self._upload(await self.dm_channel(person), filename, content, comment=comment)
+
+    async def _upload(
+        self, channel_id: str, filename: str, content: bytes, comment: str, alt: str = ""
+    ) -> None:
+        """files.getUploadURLExternal → upload the bytes → files.completeUploadExternal."""
+        ticket = await self.api.call(
+            "files.getUploadURLExternal",
+            filename=filename,
+            length=len(content),
+            alt_txt=alt or None,
+        )
+        await self._put_bytes(str(ticket["upload_url"]), filename, content)
+        await self.api.call(
+            "files.completeUploadExternal",
+            pace=channel_id,
+            files=[{"id": str(ticket["file_id"]), "title": filename}],
+            channel_id=channel_id,
+            initial_comment=comment,
+        )
+
+    async def _put_bytes(self, url: str, filename: str, content: bytes) -> None:
+        form = aiohttp.FormData()
+        form.add_field("file", content, filename=filename)
+        session = self.client.session
+        try:
+            if session is None:
+                async with aiohttp.ClientSession() as own, own.post(url, data=form) as response:
+                    status = response.status
+            else:
+                async with session.post(url, data=form) as response:
+                    status = response.status
+        except aiohttp.ClientError as exc:
+            raise TransientSendError(f"file upload failed ({type(exc).__name__})") from None
+        if status >= 500:
+            raise TransientSendError(f"file upload failed (HTTP {status})")
+        if status >= 400:
+            raise PermanentSendError(f"file upload refused (HTTP {status})")
+
+    # --- people ----------------------------------------------------------------------------------
+
+    async def members(self, audience: str) -> list[Member]:
+        return await self.directory.members(audience)
+
+    async def dm_channel(self, person: str) -> str:
+        """The id of the bot's DM with a person (conversations.open is idempotent; cached)."""
+        user = refs.user_id(person)
+        channel = self._dm_channels.get(user)
+        if channel is None:
+            body = await self.api.call("conversations.open", users=user)
+            channel = str(body["channel"]["id"])
+            self._dm_channels[user] = channel
+        return channel
+
+
+def _carries_delivery(message: dict[str, Any], delivery_id: int) -> bool:
+    metadata = message.get("metadata") or {}
+    if metadata.get("event_type") != actions.PROMPT_EVENT_TYPE:
+        return False
+    payload = metadata.get("event_payload") or {}
+    try:
+        return int(payload.get("delivery_id", -1)) == delivery_id
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,181 @@
+"""Every Web API call goes through here: paced per channel, retried, errors classified.
+
+Slack allows about one message per second per channel and answers bursts with HTTP 429 and
+``Retry-After``. A rate-limited call waits as told and is retried, never dropped; server errors
+and lost connections are retried with backoff a bounded number of times, then surface as
+``TransientSendError`` so the delivery ledger tries again later; errors that will not heal
+(``user_not_found``, ``channel_not_found``…) surface at once as ``PermanentSendError``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.ports import PermanentSendError, TransientSendError
+
+log = logging.getLogger("learnpulse.slack")
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "user_not_found",
+        "users_not_found",
+        "account_inactive",
+        "user_disabled",
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "cannot_dm_bot",
+        "messages_tab_disabled",
+        "no_such_subteam",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+    }
+)
+# The app is misconfigured, not the delivery: worth retrying once an operator fixed it.
+CONFIGURATION_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "missing_scope"}
+)
+SERVER_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+
+Reconcile = Callable[[], Awaitable[dict[str, Any] | None]]
+
+
+class ChannelPacer:
+    """About one call per ``interval`` seconds per channel; different channels never wait."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._next_at: dict[str, float] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def wait_turn(self, channel: str) -> None:
+        lock = self._locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            now = time.monotonic()
+            at = self._next_at.get(channel, 0.0)
+            if at > now:
+                await asyncio.sleep(at - now)
+                now = time.monotonic()
+            self._next_at[channel] = max(now, at) + self.interval
+        if len(self._next_at) > 50_000:
+            self._forget_idle()
+
+    def hold(self, channel: str, seconds: float) -> None:
+        """Slack said wait: nothing more goes to this channel for ``seconds``."""
+        self._next_at[channel] = max(self._next_at.get(channel, 0.0), time.monotonic() + seconds)
+
+    def _forget_idle(self) -> None:
+        now = time.monotonic()
+        for channel in [c for c, at in self._next_at.items() if at < now]:
+            lock = self._locks.get(channel)
+            if lock is None or not lock.locked():
+                self._next_at.pop(channel, None)
+                self._locks.pop(channel, None)
+
+
+class SlackWebApi:
+    """A paced, retrying front of ``AsyncWebClient``; returns the response body as a dict."""
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        per_channel_interval: float = 1.0,
+        max_in_flight: int = 100,
+        server_error_attempts: int = 4,
+        backoff_base: float = 0.5,
+        max_rate_limited_wait: float = 300.0,
+    ) -> None:
+        self.client = client
+        self.pacer = ChannelPacer(per_channel_interval)
+        self._in_flight = asyncio.Semaphore(max_in_flight)
+        self.server_error_attempts = server_error_attempts
+        self.backoff_base = backoff_base
+        self.max_rate_limited_wait = max_rate_limited_wait
+        self.rate_limited = 0  # how many 429s were waited out (for operators and benchmarks)
+        self.retried = 0  # how many server / connection errors were retried
+
+    async def call(
+        self,
+        method: str,
+        *,
+        pace: str | None = None,
+        reconcile: Reconcile | None = None,
+        **params: Any,
+    ) -> dict[str, Any]:
+        """Call ``method`` (``chat.postMessage``…) with ``params``.
+
+        ``pace`` names the channel the call posts into (one per second each). ``reconcile`` is
+        asked before retrying a call whose outcome is unknown (a 5xx or a lost connection after
+        sending): when it finds the call's effect, its answer is returned instead of calling again.
+        """
+        function: Callable[..., Awaitable[Any]] = getattr(self.client, method.replace(".", "_"))
+        failures = 0
+        waited = 0.0
+        while True:
+            if pace is not None:
+                await self.pacer.wait_turn(pace)
+            try:
+                async with self._in_flight:
+                    response = await function(**params)
+                return dict(response.data) if isinstance(response.data, dict) else {}
+            except SlackApiError as exc:
+                status = exc.response.status_code
+                error = _error_code(exc)
+                if status == 429 or error == "ratelimited":
+                    delay = _retry_after(exc)
+                    if waited + delay > self.max_rate_limited_wait:
+                        raise TransientSendError("ratelimited", retry_after=delay) from None
+                    self.rate_limited += 1
+                    waited += delay
+                    self.pacer.hold(pace or method, delay)
+                    await asyncio.sleep(delay)
+                    continue
+                if status < 500 and error not in SERVER_ERRORS:
+                    raise _classified(error) from None
+                reason = f"{error or 'server_error'} (HTTP {status})"
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                reason = f"connection failed ({type(exc).__name__})"
+            failures += 1
+            if failures >= self.server_error_attempts:
+                raise TransientSendError(f"slack unavailable: {reason}") from None
+            self.retried += 1
+            delay = self.backoff_base * 2 ** (failures - 1) * (1 + random.random() / 4)
+            log.info("%s failed (%s); retrying in %.1fs", method, reason, delay)
+            await asyncio.sleep(delay)
+            if reconcile is not None:
+                found = await reconcile()
+                if found is not None:
+                    return found
+
+
+def _error_code(exc: SlackApiError) -> str:
+    data = exc.response.data
+    return str(data.get("error", "")) if isinstance(data, dict) else ""
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = exc.response.headers or {}
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return max(float(value), 0.0) if value is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
+def _classified(error: str) -> PermanentSendError | TransientSendError:
+    if error in CONFIGURATION_ERRORS:
+        return TransientSendError(error or "slack_error")
+    return PermanentSendError(error or "slack_error")

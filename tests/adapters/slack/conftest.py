@@ -1,0 +1,109 @@
+"""Fixtures: the fake Slack Web API, a core configured for Slack, the real server on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import Engine
+
+from adapters.slack import SLACK_APP_KEY, SlackAdapter, SlackApp
+from bot.app import LearnPulse
+from bot.clock import ManualClock
+from bot.server import build_web_app
+from bot.settings import load_settings
+from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
+from tests.adapters.slack.payloads import FORM, JSON, SIGNING_SECRET, interaction, signed_headers
+from tests.conftest import EXAMPLE_PROGRAM
+
+PILOT = ["U04K7QP2M1", "U05B9TR3XK", "U03HJ8WN6D", "U06CQ2LZ7P", "U02MXV5E9R", "U05TNA4K8W"]
+ADMIN = "U0ADMIN001"
+LEAD = "U0LEAD0001"
+OUTSIDER = "U0OUTSIDE1"
+MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    for user in [*PILOT, ADMIN, LEAD, OUTSIDER]:
+        fake.add_user(user)
+    fake.add_user(BOT_USER, is_bot=True, name="learnpulse")
+    fake.channels["C0ALLHANDS"] = [*PILOT, ADMIN, LEAD, OUTSIDER, BOT_USER]
+    fake.channels["C0LMSLEAD1"] = [LEAD, BOT_USER]
+    fake.channels["C0REVIEW01"] = [ADMIN, BOT_USER]
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+def slack_core(
+    database_url: str, engine: Engine, clock: ManualClock, fake_slack: FakeSlack
+) -> LearnPulse:
+    """A core whose settings turn Slack on over HTTP, talking to the fake Web API."""
+    clock.set(MONDAY_10_NEW_YORK)
+    settings = load_settings(
+        DATABASE_URL=database_url,
+        LEARNPULSE_SECRET_KEY="test-secret-key",
+        LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_APP_TOKEN=None,
+        SLACK_API_URL=fake_slack.url,
+    )
+    core = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
+    core.load_program()
+    return core
+
+
+@dataclass
+class SlackServer:
+    """The running LearnPulse server, and ways to send it what Slack sends."""
+
+    url: str
+    core: LearnPulse
+    app: SlackApp
+    adapter: SlackAdapter
+    session: aiohttp.ClientSession
+
+    async def post(
+        self, body: str, content_type: str, headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        sent = headers if headers is not None else signed_headers(body, content_type)
+        async with self.session.post(
+            f"{self.url}/slack/events", data=body.encode(), headers=sent
+        ) as response:
+            return response.status, await response.text()
+
+    async def command(self, body: str) -> tuple[int, str]:
+        return await self.post(body, FORM)
+
+    async def interact(self, payload: dict[str, object]) -> tuple[int, str]:
+        return await self.post(interaction(payload), FORM)
+
+    async def event(self, body: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
+        sent = signed_headers(body, JSON)
+        sent.update(headers or {})
+        return await self.post(body, JSON, sent)
+
+
+@pytest.fixture
+async def slack_server(slack_core: LearnPulse) -> AsyncIterator[SlackServer]:
+    web_app = build_web_app(slack_core)
+    slack_core.enable_platform_adapters(web_app)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    slack_app = web_app[SLACK_APP_KEY]
+    async with aiohttp.ClientSession() as session:
+        yield SlackServer(
+            f"http://127.0.0.1:{port}", slack_core, slack_app, slack_app.adapter, session
+        )
+    await runner.cleanup()

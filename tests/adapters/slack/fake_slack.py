@@ -1,0 +1,410 @@
+"""A fake Slack Web API on loopback: the methods LearnPulse calls, with Slack's response shapes.
+
+It keeps users, channels, user groups, DMs and their messages (with metadata), paginates with
+``response_metadata.next_cursor``, answers a second message to one channel within
+``channel_interval`` seconds with HTTP 429 + ``Retry-After`` (Slack's ~1 message per second per
+channel), and can inject 429s and 500s, at random or for the next N calls of a method. It also
+serves ``response_url`` hooks, the upload URLs of ``files.getUploadURLExternal`` and the Socket
+Mode ``apps.connections.open`` URL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import random
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
+BOT_USER = "U0BOTUSER1"
+BOT_ID = "B0BOTID001"
+TEAM = "T0NORTHWND"
+JSON_BODY = dict[str, Any]
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    status: int
+
+
+@dataclass
+class Faults:
+    """What goes wrong: random 429 / 500 rates, and queued failures per method."""
+
+    rate_429: float = 0.0
+    rate_500: float = 0.0
+    retry_after: str = "1"
+    queued: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    post_then_fail: int = 0  # next N chat.postMessage calls store the message, then answer 500
+    seed: int = 7
+
+    def __post_init__(self) -> None:
+        self.random = random.Random(self.seed)
+
+
+class FakeSlack:
+    """State and HTTP handlers of the fake; ``url`` is its Web API base URL once started."""
+
+    def __init__(self, channel_interval: float = 0.0, page_size: int | None = None) -> None:
+        self.channel_interval = channel_interval
+        self.page_size = page_size  # force small pages to exercise pagination
+        self.faults = Faults()
+        self.users: dict[str, JSON_BODY] = {}
+        self.channels: dict[str, list[str]] = {}
+        self.groups: dict[str, list[str]] = {}
+        self.dms: dict[str, str] = {}
+        self.messages: dict[str, list[JSON_BODY]] = defaultdict(list)
+        self.calls: list[Call] = []
+        self.responses: list[JSON_BODY] = []  # bodies posted to response_url hooks
+        self.ephemerals: list[JSON_BODY] = []
+        self.views: list[JSON_BODY] = []  # views.open / views.publish
+        self.uploads: dict[str, bytes] = {}
+        self.files: list[JSON_BODY] = []
+        self.socket_frames: asyncio.Queue[str] = asyncio.Queue()
+        self.socket_acks: list[JSON_BODY] = []
+        self._last_post: dict[str, float] = {}
+        self._ts = itertools.count(1)
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.base = ""
+
+    # --- setup ------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/api/"
+
+    def add_user(
+        self,
+        user_id: str,
+        tz: str = "America/New_York",
+        deleted: bool = False,
+        is_bot: bool = False,
+        name: str | None = None,
+    ) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": TEAM,
+            "name": (name or user_id).lower(),
+            "deleted": deleted,
+            "real_name": name or f"Person {user_id}",
+            "tz": tz,
+            "tz_label": "Eastern Standard Time",
+            "tz_offset": -18000,
+            "is_bot": is_bot,
+            "is_admin": False,
+            "profile": {"display_name": name or "", "real_name": name or f"Person {user_id}"},
+        }
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
+        app.router.add_post("/hooks/{id}", self._hook)
+        app.router.add_post("/upload/{file_id}", self._upload)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.base = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def hook_url(self) -> str:
+        return f"{self.base}/hooks/{next(self._ids)}"
+
+    def calls_to(self, method: str, status: int | None = 200) -> list[Call]:
+        return [
+            c for c in self.calls if c.method == method and (status is None or c.status == status)
+        ]
+
+    def prompts_for(self, user_id: str) -> list[JSON_BODY]:
+        """Messages carrying LearnPulse prompt metadata in the DM with ``user_id``."""
+        dm = self.dms.get(user_id)
+        return [
+            m
+            for m in self.messages.get(dm or "", [])
+            if (m.get("metadata") or {}).get("event_type") == "learnpulse_prompt"
+        ]
+
+    # --- HTTP -------------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await _params(request)
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        response = self._fault(method) or self._authorize(method, token, params)
+        if response is None:
+            handler = getattr(self, "m_" + method.replace(".", "_"), None)
+            response = (
+                web.json_response({"ok": False, "error": "unknown_method"}, status=404)
+                if handler is None
+                else handler(params)
+            )
+        self.calls.append(Call(method, params, response.status))
+        return response
+
+    def _authorize(self, method: str, token: str, params: dict[str, Any]) -> web.Response | None:
+        expected = APP_TOKEN if method == "apps.connections.open" else BOT_TOKEN
+        if token != expected:
+            return _error("invalid_auth")
+        return None
+
+    def _fault(self, method: str) -> web.Response | None:
+        queued = self.faults.queued.get(method)
+        status = queued.pop(0) if queued else None
+        if status is None and method in ("chat.postMessage", "chat.update"):
+            roll = self.faults.random.random()
+            if roll < self.faults.rate_429:
+                status = 429
+            elif roll < self.faults.rate_429 + self.faults.rate_500:
+                status = 500
+        if status == 429:
+            return _rate_limited(self.faults.retry_after)
+        if status is not None:
+            return web.json_response({"ok": False, "error": "fatal_error"}, status=status)
+        return None
+
+    def _paced(self, channel: str) -> web.Response | None:
+        if self.channel_interval <= 0:
+            return None
+        now = time.monotonic()
+        last = self._last_post.get(channel)
+        if last is not None and now - last < self.channel_interval:
+            return _rate_limited(self.faults.retry_after)
+        self._last_post[channel] = now
+        return None
+
+    async def _hook(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        form = await request.post()
+        part = form.get("file")
+        data = part.file.read() if hasattr(part, "file") else b""
+        self.uploads[request.match_info["file_id"]] = data
+        return web.Response(text=f"OK - {len(data)}")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+
+        async def pump() -> None:
+            while True:
+                await ws.send_str(await self.socket_frames.get())
+
+        pumping = asyncio.create_task(pump())
+        try:
+            async for message in ws:
+                if message.type.name == "TEXT":
+                    self.socket_acks.append(json.loads(message.data))
+        finally:
+            pumping.cancel()
+        return ws
+
+    # --- methods ----------------------------------------------------------------------------
+
+    def m_auth_test(self, params: dict[str, Any]) -> web.Response:
+        return _ok(
+            url="https://northwind.slack.com/",
+            team="Northwind",
+            user="learnpulse",
+            team_id=TEAM,
+            user_id=BOT_USER,
+            bot_id=BOT_ID,
+            is_enterprise_install=False,
+        )
+
+    def m_apps_connections_open(self, params: dict[str, Any]) -> web.Response:
+        return _ok(url=f"ws{self.base.removeprefix('http')}/socket")
+
+    def _resolve(self, channel: str) -> tuple[str | None, str | None]:
+        """(conversation id, error) for a channel or user id as chat.postMessage accepts."""
+        if channel.startswith(("U", "W")):
+            user = self.users.get(channel)
+            if user is None:
+                return None, "channel_not_found"
+            if user["deleted"]:
+                return None, "account_inactive"
+            return self._dm(channel), None
+        if channel in self.channels or (channel.startswith("D") and channel in self.dms.values()):
+            return channel, None
+        return None, "channel_not_found"
+
+    def _dm(self, user: str) -> str:
+        return self.dms.setdefault(user, "D" + user[1:])
+
+    def m_chat_postMessage(self, params: dict[str, Any]) -> web.Response:
+        channel, error = self._resolve(str(params.get("channel", "")))
+        if error or channel is None:
+            return _error(error or "channel_not_found")
+        limited = self._paced(channel)
+        if limited is not None:
+            return limited
+        ts = f"{1764500000 + next(self._ts)}.000100"
+        message = {
+            "type": "message",
+            "user": BOT_USER,
+            "bot_id": BOT_ID,
+            "app_id": "A0LEARNPLS",
+            "text": params.get("text", ""),
+            "ts": ts,
+            "team": TEAM,
+            "blocks": _json(params.get("blocks")) or [],
+        }
+        metadata = _json(params.get("metadata"))
+        if metadata:
+            message["metadata"] = metadata
+        self.messages[channel].append(message)
+        if self.faults.post_then_fail > 0:
+            self.faults.post_then_fail -= 1
+            return web.json_response({"ok": False, "error": "fatal_error"}, status=500)
+        return _ok(channel=channel, ts=ts, message=message)
+
+    def m_chat_update(self, params: dict[str, Any]) -> web.Response:
+        channel = str(params.get("channel", ""))
+        limited = self._paced(channel)
+        if limited is not None:
+            return limited
+        for message in self.messages.get(channel, []):
+            if message["ts"] == params.get("ts"):
+                message["text"] = params.get("text", "")
+                message["blocks"] = _json(params.get("blocks")) or []
+                message["edited"] = {"user": BOT_USER, "ts": message["ts"]}
+                return _ok(channel=channel, ts=message["ts"], text=message["text"], message=message)
+        return _error("message_not_found")
+
+    def m_chat_postEphemeral(self, params: dict[str, Any]) -> web.Response:
+        self.ephemerals.append(params)
+        return _ok(message_ts=f"{1764500000 + next(self._ts)}.000200")
+
+    def m_conversations_open(self, params: dict[str, Any]) -> web.Response:
+        user = str(params.get("users", ""))
+        if user not in self.users:
+            return _error("user_not_found")
+        return _ok(channel={"id": self._dm(user)}, no_op=True, already_open=True)
+
+    def m_conversations_history(self, params: dict[str, Any]) -> web.Response:
+        channel = str(params.get("channel", ""))
+        if channel not in self.dms.values() and channel not in self.channels:
+            return _error("channel_not_found")
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        newest_first = list(reversed(self.messages.get(channel, [])))
+        if not with_metadata:
+            newest_first = [{k: v for k, v in m.items() if k != "metadata"} for m in newest_first]
+        page, cursor = self._page(newest_first, params, default_limit=100)
+        return _ok(
+            messages=page,
+            has_more=bool(cursor),
+            pin_count=0,
+            response_metadata={"next_cursor": cursor},
+        )
+
+    def m_conversations_members(self, params: dict[str, Any]) -> web.Response:
+        channel = str(params.get("channel", ""))
+        if channel not in self.channels:
+            return _error("channel_not_found")
+        page, cursor = self._page(self.channels[channel], params, default_limit=100)
+        return _ok(members=page, response_metadata={"next_cursor": cursor})
+
+    def m_usergroups_users_list(self, params: dict[str, Any]) -> web.Response:
+        group = str(params.get("usergroup", ""))
+        if group not in self.groups:
+            return _error("no_such_subteam")
+        return _ok(users=self.groups[group])
+
+    def m_users_info(self, params: dict[str, Any]) -> web.Response:
+        user = self.users.get(str(params.get("user", "")))
+        return _ok(user=user) if user else _error("user_not_found")
+
+    def m_users_list(self, params: dict[str, Any]) -> web.Response:
+        page, cursor = self._page(list(self.users.values()), params, default_limit=0)
+        return _ok(members=page, cache_ts=1764500000, response_metadata={"next_cursor": cursor})
+
+    def m_views_open(self, params: dict[str, Any]) -> web.Response:
+        view = _json(params.get("view")) or {}
+        self.views.append(
+            {"method": "views.open", "trigger_id": params.get("trigger_id"), "view": view}
+        )
+        return _ok(view={**view, "id": f"V{next(self._ids):08d}"})
+
+    def m_views_publish(self, params: dict[str, Any]) -> web.Response:
+        view = _json(params.get("view")) or {}
+        self.views.append(
+            {"method": "views.publish", "user_id": params.get("user_id"), "view": view}
+        )
+        return _ok(view={**view, "id": f"V{next(self._ids):08d}"})
+
+    def m_files_getUploadURLExternal(self, params: dict[str, Any]) -> web.Response:
+        file_id = f"F{next(self._ids):08d}"
+        return _ok(upload_url=f"{self.base}/upload/{file_id}", file_id=file_id)
+
+    def m_files_completeUploadExternal(self, params: dict[str, Any]) -> web.Response:
+        files = _json(params.get("files")) or []
+        for f in files:
+            if f.get("id") not in self.uploads:
+                return _error("file_not_found")
+        self.files.append({**params, "files": files})
+        return _ok(files=[{"id": f["id"], "title": f.get("title", "")} for f in files])
+
+    def _page(
+        self, items: list[Any], params: dict[str, Any], default_limit: int
+    ) -> tuple[list[Any], str]:
+        limit = int(params.get("limit") or default_limit or len(items) or 1)
+        if self.page_size:
+            limit = min(limit, self.page_size)
+        start = int(str(params.get("cursor") or "0").removeprefix("offset:") or 0)
+        end = start + limit
+        cursor = f"offset:{end}" if end < len(items) else ""
+        return items[start:end], cursor
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    params: dict[str, Any] = dict(request.query)
+    if request.method == "POST" and request.can_read_body:
+        text = await request.text()
+        if request.content_type == "application/json":
+            params.update(json.loads(text or "{}"))
+        else:
+            params.update(dict(parse_qsl(text, keep_blank_values=True)))
+    return params
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _ok(**body: Any) -> web.Response:
+    return web.json_response({"ok": True, **body})
+
+
+def _error(error: str) -> web.Response:
+    return web.json_response({"ok": False, "error": error})
+
+
+def _rate_limited(retry_after: str) -> web.Response:
+    return web.json_response(
+        {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": retry_after}
+    )

@@ -1,0 +1,197 @@
+"""Every block the adapter can produce parses with slack_sdk and stays inside Slack's limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from adapters.slack import actions, render
+from bot.messages import Choice, Prompt, PromptItem, PromptState, Report, Section, notice
+
+SCALE = tuple(
+    Choice(str(i), f"{i} · {label}")
+    for i, label in enumerate(
+        ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"], start=1
+    )
+)
+ENPS = tuple(Choice(str(i), str(i)) for i in range(11))
+YES_NO = (Choice("yes", "Yes"), Choice("no", "No"))
+OPTIONS = tuple(Choice(f"Option {i} " + "x" * 90, f"Option {i} " + "y" * 90) for i in range(120))
+
+
+def item(
+    kind: str, choices: tuple[Choice, ...], recorded: str | None = None, ask: str = "", n: int = 0
+) -> PromptItem:
+    return PromptItem(
+        question_id=f"q-{kind}" + (f"-{n}" if n else ""),
+        ask=ask or f"How was your {kind} <week> & why?",
+        kind=kind,
+        choices=choices,
+        comment_invited=True,
+        recorded=recorded,
+    )
+
+
+ALL_ITEMS = [
+    item("scale", SCALE),
+    item("enps", ENPS),
+    item("yes_no", YES_NO),
+    item("choice", OPTIONS),
+    item("text", ()),
+]
+
+
+def prompt(items: list[PromptItem], state: PromptState = PromptState.OPEN, **extra: Any) -> Prompt:
+    return Prompt(
+        delivery_id=42,
+        workstream="lms",
+        title="Learning Management System rollout " * 10,
+        items=tuple(items),
+        privacy_note="Aggregated; shown only when at least 5 people answered.",
+        closes="Wed 02 Dec, 17:00",
+        state=state,
+        **extra,
+    )
+
+
+def prompts() -> list[Prompt]:
+    answered = [
+        item(i.kind, i.choices, recorded=(i.choices[0].label if i.choices else "words"))
+        for i in ALL_ITEMS
+    ]
+    many = [item("scale", SCALE, ask=f"Statement {n}", n=n) for n in range(1, 40)]
+    return [
+        prompt(ALL_ITEMS),
+        prompt(ALL_ITEMS, is_reminder=True, status_line="A reminder: this closes soon."),
+        prompt(answered, PromptState.ANSWERED),
+        prompt(answered, PromptState.CLOSED, can_change=False),
+        prompt(ALL_ITEMS, PromptState.CLOSED, can_change=False),
+        prompt(many),
+        prompt([item("scale", SCALE, ask="long " * 2000)]),
+    ]
+
+
+def reports() -> list[Report]:
+    long_lines = tuple(f"line {i}: " + "detail " * 60 for i in range(200))
+    return [
+        notice("Paused <until> Friday & then back."),
+        Report(
+            title="Weekly digest: LMS rollout " * 10,
+            summary="Response rate 64% (+8 pts). " * 200,
+            sections=tuple(
+                Section(
+                    f"Question {n}",
+                    long_lines[:20],
+                    tuple((f"label {i}", "v" * 2500) for i in range(23)),
+                )
+                for n in range(30)
+            ),
+            image_png=b"\x89PNG",
+            image_alt="Key measures over the last 8 weeks",
+            actions=tuple(Choice(f"snooze:{i}", f"Pause {i} days") for i in range(30)),
+        ),
+        Report(title="Empty", sections=(Section("Nothing yet"),)),
+    ]
+
+
+def check_limits(blocks: list[dict[str, Any]], max_blocks: int = render.MAX_MESSAGE_BLOCKS) -> None:
+    assert 0 < len(blocks) <= max_blocks
+    block_ids = [b["block_id"] for b in blocks if "block_id" in b]
+    assert len(block_ids) == len(set(block_ids))
+    for raw in blocks:
+        parsed = Block.parse(raw)
+        assert parsed is not None, raw
+        parsed.validate_json()
+        kind = raw["type"]
+        if kind == "section":
+            if "text" in raw:
+                assert len(raw["text"]["text"]) <= 3000
+            for field in raw.get("fields", []):
+                assert len(field["text"]) <= 2000
+            assert len(raw.get("fields", [])) <= 10
+        if kind == "header":
+            assert len(raw["text"]["text"]) <= 150
+        if kind == "context":
+            assert len(raw["elements"]) <= 10
+        if kind == "actions":
+            assert len(raw["elements"]) <= 25
+            ids = [e["action_id"] for e in raw["elements"]]
+            assert len(ids) == len(set(ids))
+            for element in raw["elements"]:
+                if element["type"] == "button":
+                    assert len(element["text"]["text"]) <= 75
+                    assert len(element["value"]) <= 2000
+                else:
+                    assert len(element["options"]) <= 100
+                    for option in element["options"]:
+                        assert len(option["text"]["text"]) <= 75
+                        assert len(option["value"]) <= 150
+
+
+@pytest.mark.parametrize("index", range(len(prompts())))
+def test_every_prompt_state_renders_valid_blocks(index: int) -> None:
+    blocks = render.prompt_blocks(prompts()[index])
+    check_limits(blocks)
+    assert len(render.prompt_text(prompts()[index])) <= 4000
+
+
+@pytest.mark.parametrize("index", range(len(reports())))
+def test_every_report_renders_valid_blocks_as_a_message_and_as_the_home_tab(index: int) -> None:
+    report = reports()[index]
+    check_limits(render.report_blocks(report))
+    home = render.home_view(report, notice("Paused for a week."))
+    assert View(**home).validate_json() is None
+    check_limits(home["blocks"], render.MAX_VIEW_BLOCKS)
+
+
+def test_an_open_prompt_offers_one_click_answers_snooze_and_the_privacy_note() -> None:
+    blocks = render.prompt_blocks(prompt([item("scale", SCALE), item("choice", OPTIONS[:3])]))
+    scale = next(b for b in blocks if b.get("block_id") == actions.item_block_id(42, "q-scale"))
+    assert [e["value"] for e in scale["elements"]] == ["1", "2", "3", "4", "5"]
+    choice = next(b for b in blocks if b.get("block_id") == actions.item_block_id(42, "q-choice"))
+    assert choice["elements"][0]["type"] == "static_select"
+    texts = str(blocks)
+    assert "Aggregated; shown only when at least 5 people answered." in texts
+    assert actions.snooze_block_id(42) in texts
+    assert "&lt;week&gt; &amp; why" in texts  # mrkdwn control characters escaped
+
+
+def test_an_answered_prompt_shows_the_answer_and_offers_change_and_comment() -> None:
+    answered = item("scale", SCALE, recorded="4 · Agree")
+    blocks = render.prompt_blocks(prompt([answered], PromptState.ANSWERED))
+    controls = next(b for b in blocks if b.get("block_id") == actions.item_block_id(42, "q-scale"))
+    change, comment = controls["elements"]
+    assert change["action_id"] == actions.CHANGE
+    assert "4" not in [o["value"] for o in change["options"]]
+    assert comment["action_id"] == actions.COMMENT
+    assert "Recorded: *4 · Agree*" in str(blocks)
+
+
+def test_a_prompt_too_long_for_one_message_keeps_its_privacy_note_and_snooze() -> None:
+    many = [item("scale", SCALE, ask=f"Statement {n}", n=n) for n in range(1, 40)]
+    blocks = render.prompt_blocks(prompt(many))
+    assert len(blocks) == render.MAX_MESSAGE_BLOCKS
+    assert blocks[-1]["block_id"] == actions.snooze_block_id(42)
+    assert "Aggregated" in str(blocks[-2])
+    assert "Home tab" in str(blocks[-3])
+
+
+def test_a_closed_prompt_has_no_controls_and_says_so() -> None:
+    blocks = render.prompt_blocks(
+        prompt([item("scale", SCALE, recorded="4 · Agree")], PromptState.CLOSED, can_change=False)
+    )
+    assert not [b for b in blocks if b["type"] == "actions"]
+    assert "has closed" in str(blocks)
+
+
+def test_modals_parse_and_carry_their_context() -> None:
+    context = actions.ModalContext(42, "q-text", "D0123")
+    for modal in (render.comment_modal(context, "Why?"), render.text_answer_modal(context, None)):
+        View(**modal).validate_json()
+        for raw in modal["blocks"]:
+            assert Block.parse(raw) is not None
+        assert actions.ModalContext.loads(modal["private_metadata"]) == context
+        assert len(modal["title"]["text"]) <= 24

@@ -1,0 +1,300 @@
+"""End to end over real HTTP: the server, the fake Slack Web API, signed real-shaped payloads."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import select
+
+from adapters.slack import actions
+from bot.events import Event
+from bot.messages import Report
+from storage.tables import Answer, Delivery, DeliveryStatus, PersonRecord
+from surveys.occurrences import open_now
+from surveys.sender import Sender
+from tests.adapters.slack.conftest import ADMIN, OUTSIDER, PILOT, SlackServer
+from tests.adapters.slack.fake_slack import BOT_ID, BOT_USER, FakeSlack
+from tests.adapters.slack.payloads import (
+    block_actions,
+    event_callback,
+    home_click,
+    slash_command,
+    view_submission,
+)
+
+QUESTION = "lms-find-what-i-need"
+
+
+async def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Poll until ``check()`` is truthy (work continues after the ack)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = await asyncio.to_thread(check)
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def deliver(server: SlackServer) -> None:
+    """Open the key-measure question of the LMS workstream now and send it to the pilot."""
+    await open_now(server.core, "lms", QUESTION, actor="test")
+    report = await Sender(server.core).send_due()
+    assert report.sent == len(PILOT), report
+
+
+def answers(server: SlackServer) -> list[Answer]:
+    with server.core.session() as session:
+        return list(session.exec(select(Answer).where(Answer.question_id == QUESTION)).all())
+
+
+def delivery_of(server: SlackServer, user: str) -> Delivery:
+    with server.core.session() as session:
+        person = session.exec(select(PersonRecord).where(PersonRecord.ref == f"slack:{user}")).one()
+        return session.exec(select(Delivery).where(Delivery.person_id == person.id)).one()
+
+
+async def test_a_prompt_goes_out_as_a_dm_and_one_click_stores_the_answer(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    await deliver(slack_server)
+    user = PILOT[0]
+    [prompt] = fake_slack.prompts_for(user)
+    delivery = delivery_of(slack_server, user)
+    assert prompt["metadata"] == {
+        "event_type": "learnpulse_prompt",
+        "event_payload": {"delivery_id": delivery.id},
+    }
+    assert delivery.status == DeliveryStatus.SENT
+    assert (delivery.conversation, delivery.message_id) == (fake_slack.dms[user], prompt["ts"])
+
+    click = block_actions(
+        user, fake_slack.dms[user], prompt, actions.ANSWER, "4", fake_slack.hook_url()
+    )
+    status, _ = await slack_server.interact(click)
+    assert status == 200
+
+    [stored] = await eventually(lambda: answers(slack_server))
+    assert (stored.value, stored.score) == ("4", 4.0)
+    assert stored.respondent_key and user not in stored.respondent_key
+    await eventually(lambda: fake_slack.calls_to("chat.update"))
+    recorded = [b for b in prompt["blocks"] if b["type"] == "context"]
+    assert any("Recorded" in e["text"] for b in recorded for e in b["elements"])
+    assert delivery_of(slack_server, user).status == DeliveryStatus.ANSWERED
+
+
+async def test_a_double_click_and_a_changed_answer_keep_one_answer(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    await deliver(slack_server)
+    user = PILOT[1]
+    [prompt] = fake_slack.prompts_for(user)
+    dm = fake_slack.dms[user]
+    first = block_actions(user, dm, dict(prompt), actions.ANSWER, "5", fake_slack.hook_url())
+    again = block_actions(user, dm, dict(prompt), actions.ANSWER, "5", fake_slack.hook_url())
+    statuses = await asyncio.gather(slack_server.interact(first), slack_server.interact(again))
+    assert [s for s, _ in statuses] == [200, 200]
+    await eventually(lambda: answers(slack_server))
+    # both clicks were handled (each re-renders the message) before the answer is changed
+    await eventually(lambda: len(fake_slack.calls_to("chat.update")) == 2)
+
+    change = block_actions(user, dm, prompt, actions.CHANGE, "2", fake_slack.hook_url())
+    assert (await slack_server.interact(change))[0] == 200
+    await eventually(lambda: [a.value for a in answers(slack_server)] == ["2"])
+    assert len(answers(slack_server)) == 1
+
+
+async def test_add_a_comment_opens_a_modal_and_the_submission_is_stored(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    await deliver(slack_server)
+    user = PILOT[2]
+    [prompt] = fake_slack.prompts_for(user)
+    dm = fake_slack.dms[user]
+    await slack_server.interact(block_actions(user, dm, prompt, actions.ANSWER, "3"))
+    await eventually(lambda: answers(slack_server))
+    await eventually(lambda: fake_slack.calls_to("chat.update"))
+
+    comment = block_actions(user, dm, prompt, actions.COMMENT)
+    assert (await slack_server.interact(comment))[0] == 200
+    [opened] = await eventually(lambda: fake_slack.views)
+    assert opened["trigger_id"] == comment["trigger_id"]
+    assert opened["view"]["callback_id"] == actions.COMMENT_MODAL
+    assert "learning platform" in opened["view"]["blocks"][0]["text"]["text"]
+
+    submitted = view_submission(user, opened["view"], "Search could find course titles better.")
+    status, body = await slack_server.interact(submitted)
+    assert (status, body) == (200, "")  # an empty 200 closes the modal
+    [stored] = await eventually(lambda: [a for a in answers(slack_server) if a.comment])
+    assert stored.comment != "Search could find course titles better."  # encrypted at rest
+    assert (
+        slack_server.core.vault.decrypt(stored.comment) == "Search could find course titles better."
+    )
+
+
+async def test_slash_commands_reply_ephemerally_with_role_checks(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    hook = fake_slack.hook_url()
+    status, body = await slack_server.command(
+        slash_command("learning-help", OUTSIDER, "", "C0ALLHANDS", hook)
+    )
+    assert (status, body) == (200, "")
+    [help_reply] = await eventually(lambda: fake_slack.responses)
+    assert help_reply["response_type"] == "ephemeral"
+    assert help_reply["replace_original"] is False
+    assert help_reply["blocks"][0]["type"] == "header"
+
+    refused_hook = fake_slack.hook_url()
+    await slack_server.command(
+        slash_command("learning-status", OUTSIDER, "", "C0ALLHANDS", refused_hook)
+    )
+    refused = await eventually(lambda: fake_slack.responses[1:])
+    assert "not allowed" in refused[0]["text"]
+
+    await slack_server.command(slash_command("learning-status", ADMIN, "", "C0ALLHANDS", hook))
+    replies = await eventually(lambda: fake_slack.responses[2:])
+    assert replies[0]["response_type"] == "ephemeral"
+    assert "not allowed" not in replies[0]["text"]
+
+
+async def test_app_home_shows_the_persons_view_and_its_snooze_buttons_work(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    user = PILOT[3]
+    opened = event_callback(
+        {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home"}
+    )
+    assert (await slack_server.event(opened))[0] == 200
+    [published] = await eventually(
+        lambda: [v for v in fake_slack.views if v["method"] == "views.publish"]
+    )
+    assert published["user_id"] == user
+    assert published["view"]["type"] == "home"
+    assert len(published["view"]["blocks"]) <= 100
+
+    pause = home_click(user, published["view"], actions.REPORT, "snooze:7")
+    assert (await slack_server.interact(pause))[0] == 200
+
+    def snoozed() -> bool:
+        with slack_server.core.session() as session:
+            person = session.exec(
+                select(PersonRecord).where(PersonRecord.ref == f"slack:{user}")
+            ).one()
+            return person.snoozed_until is not None
+
+    await eventually(snoozed)
+    republished = await eventually(
+        lambda: [v for v in fake_slack.views if v["method"] == "views.publish"][1:]
+    )
+    values = [
+        e["value"]
+        for b in republished[0]["view"]["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
+    assert "resume" in values
+
+
+async def test_first_contact_welcomes_once_and_retried_events_are_handled_once(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    user = OUTSIDER
+    hello = event_callback(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D0OUTSIDE1",
+            "user": user,
+            "text": "hi",
+            "ts": "1.2",
+        },
+        event_id="Ev0RETRIED1",
+    )
+    assert (await slack_server.event(hello))[0] == 200
+    retried = await slack_server.event(
+        hello, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
+    assert retried[0] == 200
+    await eventually(lambda: fake_slack.messages.get(fake_slack.dms.get(user, ""), []))
+    joined = event_callback(
+        {
+            "type": "member_joined_channel",
+            "user": user,
+            "channel": "C0ALLHANDS",
+            "channel_type": "C",
+            "team": "T0NORTHWND",
+        }
+    )
+    assert (await slack_server.event(joined))[0] == 200
+    await asyncio.sleep(0.3)
+    welcomes = fake_slack.messages[fake_slack.dms[user]]
+    assert len(welcomes) == 1
+    with slack_server.core.session() as session:
+        person = session.exec(select(PersonRecord).where(PersonRecord.ref == f"slack:{user}")).one()
+        assert person.timezone == "America/New_York"
+        assert person.welcomed_at is not None
+
+
+async def test_the_bots_own_messages_are_ignored(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    own = event_callback(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D0OUTSIDE1",
+            "user": BOT_USER,
+            "bot_id": BOT_ID,
+            "text": "prompt",
+            "ts": "1.3",
+        }
+    )
+    assert (await slack_server.event(own))[0] == 200
+    await asyncio.sleep(0.3)
+    with slack_server.core.session() as session:
+        assert (
+            session.exec(
+                select(PersonRecord).where(PersonRecord.ref == f"slack:{BOT_USER}")
+            ).first()
+            is None
+        )
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
+async def test_every_request_is_acknowledged_within_three_seconds_when_the_store_is_slow(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    await deliver(slack_server)
+    core = slack_server.core
+    slow = 4.0
+    original = core.dispatch
+
+    async def slow_dispatch(event: Event) -> Report | None:
+        await asyncio.sleep(slow)
+        return await original(event)
+
+    core.dispatch = slow_dispatch  # type: ignore[method-assign]
+    user = PILOT[4]
+    [prompt] = fake_slack.prompts_for(user)
+    click = block_actions(
+        user, fake_slack.dms[user], prompt, actions.ANSWER, "4", fake_slack.hook_url()
+    )
+    command = slash_command("learning-help", user, "", "C0ALLHANDS", fake_slack.hook_url())
+    home = event_callback(
+        {"type": "app_home_opened", "user": user, "channel": "D0X", "tab": "home"}
+    )
+    started = time.monotonic()
+    results = await asyncio.gather(
+        slack_server.interact(click), slack_server.command(command), slack_server.event(home)
+    )
+    elapsed = time.monotonic() - started
+    assert [status for status, _ in results] == [200, 200, 200]
+    assert elapsed < 3.0 < slow
+    assert answers(slack_server) == []  # the work was still in progress when Slack got its ack
+    [stored] = await eventually(lambda: answers(slack_server), timeout=slow + 5)
+    assert stored.value == "4"
