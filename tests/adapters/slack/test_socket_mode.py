@@ -1,0 +1,105 @@
+"""Socket Mode: with SLACK_APP_TOKEN the bot connects out on startup and takes envelopes there."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.app import LearnPulse
+from bot.clock import ManualClock
+from bot.server import build_web_app
+from bot.settings import load_settings
+from storage.tables import PersonRecord
+from tests.adapters.slack.conftest import MONDAY_10_NEW_YORK, OUTSIDER
+from tests.adapters.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
+from tests.adapters.slack.payloads import event_callback
+from tests.adapters.slack.test_scenarios import eventually
+from tests.conftest import EXAMPLE_PROGRAM
+
+
+@pytest.fixture
+async def socket_server(
+    database_url: str, engine: Engine, clock: ManualClock, fake_slack: FakeSlack
+) -> AsyncIterator[tuple[str, LearnPulse]]:
+    clock.set(MONDAY_10_NEW_YORK)
+    settings = load_settings(
+        DATABASE_URL=database_url,
+        LEARNPULSE_SECRET_KEY="test-secret-key",
+        LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_APP_TOKEN=APP_TOKEN,
+        SLACK_SIGNING_SECRET=None,
+        SLACK_API_URL=fake_slack.url,
+    )
+    core = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
+    core.load_program()
+    web_app = build_web_app(core)
+    core.enable_platform_adapters(web_app)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}", core
+    await runner.cleanup()
+
+
+async def test_socket_mode_connects_on_startup_and_handles_commands_and_events(
+    socket_server: tuple[str, LearnPulse], fake_slack: FakeSlack
+) -> None:
+    url, core = socket_server
+    assert core.adapter_status["slack"] == "on (socket mode)"
+    await eventually(lambda: fake_slack.calls_to("apps.connections.open"))
+    async with aiohttp.ClientSession() as session, session.post(f"{url}/slack/events") as response:
+        assert response.status in (404, 405)  # no HTTP endpoint in Socket Mode
+
+    hook = fake_slack.hook_url()
+    command = {
+        "envelope_id": "57d6a792-4d35-4d0b-b6aa-3361493e1caf",
+        "type": "slash_commands",
+        "accepts_response_payload": True,
+        "payload": {
+            "token": "gIkuvaNzQIHg97ATvDxqgjtO",
+            "team_id": "T0NORTHWND",
+            "channel_id": "C0ALLHANDS",
+            "user_id": OUTSIDER,
+            "command": "/learning-help",
+            "text": "",
+            "response_url": hook,
+            "trigger_id": "1.2.socket",
+        },
+    }
+    await fake_slack.socket_frames.put(json.dumps(command))
+    [ack] = await eventually(lambda: fake_slack.socket_acks)
+    assert ack["envelope_id"] == command["envelope_id"]
+    [reply] = await eventually(lambda: fake_slack.responses)
+    assert reply["response_type"] == "ephemeral"
+
+    hello = json.loads(
+        event_callback(
+            {"type": "message", "channel_type": "im", "user": OUTSIDER, "text": "hi", "ts": "1.1"}
+        )
+    )
+    envelope = {
+        "envelope_id": "d8a4c2ce-0b5d-4f5e-9c2a-1f6f5d2a7b11",
+        "type": "events_api",
+        "accepts_response_payload": False,
+        "retry_attempt": 0,
+        "retry_reason": "",
+        "payload": hello,
+    }
+    await fake_slack.socket_frames.put(json.dumps(envelope))
+
+    def welcomed() -> bool:
+        with core.session() as session:
+            person = session.exec(
+                select(PersonRecord).where(PersonRecord.ref == f"slack:{OUTSIDER}")
+            ).first()
+            return person is not None and person.welcomed_at is not None
+
+    await eventually(welcomed)
