@@ -13,54 +13,95 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, and_, func, select, update
+from sqlalchemy import JSON, Engine, and_, case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage.tables import OPEN_STATUSES, Delivery, DeliveryStatus, PersonRecord
+from storage.tables import OPEN_STATUSES, AudienceMember, Delivery, DeliveryStatus, PersonRecord
+from storage.types import UTCDateTime
+from surveys.cadence import Timing
 
 PERSONS = PersonRecord.__table__  # type: ignore[attr-defined]
-INSERT_CHUNK = 5_000
 MAX_ERROR_LENGTH = 300
 
 
-def insert_deliveries(engine: Engine, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert planned deliveries, ignoring any that already exist; returns rows inserted."""
-    if not rows:
-        return 0
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
-    inserted = 0
-    table = Delivery.__table__  # type: ignore[attr-defined]
+def member_time_zones(engine: Engine, workstream_id: str) -> list[str | None]:
+    """The distinct time zones (None: not known) of a workstream's current members."""
+    members = AudienceMember.__table__  # type: ignore[attr-defined]
     with engine.begin() as connection:
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
-            statement = dialect.insert(table).on_conflict_do_nothing(
-                index_elements=["occurrence_id", "person_id"]
+        return [
+            row[0]
+            for row in connection.execute(
+                select(PERSONS.c.timezone)
+                .distinct()
+                .join(members, members.c.person_id == PERSONS.c.id)
+                .where(members.c.workstream_id == workstream_id)
             )
-            inserted += connection.execute(statement, list(chunk)).rowcount or 0
-    return inserted
+        ]
 
 
-def planned_row(
+def plan_for_members(
+    engine: Engine,
     occurrence_id: int,
-    person_id: int,
-    due_at: datetime,
-    remind_at: datetime | None,
-    expires_at: datetime,
+    workstream_id: str,
     priority: int,
-) -> dict[str, Any]:
-    """A pending delivery as a plain row for ``insert_deliveries``."""
-    return {
-        "occurrence_id": occurrence_id,
-        "person_id": person_id,
-        "status": DeliveryStatus.PENDING.value,
-        "priority": priority,
-        "due_at": due_at,
-        "remind_at": remind_at,
-        "expires_at": expires_at,
-        "next_attempt_at": due_at,
-        "attempts": 0,
-        "answered_items": [],
-    }
+    timings: dict[str | None, Timing | None],
+) -> int:
+    """Insert one pending delivery per member in a single INSERT ... SELECT, skipping any that
+    exist. Timing is computed per time zone in Python (a handful), never per person; members
+    whose zone has no asking that day (``None`` timing) get no row. Returns rows inserted."""
+    zoned = {zone: t for zone, t in timings.items() if t is not None}
+    if not zoned:
+        return 0
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    members = AudienceMember.__table__  # type: ignore[attr-defined]
+    zone_key = func.coalesce(PERSONS.c.timezone, "")
+
+    def by_zone(field: str) -> Any:
+        whens = [
+            (zone_key == (zone or ""), literal(getattr(t, field), UTCDateTime()))
+            for zone, t in zoned.items()
+        ]
+        return case(*whens, else_=literal(None, UTCDateTime()))
+
+    chosen = (
+        select(
+            literal(occurrence_id).label("occurrence_id"),
+            members.c.person_id,
+            literal(DeliveryStatus.PENDING.value).label("status"),
+            literal(priority).label("priority"),
+            by_zone("due_at").label("due_at"),
+            by_zone("remind_at").label("remind_at"),
+            by_zone("expires_at").label("expires_at"),
+            by_zone("due_at").label("next_attempt_at"),
+            literal(0).label("attempts"),
+            literal([], JSON()).label("answered_items"),
+        )
+        .select_from(members.join(PERSONS, PERSONS.c.id == members.c.person_id))
+        .where(
+            members.c.workstream_id == workstream_id, zone_key.in_([zone or "" for zone in zoned])
+        )
+    )
+    columns = [
+        "occurrence_id",
+        "person_id",
+        "status",
+        "priority",
+        "due_at",
+        "remind_at",
+        "expires_at",
+        "next_attempt_at",
+        "attempts",
+        "answered_items",
+    ]
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(table)
+        .from_select(columns, chosen)
+        .on_conflict_do_nothing(index_elements=["occurrence_id", "person_id"])
+        .returning(table.c.id)
+    )
+    with engine.begin() as connection:
+        return len(connection.execute(statement).all())
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from storage.tables import AuditEntry, Occurrence
 from surveys import audience
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT
 from surveys.cadence import Timing, WorkCalendar, scheduled_dates, timing_for, window_from
-from surveys.delivery import insert_deliveries, planned_row
+from surveys.delivery import member_time_zones, plan_for_members
 from surveys.program import Program, Schedule
 
 if TYPE_CHECKING:
@@ -88,28 +88,13 @@ def plan_occurrence(
 ) -> int:
     """Insert a pending delivery for every current member; returns how many were new."""
     program = core.require_program()
-    with core.session() as session:
-        members = audience.members_of(session, asking.workstream_id)
-    by_zone: dict[str | None, Timing | None] = {}
-    rows = []
     assert occurrence.id is not None
-    for person_id, _ref, tz in members:
-        if tz not in by_zone:
-            by_zone[tz] = timing_of(WorkCalendar.for_person(program, tz))
-        timing = by_zone[tz]
-        if timing is None:
-            continue
-        rows.append(
-            planned_row(
-                occurrence.id,
-                person_id,
-                timing.due_at,
-                timing.remind_at,
-                timing.expires_at,
-                asking.priority,
-            )
-        )
-    inserted = insert_deliveries(core.engine, rows)
+    zones = member_time_zones(core.engine, asking.workstream_id)
+    timings = {zone: timing_of(WorkCalendar.for_person(program, zone)) for zone in zones}
+    inserted = plan_for_members(
+        core.engine, occurrence.id, asking.workstream_id, asking.priority, timings
+    )
+
     with core.session() as session:
         row = session.get(Occurrence, occurrence.id)
         if row is not None and not row.planned:
