@@ -6,6 +6,7 @@ database); what to do is always decided from the database by ``DueWork``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -31,6 +32,7 @@ class Heartbeat:
         self.core = core
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.tick = tick
+        self._catch_up: asyncio.Task[None] | None = None
 
     def wake_times(self) -> set[tuple[int, int]]:
         """Distinct (hour, minute) of every question, bank and digest schedule."""
@@ -40,13 +42,13 @@ class Heartbeat:
         return times
 
     def start(self) -> None:
-        """Build the jobs from the program and start; the first pass runs at once (catch-up)."""
+        """Build the jobs from the program and start (inside the running event loop); a first
+        pass runs at once, so what fell due while the bot was down is caught up on start."""
         program = self.core.require_program()
         self.scheduler.add_job(
             self._wake,
             IntervalTrigger(seconds=self.tick.total_seconds()),
             id="tick",
-            next_run_time=self.core.clock.now(),
             max_instances=1,
             coalesce=True,
         )
@@ -60,6 +62,7 @@ class Heartbeat:
                 misfire_grace_time=300,
             )
         self.scheduler.start()
+        self._catch_up = asyncio.get_running_loop().create_task(self._wake())
         log.info(
             "scheduler started: tick every %ss, %d wake-up times",
             int(self.tick.total_seconds()),
