@@ -48,9 +48,11 @@ def home_view(core: LearnPulse, person: str) -> Report:
         else:
             state = "Prompts are on."
         sections.append(Section("Snooze", (state,)))
-        trend = _trend_section(core, person)
-        if trend is not None:
-            sections.append(trend)
+    # Outside the session: the trend opens its own, and on SQLite a second write transaction
+    # would wait for this one until the busy timeout.
+    trend = _trend_section(core, person)
+    if trend is not None:
+        sections.append(trend)
     actions = (
         (Choice("resume", "Resume prompts"),)
         if snoozed is not None and snoozed > now
