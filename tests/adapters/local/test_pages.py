@@ -176,3 +176,23 @@ async def test_a_file_is_downloadable_by_its_owner_only(
 def test_commands_parse_with_or_without_the_slash() -> None:
     assert parse_command("/learning-digest  lms") == ("learning-digest", "lms")
     assert parse_command("learning-status") == ("learning-status", "")
+
+
+async def test_an_employee_opens_their_home_and_can_pause_from_it(
+    client: TestClient, core: LearnPulse, clock: ManualClock
+) -> None:
+    clock.set(MONDAY_10_NEW_YORK)
+    await seed_history(core, weeks=2)  # an own trend to show, read in its own transaction
+    await run_due_work(core)
+    response = await client.post("/play/home", data={"as": PILOT}, allow_redirects=False)
+    assert response.status == 303
+    token = _location_query(response.headers["Location"])["reply"]
+    page = await (await client.get("/", params={"as": PILOT, "reply": token})).text()
+    assert "Open questions" in page and "Learning Management System rollout" in page
+    assert 'value="snooze:7"' in page  # the home's own buttons are rendered as a form
+    response = await client.post(
+        "/play/action", data={"as": PILOT, "value": "snooze:7"}, allow_redirects=False
+    )
+    token = _location_query(response.headers["Location"])["reply"]
+    page = await (await client.get("/", params={"as": PILOT, "reply": token})).text()
+    assert "Paused" in page
