@@ -83,7 +83,14 @@ def build_digests(
         periods = recent(schedule, period, CHART_PERIODS)
         ids = [w.id for w in workstreams]
         questions = [q for w in workstreams for q in w.questions]
-        tallies = tally(session, ids, periods, [q.id for q in questions if q.kind == "choice"])
+        tallies = tally(
+            session,
+            ids,
+            periods,
+            [q.id for q in questions if q.kind == "choice"],
+            detailed=2,  # this period and the one before; earlier ones only feed the chart
+            trend_questions=[q.id for q in questions if q.key_measure],
+        )
         quotes = representative(session, core.vault, ids, period)
         texts = latest_text_answers(
             session, core.vault, [q.id for q in questions if q.kind == "text"], period

@@ -101,14 +101,55 @@ def tally(
     workstream_ids: Sequence[str],
     periods: Sequence[Period],
     choice_questions: Sequence[str] = (),
+    *,
+    detailed: int | None = None,
+    trend_questions: Sequence[str] = (),
 ) -> dict[str, list[PeriodTally]]:
-    """Per workstream, one ``PeriodTally`` per period (oldest first): two grouped queries."""
+    """Per workstream, one ``PeriodTally`` per period (oldest first).
+
+    The ``detailed`` most recent periods (all by default) are counted in full: every question,
+    choices, pilot split, comments and response rates. The earlier ones only count the scores
+    of ``trend_questions`` (the key measures a chart draws), which reads far fewer rows.
+    """
     out = {ws: [PeriodTally(p) for p in periods] for ws in workstream_ids}
     if not workstream_ids or not periods:
         return out
-    _tally_answers(session, workstream_ids, periods, choice_questions, out)
-    _tally_deliveries(session, workstream_ids, periods, out)
+    split = 0 if detailed is None else max(len(periods) - detailed, 0)
+    recent = list(periods[split:])
+    if recent:
+        _tally_answers(session, workstream_ids, recent, choice_questions, out, split)
+        _tally_deliveries(session, workstream_ids, recent, out, split)
+    if split and trend_questions:
+        _tally_scores(session, workstream_ids, periods[:split], trend_questions, out)
     return out
+
+
+def _tally_scores(
+    session: Session,
+    workstream_ids: Sequence[str],
+    periods: Sequence[Period],
+    question_ids: Sequence[str],
+    out: dict[str, list[PeriodTally]],
+) -> None:
+    """Only the score distribution of a few questions, period by period."""
+    a = ANSWERS.c
+    bucket = period_index(a.answered_on, periods).label("bucket")
+    stmt = (
+        select(a.workstream_id, a.question_id, bucket, a.score, func.count())
+        .where(
+            a.workstream_id.in_(workstream_ids),
+            _span(a.answered_on, periods),
+            a.question_id.in_(question_ids),
+            a.score.is_not(None),
+        )
+        .group_by(a.workstream_id, a.question_id, bucket, a.score)
+    )
+    for ws, qid, index, score, n in session.execute(stmt):
+        if index is None:
+            continue
+        q = out[ws][int(index)].questions.setdefault(qid, QuestionTally())
+        q.responses += int(n)
+        q.scores[float(score)] += int(n)
 
 
 def _tally_answers(
@@ -117,6 +158,7 @@ def _tally_answers(
     periods: Sequence[Period],
     choice_questions: Sequence[str],
     out: dict[str, list[PeriodTally]],
+    offset: int = 0,
 ) -> None:
     a = ANSWERS.c
     bucket = period_index(a.answered_on, periods).label("bucket")
@@ -155,7 +197,7 @@ def _tally_answers(
     ):
         if index is None:
             continue
-        target = out[ws][int(index)]
+        target = out[ws][int(index) + offset]
         if ncom:
             target.comments.count += int(ncom)
             target.comments.polarity_sum += float(pol or 0.0)
@@ -181,6 +223,7 @@ def _tally_deliveries(
     workstream_ids: Sequence[str],
     periods: Sequence[Period],
     out: dict[str, list[PeriodTally]],
+    offset: int = 0,
 ) -> None:
     d, o = DELIVERIES.c, OCCURRENCES.c
     bucket = period_index(o.local_date, periods).label("bucket")
@@ -201,7 +244,7 @@ def _tally_deliveries(
     for ws, index, responded, asked in session.execute(stmt):
         if index is None:
             continue
-        target = out[ws][int(index)]
+        target = out[ws][int(index) + offset]
         target.responded += int(responded or 0)
         target.asked += int(asked or 0)
 

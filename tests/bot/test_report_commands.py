@@ -1,0 +1,96 @@
+"""The reporting commands through the real command registry: who may ask, what they get."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.app import LearnPulse
+from bot.commands import NOT_ALLOWED, run_command
+from tests.bot.test_report_support import answers, deliveries, recording, text_of
+
+ADMIN = "slack:U0ADMIN001"
+RESPECT_LEAD = "slack:U0LEAD0003"
+EMPLOYEE = "slack:U0EMPLOYE1"
+KEY = "respect-treated-with-respect"
+LAST_WEEK = date(2026, 11, 24)  # the last finished period on Mon 30 Nov
+
+
+async def test_status_overview_for_an_admin_shows_every_workstream(core: LearnPulse) -> None:
+    occurrence = answers(core, "respect", KEY, LAST_WEEK, ["4", "4", "5", "5", "3"])
+    deliveries(core, occurrence, ["answered"] * 5 + ["failed", "failed", "expired"])
+    report = await run_command(core, ADMIN, "learning-status", "", None)
+    text = text_of(report)
+    for workstream in core.require_program().workstreams:
+        assert f"({workstream.id})" in text
+    assert "4.2 / 5 vs target 4.3 / 5 ✗" in text
+    assert "last period 83% (5/6)" in text  # failed deliveries were never asked
+    assert "Deliveries failing: 2: channel_not_found (2)" in text
+
+
+async def test_a_lead_sees_only_their_own_workstream(core: LearnPulse) -> None:
+    report = await run_command(core, RESPECT_LEAD, "learning-status", "", None)
+    headings = [s.heading for s in report.sections]
+    assert len(headings) == 1 and headings[0].endswith("(respect)")
+    refused = await run_command(core, RESPECT_LEAD, "learning-status", "lms", None)
+    assert refused.summary == NOT_ALLOWED
+    detail = await run_command(core, RESPECT_LEAD, "learning-status", "respect", None)
+    assert "Other questions, last period" in [s.heading for s in detail.sections]
+
+
+async def test_others_are_not_allowed_and_learn_nothing(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, LAST_WEEK, ["1"] * 5)
+    for name in ("learning-status", "learning-digest", "learning-review"):
+        report = await run_command(core, EMPLOYEE, name, "respect", None)
+        assert report.summary == NOT_ALLOWED
+        assert "1.0" not in text_of(report)
+
+
+async def test_status_never_shows_scores_of_the_period_in_progress(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, date(2026, 11, 30), ["5"] * 9)  # this week, in progress
+    text = text_of(await run_command(core, ADMIN, "learning-status", "respect", None))
+    assert "5.0 / 5" not in text
+    assert "not enough responses last period" in text
+
+
+async def test_learning_digest_posts_to_the_digest_channel(core: LearnPulse) -> None:
+    adapter = recording(core)
+    answers(core, "respect", KEY, date(2026, 11, 30), ["4"] * 5)
+    reply = await run_command(core, RESPECT_LEAD, "learning-digest", "respect", None)
+    assert reply.summary == "Posted the respect digest to slack:channel:C0RESPECT1."
+    assert adapter.channel_posts[-1][0] == "slack:channel:C0RESPECT1"
+    wrong = await run_command(core, RESPECT_LEAD, "learning-digest", "lms", None)
+    assert wrong.summary == NOT_ALLOWED
+    unknown = await run_command(core, RESPECT_LEAD, "learning-digest", "nope", None)
+    assert unknown.summary == "No workstream 'nope'. Yours: respect."
+
+
+async def test_learning_review_posts_and_sends_the_html_privately(core: LearnPulse) -> None:
+    adapter = recording(core)
+    reply = await run_command(core, ADMIN, "learning-review", "", None)
+    assert "Posted the review report to slack:channel:C0REVIEW01" in (reply.summary or "")
+    person, filename, content, _ = adapter.files[-1]
+    assert person == ADMIN and filename.endswith(".html")
+    assert content.startswith(b"<!doctype html>")
+
+
+async def test_learning_mydata_export_sends_a_json_file(core: LearnPulse) -> None:
+    adapter = recording(core)
+    answers(core, "respect", KEY, LAST_WEEK, ["4"], people=[EMPLOYEE], comments=["Mine"])
+    reply = await run_command(core, EMPLOYEE, "learning-mydata", "export", None)
+    assert reply.summary == "I sent you a JSON file with your data."
+    person, filename, content, _ = adapter.files[-1]
+    assert person == EMPLOYEE and filename.endswith(".json")
+    document = json.loads(content)
+    assert [a["answer"] for a in document["answers"]] == ["4"]
+    assert document["answers"][0]["comment"] == "Mine"
+
+
+async def test_learning_mydata_erase_asks_for_confirmation(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, LAST_WEEK, ["4"], people=[EMPLOYEE])
+    first = await run_command(core, EMPLOYEE, "learning-mydata", "erase", None)
+    assert "cannot be undone" in (first.summary or "")
+    done = await run_command(core, EMPLOYEE, "learning-mydata", "erase confirm", None)
+    assert (done.summary or "").startswith("Done: 1 answers")
+    overview = await run_command(core, EMPLOYEE, "learning-mydata", "", None)
+    assert "Your answers (stored under a pseudonym, not your name): 0" in text_of(overview)
