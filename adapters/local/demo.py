@@ -4,6 +4,9 @@ Every start recreates ``demo-data/learnpulse-demo.db``, loads the program, resol
 through the local adapter (registered for ``slack``, ``teams`` and ``local`` references, so an
 unchanged production program works), seeds a few weeks of answers and runs one engine tick so
 prompts whose window is still open arrive at once. Slack and Teams settings are ignored.
+
+There is no background scheduler here: the demo clock is manual and moves only when the page
+asks, and every move runs the engine itself (``timeline.advance``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from adapters.local.seed import HISTORY_WEEKS, seed_history
 from adapters.local.timeline import demo_start
 from bot.app import LearnPulse
 from bot.clock import ManualClock, SystemClock
+from bot.reporting import post_digest
 from bot.runner import StartupError, prepare
 from bot.settings import Settings, load_settings
 from bot.work import run_due_work
@@ -58,16 +62,29 @@ async def build_demo(settings: Settings, program_path: Path) -> web.Application:
         core.adapter_status[platform] = "on (local playground)"
     seeded = await seed_history(core)
     web_app[PLAYGROUND].seeded_weeks = HISTORY_WEEKS
+    posted = await post_last_digests(core)
     first = await run_due_work(core)
     log.info(
-        "demo seeded: %d occurrences, %d deliveries, %d answers; %d prompts sent on start",
+        "demo seeded: %d occurrences, %d deliveries, %d answers, %d digests of the last "
+        "period; %d prompts sent on start",
         seeded.occurrences,
         seeded.deliveries,
         seeded.answers,
+        posted,
         first.sent.sent,
     )
     web_app.on_cleanup.append(_dispose(core))
     return web_app
+
+
+async def post_last_digests(core: LearnPulse) -> int:
+    """Each workstream's digest of its last finished period, as its schedule would have posted
+    it, so every lead's channel opens with a full digest and its trend."""
+    posted = 0
+    for workstream in core.require_program().workstreams:
+        result = await post_digest(core, workstream.id, scheduled=True)
+        posted += int(result.posted)
+    return posted
 
 
 def _dispose(core: LearnPulse) -> Callable[[web.Application], Awaitable[None]]:

@@ -257,13 +257,14 @@ async def advance(request: web.Request) -> web.Response:
     async def colleagues_answer() -> int:
         return await colleagues.answer_due(core, playground.played)
 
-    report = await timeline.advance(
-        core, playground.clock, timedelta(hours=hours), run_due_work, colleagues_answer
-    )
-    program = core.require_program()
-    playground.last_advance = report.summary(
-        local_time(core.clock.now(), program.zone) + f" ({program.timezone})"
-    )
+    async with playground.advancing:
+        report = await timeline.advance(
+            core, playground.clock, timedelta(hours=hours), run_due_work, colleagues_answer
+        )
+        program = core.require_program()
+        playground.last_advance = report.summary(
+            local_time(core.clock.now(), program.zone) + f" ({program.timezone})"
+        )
     target = f"/?{urlencode({'as': who})}#chat" if playground.identity(who) else "/"
     raise web.HTTPSeeOther(target)
 

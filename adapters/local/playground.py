@@ -6,6 +6,7 @@ by a random token that travels in the redirect after a form post; they are never
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class Playground:
         self.seeded_weeks = seeded_weeks
         self.played: set[str] = set()  # people someone picked: simulated colleagues leave them be
         self.last_advance: str | None = None
+        self.advancing = asyncio.Lock()  # one move of the clock at a time
         self._replies: OrderedDict[str, tuple[str, Report]] = OrderedDict()
 
     @property
