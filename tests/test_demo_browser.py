@@ -149,6 +149,8 @@ def test_an_employee_answers_and_the_lead_sees_it_counted(demo_url: str, tmp_pat
             page.get_by_label("command", exact=True).fill("/learning-status")
             page.get_by_role("button", name="Send").click()
             expect(page.get_by_test_id("reply")).to_be_visible()
-            page.screenshot(path=shots / "demo-admin.png", full_page=True)
+            page.set_viewport_size({"width": 1400, "height": 1300})
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=shots / "demo-admin.png")
         finally:
             browser.close()
