@@ -7,6 +7,7 @@ Slack wants an answer within three seconds; the database may be slower. Every li
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import OrderedDict
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("learnpulse.slack")
 
+WORK_IN_PARALLEL = 8
 SOMETHING_WENT_WRONG = "Sorry, that did not work. Please try again in a minute."
 ANSWER_ACTIONS = rf"^({actions.ANSWER}|{actions.CHOICE}|{actions.CHANGE}|{actions.COMMENT}|"
 ANSWER_ACTIONS += rf"{actions.TEXT}|{actions.SNOOZE}|{actions.REPORT})"
@@ -66,6 +68,9 @@ class SlackApp:
         self.adapter = adapter
         self.verifier = verifier
         self.handled_events = RecentIds()
+        # Work after the ack runs in database threads; a few at a time keeps the event loop
+        # free to acknowledge new requests promptly under a burst of clicks.
+        self._work = asyncio.Semaphore(WORK_IN_PARALLEL)
         self.bolt = AsyncApp(
             client=adapter.client,
             name="learnpulse",
@@ -163,7 +168,8 @@ class SlackApp:
 
     async def _dispatch(self, event: Event) -> Report | None:
         try:
-            return await self.core.dispatch(event)
+            async with self._work:
+                return await self.core.dispatch(event)
         except Exception:
             log.exception("handling %s failed", type(event).__name__)
             return notice(SOMETHING_WENT_WRONG)

@@ -1,0 +1,125 @@
+"""Fan-out of one occurrence to 10,000 people through the fake Slack Web API (no rate limits).
+
+Ours: ``Sender.send_due`` over the delivery ledger (claim, decide, render, ``chat.postMessage``
+with the delivery id in metadata, record) through the Slack adapter. Also measured: the Slack
+adapter's own send path (``SlackAdapter.send_prompt`` for the same prompts, no ledger), to tell
+the adapter's cost from the ledger's. Anchor: a raw ``AsyncWebClient.chat_postMessage`` loop
+posting the same blocks at the same concurrency. Target: at least 0.8x the anchor's throughput.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+
+import aiohttp
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlmodel import select
+
+from adapters.slack import render
+from adapters.slack.sender import SlackAdapter
+from bench.slack_support import QUESTION, WORKSTREAM, arguments, fake_slack_with, slack_stack
+from bot.clock import SystemClock
+from bot.messages import Prompt
+from storage.tables import Delivery
+from surveys.occurrences import open_now
+from surveys.prompts import render_prompt
+from surveys.sender import Sender
+from tests.adapters.slack.fake_slack import BOT_TOKEN
+
+CONCURRENCY = 64
+
+
+async def through_the_sender(people: int, database_url: str | None) -> tuple[float, float, Prompt]:
+    """Seconds to send every due delivery, seconds spent planning, and one rendered prompt."""
+    async with slack_stack(people, database_url) as stack:
+        started = time.perf_counter()
+        await open_now(stack.core, WORKSTREAM, QUESTION, actor="bench")
+        planned = time.perf_counter() - started
+        with stack.core.session() as session:
+            delivery = session.exec(select(Delivery)).first()
+            assert delivery is not None
+            prompt = render_prompt(session, stack.core, delivery)
+        sender = Sender(stack.core, concurrency=CONCURRENCY)
+        started = time.perf_counter()
+        report = await sender.send_due()
+        elapsed = time.perf_counter() - started
+        assert report.sent == people, report
+        prompts = sum(len(stack.fake.prompts_for(u)) for u in stack.fake.dms)
+        assert prompts == people, prompts
+        return elapsed, planned, prompt
+
+
+async def through_the_adapter(people: int, prompt: Prompt) -> float:
+    """The adapter's send path alone: pacing, retries, metadata; no ledger."""
+    fake = await fake_slack_with(people)
+    slots = asyncio.Semaphore(CONCURRENCY)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+        client = AsyncWebClient(
+            token=BOT_TOKEN, base_url=fake.url, session=session, retry_handlers=[]
+        )
+        adapter = SlackAdapter(client, SystemClock())
+
+        async def send(user: str, n: int) -> None:
+            async with slots:
+                await adapter.send_prompt(
+                    f"slack:{user}", dataclasses.replace(prompt, delivery_id=n)
+                )
+
+        started = time.perf_counter()
+        await asyncio.gather(*(send(u, n) for n, u in enumerate(list(fake.users))))
+        elapsed = time.perf_counter() - started
+    await fake.stop()
+    return elapsed
+
+
+async def anchor(people: int, prompt: Prompt) -> float:
+    """A raw chat_postMessage loop with the same blocks and metadata."""
+    fake = await fake_slack_with(people)
+    slots = asyncio.Semaphore(CONCURRENCY)
+    blocks = render.prompt_blocks(prompt)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.url, session=session)
+
+        async def post(user: str, n: int) -> None:
+            async with slots:
+                await client.chat_postMessage(
+                    channel=user,
+                    text=render.prompt_text(prompt),
+                    blocks=blocks,
+                    metadata={
+                        "event_type": "learnpulse_prompt",
+                        "event_payload": {"delivery_id": n},
+                    },
+                )
+
+        started = time.perf_counter()
+        await asyncio.gather(*(post(u, n) for n, u in enumerate(list(fake.users))))
+        elapsed = time.perf_counter() - started
+    await fake.stop()
+    return elapsed
+
+
+async def main() -> None:
+    args = arguments(__doc__, full=10_000, quick=2_000)
+    people = args.people
+    sender_seconds, planned, prompt = await through_the_sender(people, args.database_url)
+    adapter_seconds = await through_the_adapter(people, prompt)
+    anchor_seconds = await anchor(people, prompt)
+    anchor_rate = people / anchor_seconds
+    print(f"people: {people:,}; concurrency {CONCURRENCY}; planning: {planned:.2f} s, not counted")
+    for name, seconds in (
+        ("Sender + ledger + Slack adapter", sender_seconds),
+        ("Slack adapter send path alone", adapter_seconds),
+        ("anchor: raw chat_postMessage", anchor_seconds),
+    ):
+        print(f"{name:<33} {seconds:7.2f} s  {people / seconds:8,.0f} prompts/s")
+    print(
+        f"ratio (Sender end to end): {people / sender_seconds / anchor_rate:.2f}x (target >= 0.80)"
+    )
+    print(f"ratio (adapter send path): {people / adapter_seconds / anchor_rate:.2f}x")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

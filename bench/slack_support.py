@@ -1,0 +1,170 @@
+"""What the Slack benchmarks share: a fake Slack with N people, and the real server wired to it.
+
+The fake is the test suite's loopback Web API (``tests/adapters/slack/fake_slack.py``); the
+server is ``bot.server.build_web_app`` with the Slack adapter enabled, exactly as ``serve`` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy import func, text
+from sqlmodel import select
+
+from adapters.slack import SLACK_APP_KEY, SlackApp
+from bot.app import LearnPulse
+from bot.clock import ManualClock
+from bot.server import build_web_app
+from bot.settings import load_settings
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.tables import Answer, Delivery, DeliveryStatus
+from tests.adapters.slack.fake_slack import BOT_TOKEN, FakeSlack
+from tests.adapters.slack.payloads import SIGNING_SECRET
+
+CHANNEL = "C0BENCH001"
+WORKSTREAM = "bench"
+QUESTION = "bench-q"
+MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+PROGRAM = f"""\
+program: Slack benchmark
+timezone: America/New_York
+working_days: [mon, tue, wed, thu, fri]
+working_hours: ["09:00", "17:00"]
+max_prompts_per_week: 5
+anonymity: {{min_responses: 5, min_comments: 5, mode: confidential}}
+admins: ["slack:U0ADMIN001"]
+workstreams:
+  - id: {WORKSTREAM}
+    name: Benchmark workstream
+    lead: slack:U0LEAD0001
+    digest_to: slack:channel:C0DIGEST01
+    digest: {{cadence: weekly, on: fri, at: "16:00"}}
+    phase: organization
+    audience: [slack:channel:{CHANNEL}]
+    questions:
+      - id: {QUESTION}
+        ask: How easy was it to find the learning you needed this week?
+        kind: scale
+        cadence: weekly
+        on: mon
+        at: "10:00"
+        key_measure: true
+        target: 4.0
+        comment: optional
+"""
+
+
+def user_ids(people: int) -> list[str]:
+    return [f"UB{n:08d}" for n in range(people)]
+
+
+def arguments(description: str | None, full: int, quick: int) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--people", type=int, default=None)
+    parser.add_argument(
+        "--quick", action="store_true", help=f"{quick:,} people instead of {full:,}"
+    )
+    parser.add_argument("--database-url", default=None, help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    if args.people is None:
+        args.people = quick if args.quick else full
+    return args
+
+
+@dataclass
+class Stack:
+    """The running server, its core, and the fake Slack it talks to."""
+
+    url: str
+    core: LearnPulse
+    fake: FakeSlack
+    app: SlackApp
+    clock: ManualClock
+
+    def count_answers(self) -> int:
+        with self.core.session() as session:
+            return int(session.exec(select(func.count()).select_from(Answer)).one())
+
+    def statuses(self) -> dict[str, int]:
+        with self.core.session() as session:
+            rows = session.exec(
+                select(Delivery.status, func.count()).group_by(Delivery.status)  # type: ignore[arg-type]
+            ).all()
+        return {str(status): int(n) for status, n in rows}
+
+    def pending(self) -> int:
+        counts = self.statuses()
+        return counts.get(DeliveryStatus.PENDING, 0) + counts.get(DeliveryStatus.SENDING, 0)
+
+
+async def fake_slack_with(people: int, channel_interval: float = 0.0) -> FakeSlack:
+    fake = FakeSlack(channel_interval=channel_interval)
+    for user in user_ids(people):
+        fake.add_user(user)
+    fake.channels[CHANNEL] = user_ids(people)
+    fake.channels["C0DIGEST01"] = []
+    return await fake.start()
+
+
+@asynccontextmanager
+async def slack_stack(
+    people: int, database_url: str | None = None, channel_interval: float = 0.0
+) -> AsyncIterator[Stack]:
+    """Fake Slack with ``people`` in one audience channel, and the real server on loopback."""
+    workdir = Path(tempfile.mkdtemp(prefix="learnpulse-bench-"))
+    program = workdir / "program.yaml"
+    program.write_text(PROGRAM, encoding="utf-8")
+    url = database_url or f"sqlite:///{workdir / 'bench.db'}"
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade(engine)
+    fake = await fake_slack_with(people, channel_interval)
+    clock = ManualClock(MONDAY_10_NEW_YORK)
+    settings = load_settings(
+        DATABASE_URL=url,
+        LEARNPULSE_SECRET_KEY="bench-secret-key",
+        LEARNPULSE_PROGRAM=str(program),
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_APP_TOKEN=None,
+        SLACK_API_URL=fake.url,
+    )
+    core = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
+    core.load_program()
+    web_app = build_web_app(core)
+    core.enable_platform_adapters(web_app)
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield Stack(
+            f"http://127.0.0.1:{runner.addresses[0][1]}",
+            core,
+            fake,
+            web_app[SLACK_APP_KEY],
+            clock,
+        )
+    finally:
+        await runner.cleanup()
+        await fake.stop()
+        engine.dispose()
+
+
+def percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
+
+
+if __name__ == "__main__":
+    print("shared helpers of the Slack benchmarks (slack_clicks, slack_fanout, slack_faults)")
