@@ -40,16 +40,16 @@ async def eventually(check: Callable[[], Any], timeout: float = 5.0) -> Any:
         await asyncio.sleep(0.05)
 
 
-async def deliver(server: SlackServer) -> None:
-    """Open the key-measure question of the LMS workstream now and send it to the pilot."""
-    await open_now(server.core, "lms", QUESTION, actor="test")
+async def deliver(server: SlackServer, question: str = QUESTION) -> None:
+    """Open a question of the LMS workstream now and send it to the pilot."""
+    await open_now(server.core, "lms", question, actor="test")
     report = await Sender(server.core).send_due()
     assert report.sent == len(PILOT), report
 
 
-def answers(server: SlackServer) -> list[Answer]:
+def answers(server: SlackServer, question: str = QUESTION) -> list[Answer]:
     with server.core.session() as session:
-        return list(session.exec(select(Answer).where(Answer.question_id == QUESTION)).all())
+        return list(session.exec(select(Answer).where(Answer.question_id == question)).all())
 
 
 def delivery_of(server: SlackServer, user: str) -> Delivery:

@@ -1,0 +1,144 @@
+"""More of what people do in Slack, end to end: text and choice answers, a closed window,
+snoozing from a prompt, a crash between posting and recording, files and digests."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlmodel import select
+
+from adapters.slack import actions
+from bot.clock import ManualClock
+from storage.tables import Delivery, DeliveryStatus, PersonRecord
+from surveys import delivery as ledger
+from surveys.occurrences import open_now
+from surveys.prompts import render_prompt
+from surveys.sender import Sender, claim_lease
+from tests.adapters.slack.conftest import LEAD, PILOT, SlackServer
+from tests.adapters.slack.fake_slack import FakeSlack
+from tests.adapters.slack.payloads import block_actions, slash_command, view_submission
+from tests.adapters.slack.test_scenarios import answers, deliver, delivery_of, eventually
+
+
+async def test_a_text_question_is_answered_in_a_modal(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    await deliver(slack_server, "lms-blockers")
+    user = PILOT[0]
+    [prompt] = fake_slack.prompts_for(user)
+    open_box = block_actions(user, fake_slack.dms[user], prompt, actions.TEXT)
+    assert (await slack_server.interact(open_box))[0] == 200
+    [opened] = await eventually(lambda: fake_slack.views)
+    assert opened["view"]["callback_id"] == actions.TEXT_MODAL
+    typed = "Too many meetings on Wednesday."
+    assert (await slack_server.interact(view_submission(user, opened["view"], typed)))[0] == 200
+    [stored] = await eventually(lambda: answers(slack_server, "lms-blockers"))
+    assert stored.value == typed
+    await eventually(lambda: fake_slack.calls_to("chat.update"))
+    assert "Recorded" in str(prompt["blocks"])
+
+
+async def test_a_choice_question_is_answered_from_its_menu(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    await deliver(slack_server, "lms-main-use")
+    user = PILOT[1]
+    [prompt] = fake_slack.prompts_for(user)
+    _, menu = next(
+        (b["block_id"], e)
+        for b in prompt["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == actions.CHOICE
+    )
+    option = menu["options"][1]["value"]
+    pick = block_actions(user, fake_slack.dms[user], prompt, actions.CHOICE, option)
+    assert (await slack_server.interact(pick))[0] == 200
+    [stored] = await eventually(lambda: answers(slack_server, "lms-main-use"))
+    assert stored.value == option
+
+
+async def test_a_click_after_the_window_closed_is_refused_and_the_message_says_so(
+    slack_server: SlackServer, fake_slack: FakeSlack, clock: ManualClock
+) -> None:
+    await deliver(slack_server)
+    user = PILOT[2]
+    [prompt] = fake_slack.prompts_for(user)
+    clock.advance(timedelta(days=7))
+    hook = fake_slack.hook_url()
+    click = block_actions(user, fake_slack.dms[user], dict(prompt), actions.ANSWER, "4", hook)
+    assert (await slack_server.interact(click))[0] == 200
+    [reply] = await eventually(lambda: fake_slack.responses)
+    assert reply["response_type"] == "ephemeral"
+    assert "closed" in reply["text"]
+    await eventually(lambda: fake_slack.calls_to("chat.update"))
+    assert not [b for b in prompt["blocks"] if b["type"] == "actions"]
+    assert answers(slack_server) == []
+
+
+async def test_snooze_from_a_prompt_pauses_and_says_until_when(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    await deliver(slack_server)
+    user = PILOT[3]
+    [prompt] = fake_slack.prompts_for(user)
+    hook = fake_slack.hook_url()
+    snooze = block_actions(user, fake_slack.dms[user], prompt, actions.SNOOZE, "7", hook)
+    assert (await slack_server.interact(snooze))[0] == 200
+    [reply] = await eventually(lambda: fake_slack.responses)
+    assert "Paused" in reply["text"]
+    with slack_server.core.session() as session:
+        person = session.exec(select(PersonRecord).where(PersonRecord.ref == f"slack:{user}")).one()
+        assert person.snoozed_until is not None
+
+
+async def test_a_crash_between_posting_and_recording_never_duplicates_the_prompt(
+    slack_server: SlackServer, fake_slack: FakeSlack, clock: ManualClock
+) -> None:
+    core = slack_server.core
+    await open_now(core, "lms", "lms-find-what-i-need", actor="test")
+    claimed = await asyncio.to_thread(ledger.claim_due, core.engine, clock.now(), 1)
+    [crashed] = claimed
+    with core.session() as session:
+        delivery = session.get(Delivery, crashed.id)
+        assert delivery is not None
+        prompt = render_prompt(session, core, delivery)
+    await slack_server.adapter.send_prompt(crashed.person, prompt)  # posted; then the "kill"
+    clock.advance(claim_lease() + timedelta(seconds=1))
+
+    report = await Sender(core).send_due()
+    assert report.reconciled == 1
+    user = crashed.person.removeprefix("slack:")
+    assert len(fake_slack.prompts_for(user)) == 1
+    assert delivery_of(slack_server, user).status == DeliveryStatus.SENT
+    assert all(len(fake_slack.prompts_for(u)) == 1 for u in PILOT)
+
+
+async def test_the_own_data_export_arrives_as_a_private_file(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    user = PILOT[4]
+    hook = fake_slack.hook_url()
+    status, _ = await slack_server.command(
+        slash_command("learning-mydata", user, "export", "C0ALLHANDS", hook)
+    )
+    assert status == 200
+    [shared] = await eventually(lambda: fake_slack.files)
+    assert shared["channel_id"] == fake_slack.dms[user]
+    assert shared["files"][0]["title"].endswith(".json")
+    [reply] = await eventually(lambda: fake_slack.responses)
+    assert reply["response_type"] == "ephemeral"
+
+
+async def test_a_lead_posts_a_digest_to_the_digest_channel(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    status, _ = await slack_server.command(
+        slash_command("learning-digest", LEAD, "lms", "C0LMSLEAD1", fake_slack.hook_url())
+    )
+    assert status == 200
+    [posted] = await eventually(lambda: fake_slack.messages.get("C0LMSLEAD1"))
+    assert posted["blocks"][0]["type"] == "header"
+    assert len(posted["blocks"]) <= 50
+    await eventually(lambda: fake_slack.responses)
