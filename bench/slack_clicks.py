@@ -77,18 +77,19 @@ async def hammer(url: str, bodies: list[str]) -> tuple[float, list[float]]:
         return time.perf_counter() - started, latencies
 
 
-async def ours(people: int, database_url: str | None) -> tuple[float, list[float]]:
+async def ours(people: int, database_url: str | None) -> tuple[float, float, list[float]]:
+    """(seconds until every click was acked, seconds until every answer was stored, latencies)"""
     async with slack_stack(people, database_url) as stack:
         await open_now(stack.core, WORKSTREAM, QUESTION, actor="bench")
         report = await Sender(stack.core).send_due()
         assert report.sent == people, report
         bodies = clicks(stack.fake)
         started = time.perf_counter()
-        _, latencies = await hammer(f"{stack.url}/slack/events", bodies)
+        acked, latencies = await hammer(f"{stack.url}/slack/events", bodies)
         while await asyncio.to_thread(stack.count_answers) < people:
             await asyncio.sleep(0.01)
         stored = time.perf_counter() - started
-        return stored, latencies
+        return acked, stored, latencies
 
 
 async def anchor(people: int, bodies: list[str]) -> tuple[float, list[float]]:
@@ -121,7 +122,7 @@ async def anchor(people: int, bodies: list[str]) -> tuple[float, list[float]]:
 async def main() -> None:
     args = arguments(__doc__, full=2_000, quick=500)
     people = args.people
-    ours_seconds, ours_latencies = await ours(people, args.database_url)
+    acked_seconds, ours_seconds, ours_latencies = await ours(people, args.database_url)
     async with slack_stack(people, args.database_url) as stack:  # the same payload shapes
         await open_now(stack.core, WORKSTREAM, QUESTION, actor="bench")
         await Sender(stack.core).send_due()
@@ -137,8 +138,9 @@ async def main() -> None:
             f"p50 {percentile(latencies, 0.5) * 1000:6.1f} ms   "
             f"p99 {percentile(latencies, 0.99) * 1000:6.1f} ms"
         )
+    print(f"ours, acknowledged only:        {people / acked_seconds:8,.0f} clicks/s")
     ratio = anchor_seconds / ours_seconds
-    print(f"ratio: {ratio:.2f}x the anchor's throughput (target >= 0.70)")
+    print(f"ratio: {ratio:.2f}x the anchor's throughput, every answer stored (target >= 0.70)")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,8 @@ def setup(core: LearnPulse, web_app: web.Application) -> SlackAdapter:
     if settings.slack_app_token:
         web_app.cleanup_ctx.append(_socket_mode(slack_app, settings.slack_app_token))
     else:
-        assert settings.slack_signing_secret, "HTTP mode needs SLACK_SIGNING_SECRET"
+        if not settings.slack_signing_secret:
+            raise ValueError("SLACK_SIGNING_SECRET: needed for Slack over HTTP")
         slack_app.verifier = make_verifier(settings.slack_signing_secret)
         web_app.router.add_post(EVENTS_PATH, slack_app.handle_http)
     return adapter

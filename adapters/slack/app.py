@@ -21,7 +21,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
-from adapters.slack import actions, render, translate
+from adapters.slack import actions, refs, render, translate
 from adapters.slack.sender import SlackAdapter
 from adapters.slack.verify import is_authentic
 from bot.commands import COMMAND_NAMES
@@ -36,8 +36,21 @@ log = logging.getLogger("learnpulse.slack")
 
 WORK_IN_PARALLEL = 8
 SOMETHING_WENT_WRONG = "Sorry, that did not work. Please try again in a minute."
-ANSWER_ACTIONS = rf"^({actions.ANSWER}|{actions.CHOICE}|{actions.CHANGE}|{actions.COMMENT}|"
-ANSWER_ACTIONS += rf"{actions.TEXT}|{actions.SNOOZE}|{actions.REPORT})"
+OUR_ACTIONS = re.compile(
+    "^("
+    + "|".join(
+        (
+            actions.ANSWER,
+            actions.CHOICE,
+            actions.CHANGE,
+            actions.COMMENT,
+            actions.TEXT,
+            actions.SNOOZE,
+            actions.REPORT,
+        )
+    )
+    + ")"
+)
 
 
 class RecentIds:
@@ -101,7 +114,7 @@ class SlackApp:
     def _register(self) -> None:
         for name in COMMAND_NAMES:
             self.bolt.command(f"/{name}")(self.on_command)
-        self.bolt.action({"type": "block_actions", "action_id": _pattern()})(self.on_action)
+        self.bolt.action({"type": "block_actions", "action_id": OUR_ACTIONS})(self.on_action)
         self.bolt.view_submission(actions.COMMENT_MODAL)(self.on_view_submission)
         self.bolt.view_submission(actions.TEXT_MODAL)(self.on_view_submission)
         self.bolt.event("app_home_opened")(self.on_home_opened)
@@ -146,7 +159,7 @@ class SlackApp:
         user = str(event.get("user", ""))
         await self._seen(user, welcome=True)
         if event.get("tab", "home") == "home":
-            await self._publish_home(translate.refs.person_ref(user), None)
+            await self._publish_home(refs.person_ref(user), None)
 
     async def on_member_joined(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if not self.handled_events.first_time(body.get("event_id")):
@@ -189,7 +202,7 @@ class SlackApp:
         try:
             await self.adapter.api.call(
                 "views.publish",
-                user_id=translate.refs.user_id(person),
+                user_id=refs.user_id(person),
                 view=render.home_view(home, reply),
             )
         except SendError as exc:
@@ -228,7 +241,3 @@ class SlackApp:
             )
         except SendError as exc:
             log.warning("reply not delivered: %s", exc.reason)
-
-
-def _pattern() -> re.Pattern[str]:
-    return re.compile(ANSWER_ACTIONS)

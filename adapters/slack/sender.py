@@ -100,6 +100,7 @@ class SlackAdapter:
     # --- reports and files -----------------------------------------------------------------------
 
     async def post_to_person(self, person: str, message: Report) -> MessageRef:
+        """A private message (welcome, own trend); a chart follows as an image in the DM."""
         user = refs.user_id(person)
         body = await self.api.call(
             "chat.postMessage",
@@ -109,7 +110,11 @@ class SlackAdapter:
             blocks=render.report_blocks(message),
             unfurl_links=False,
         )
-        return MessageRef(conversation=str(body["channel"]), message_id=str(body["ts"]))
+        channel = str(body["channel"])
+        self._dm_channels[user] = channel
+        if message.image_png is not None:
+            await self._upload_chart(channel, message)
+        return MessageRef(conversation=channel, message_id=str(body["ts"]))
 
     async def post_to_channel(self, channel: str, message: Report) -> MessageRef:
         """A report in a channel; its chart follows as an image file in the same channel."""
@@ -123,18 +128,22 @@ class SlackAdapter:
             unfurl_links=False,
         )
         if message.image_png is not None:
-            await self._upload(
-                channel_id,
-                "chart.png",
-                message.image_png,
-                comment=message.image_alt or message.title,
-                alt=message.image_alt,
-            )
+            await self._upload_chart(channel_id, message)
         return MessageRef(conversation=channel_id, message_id=str(body["ts"]))
 
     async def send_file(self, person: str, filename: str, content: bytes, comment: str) -> None:
         """A file in the person's DM only (their data export)."""
         await self._upload(await self.dm_channel(person), filename, content, comment=comment)
+
+    async def _upload_chart(self, channel_id: str, message: Report) -> None:
+        assert message.image_png is not None
+        await self._upload(
+            channel_id,
+            "chart.png",
+            message.image_png,
+            comment=message.image_alt or message.title,
+            alt=message.image_alt,
+        )
 
     async def _upload(
         self, channel_id: str, filename: str, content: bytes, comment: str, alt: str = ""
