@@ -23,9 +23,8 @@ T = TypeVar("T")
 
 RETRIED_STATUSES = frozenset({412, 429, 502, 504})
 
-# Slack between our own clock and the Bot Connector's: a window is treated as this much
-# longer than it is, so network jitter never makes the service count one send too many.
-WINDOW_MARGIN = 0.05
+# Slack for clock granularity between us and the Bot Connector.
+WINDOW_MARGIN = 0.01
 
 
 @dataclass(frozen=True)
@@ -41,38 +40,69 @@ DEFAULT_BOT_RATE = 30  # sends per second across the bot
 
 
 class SlidingWindow:
-    """A sliding-window limiter: ``acquire`` returns once a send fits in the window.
+    """At most ``limit.count`` sends in any window of ``limit.seconds``, as the service counts.
 
-    Waiters are served in arrival order (``asyncio.Lock`` is fair), so a burst drains at the
-    limit's pace without starving anyone.
+    The service counts a send when the request *arrives*, which is some time after we decide to
+    send. So a slot is held from ``acquire`` until the call has returned, and only then dated
+    (by ``release``): the window is measured from a moment no earlier than the arrival, which
+    keeps the service's count within the limit whatever the latency. Waiters are served in
+    arrival order (``asyncio.Lock`` is fair), so a burst drains at the limit's pace.
     """
 
     def __init__(self, limit: Limit, margin: float = WINDOW_MARGIN) -> None:
         self.limit = limit
         self._window = limit.seconds + margin
-        self._sent: deque[float] = deque()
+        self._done: deque[float] = deque()
+        self._in_flight = 0
         self._lock = asyncio.Lock()
+        self._released = asyncio.Event()
 
     async def acquire(self) -> None:
         async with self._lock:
             while True:
                 now = time.monotonic()
-                while self._sent and self._sent[0] <= now - self._window:
-                    self._sent.popleft()
-                if len(self._sent) < self.limit.count:
-                    self._sent.append(now)
+                while self._done and self._done[0] <= now - self._window:
+                    self._done.popleft()
+                if self._in_flight + len(self._done) < self.limit.count:
+                    self._in_flight += 1
                     return
-                await asyncio.sleep(self._sent[0] + self._window - now)
+                if self._done:
+                    await asyncio.sleep(self._done[0] + self._window - now)
+                else:  # every slot is in flight: its window starts when it returns
+                    self._released.clear()
+                    await self._released.wait()
+
+    def release(self, finished: float) -> None:
+        """The call holding a slot returned at ``finished`` (monotonic)."""
+        self._in_flight -= 1
+        self._done.append(finished)
+        self._released.set()
 
     @property
     def idle(self) -> bool:
-        """No send inside the current window and nobody waiting: safe to forget."""
+        """Nothing in flight or inside the current window, nobody waiting: safe to forget."""
         now = time.monotonic()
-        return not self._lock.locked() and (not self._sent or self._sent[-1] <= now - self._window)
+        return (
+            not self._lock.locked()
+            and self._in_flight == 0
+            and (not self._done or self._done[-1] <= now - self._window)
+        )
+
+
+class Permit:
+    """The slots one send holds; ``release`` once the call has returned, however it ended."""
+
+    def __init__(self, windows: tuple[SlidingWindow, ...]) -> None:
+        self._windows = windows
+
+    def release(self) -> None:
+        finished = time.monotonic()
+        for window in self._windows:
+            window.release(finished)
 
 
 class Throttle:
-    """Per-conversation and bot-wide limits; call ``acquire(conversation)`` before each send."""
+    """Per-conversation and bot-wide limits: hold ``await acquire(conversation)`` during a send."""
 
     def __init__(
         self,
@@ -88,10 +118,12 @@ class Throttle:
         self._conversations: OrderedDict[str, tuple[SlidingWindow, ...]] = OrderedDict()
         self._max_tracked = max_tracked_conversations
 
-    async def acquire(self, conversation: str) -> None:
-        for window in self._windows(conversation):
+    async def acquire(self, conversation: str) -> Permit:
+        windows = self._windows(conversation)
+        for window in windows:
             await window.acquire()
         await self._bot.acquire()
+        return Permit((*windows, self._bot))
 
     def _windows(self, conversation: str) -> tuple[SlidingWindow, ...]:
         windows = self._conversations.get(conversation)
@@ -148,21 +180,23 @@ async def call_with_retries(
     ``TransientSendError`` (with the last ``Retry-After``) once the retries are used up.
     """
     for attempt in range(backoff.attempts):
-        await throttle.acquire(conversation)
+        permit = await throttle.acquire(conversation)
         try:
             return await call()
         except ConnectorFailure as failure:
-            if failure.status in RETRIED_STATUSES and attempt + 1 < backoff.attempts:
-                await asyncio.sleep(backoff.delay(attempt, failure.retry_after))
-                continue
-            raise as_send_error(failure) from None
+            last = failure
+        finally:
+            permit.release()
+        if last.status not in RETRIED_STATUSES or attempt + 1 == backoff.attempts:
+            raise as_send_error(last)
+        await asyncio.sleep(backoff.delay(attempt, last.retry_after))
     raise AssertionError("unreachable")  # pragma: no cover
 
 
 def as_send_error(failure: ConnectorFailure) -> PermanentSendError | TransientSendError:
     """Classify a failed call for the delivery ledger; the reason never holds message content."""
     if failure.status in RETRIED_STATUSES or failure.status == 0 or failure.status >= 500:
-        label = f"HTTP {failure.status}" if failure.status else "no answer"
+        label = f"HTTP {failure.status}" if failure.status else "no response"
         return TransientSendError(
             f"Teams Bot Connector: {label}{failure.detail}", retry_after=failure.retry_after
         )

@@ -1,0 +1,106 @@
+"""Throttling within Teams' limits and the retry policy's arithmetic."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from adapters.teams.throttle import (
+    DEFAULT_BOT_RATE,
+    PER_CONVERSATION_LIMITS,
+    Backoff,
+    ConnectorFailure,
+    Limit,
+    Throttle,
+    as_send_error,
+    call_with_retries,
+)
+from bot.ports import PermanentSendError, TransientSendError
+from tests.adapters.teams import activities as a
+from tests.adapters.teams.conftest import TeamsHarness
+from tests.adapters.teams.test_proactive import installed, prompt
+
+
+def test_the_defaults_are_teams_published_limits() -> None:
+    assert (Limit(7, 1.0), Limit(60, 30.0)) == PER_CONVERSATION_LIMITS
+    assert DEFAULT_BOT_RATE == 30
+    assert Throttle(bot_rate=50).bot_limit == Limit(50, 1.0)
+
+
+def max_in_window(times: list[float], seconds: float) -> int:
+    return max(sum(1 for t in times if start <= t < start + seconds) for start in times)
+
+
+async def test_each_window_is_respected_per_conversation_and_across_the_bot() -> None:
+    throttle = Throttle(bot_rate=6, per_conversation=(Limit(2, 0.2), Limit(4, 0.6)), margin=0.0)
+    stamps: dict[str, list[float]] = {"a": [], "b": [], "c": []}
+
+    async def send(conversation: str) -> None:
+        await throttle.acquire(conversation)
+        stamps[conversation].append(time.monotonic())
+
+    started = time.monotonic()
+    await asyncio.gather(*(send(c) for c in "abc" for _ in range(6)))
+    elapsed = time.monotonic() - started
+    everything = sorted(t for times in stamps.values() for t in times)
+    assert max_in_window(everything, 1.0) <= 6
+    for times in stamps.values():
+        assert max_in_window(times, 0.2) <= 2
+        assert max_in_window(times, 0.6) <= 4
+    assert 2.0 <= elapsed < 3.0  # 18 sends at 6 per second: three more windows after the first
+
+
+def test_backoff_never_waits_less_than_retry_after_and_is_jittered() -> None:
+    backoff = Backoff(base=0.5, cap=30.0)
+    delays = {backoff.delay(0, 2.0) for _ in range(20)}
+    assert all(2.0 <= d <= 2.5 for d in delays) and len(delays) > 1
+    assert all(0.5 <= backoff.delay(0, None) <= 0.625 for _ in range(20))
+    assert all(30.0 <= backoff.delay(10, None) <= 37.5 for _ in range(20))
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (429, TransientSendError),
+        (412, TransientSendError),
+        (502, TransientSendError),
+        (504, TransientSendError),
+        (500, TransientSendError),
+        (0, TransientSendError),
+        (400, PermanentSendError),
+        (401, PermanentSendError),
+        (403, PermanentSendError),
+        (404, PermanentSendError),
+    ],
+)
+def test_failures_are_classified_for_the_ledger(status: int, kind: type[Exception]) -> None:
+    error = as_send_error(ConnectorFailure(status, retry_after=3.0))
+    assert type(error) is kind
+    assert "answer" not in error.reason.lower()
+
+
+async def test_a_500_is_left_to_the_ledger_not_retried_inline() -> None:
+    calls = 0
+
+    async def failing() -> str:
+        nonlocal calls
+        calls += 1
+        raise ConnectorFailure(500)
+
+    with pytest.raises(TransientSendError):
+        await call_with_retries(Throttle(), "c", failing, Backoff(base=0.001))
+    assert calls == 1
+
+
+async def test_a_burst_to_one_person_never_trips_the_connectors_limit(
+    teams: TeamsHarness,
+) -> None:
+    await installed(teams, a.EMPLOYEE_AAD)
+    person = f"teams:{a.EMPLOYEE_AAD}"
+    started = time.monotonic()
+    await asyncio.gather(*(teams.adapter.send_prompt(person, prompt(i)) for i in range(9)))
+    assert time.monotonic() - started >= 1.0  # 7 per second in one conversation
+    assert len(teams.connector.posted()) == 9
+    assert teams.connector.refused(429) == []
