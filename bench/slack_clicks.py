@@ -89,6 +89,8 @@ async def ours(people: int, database_url: str | None) -> tuple[float, float, lis
         while await asyncio.to_thread(stack.count_answers) < people:
             await asyncio.sleep(0.01)
         stored = time.perf_counter() - started
+        while len(stack.fake.calls_to("chat.update")) < people:  # let the last updates land
+            await asyncio.sleep(0.01)
         return acked, stored, latencies
 
 

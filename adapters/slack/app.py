@@ -183,8 +183,9 @@ class SlackApp:
         try:
             async with self._work:
                 return await self.core.dispatch(event)
-        except Exception:
-            log.exception("handling %s failed", type(event).__name__)
+        except Exception as exc:
+            # Only the kinds: a database error's text can carry the values of an answer.
+            log.error("handling %s failed: %s", type(event).__name__, type(exc).__name__)
             return notice(SOMETHING_WENT_WRONG)
 
     async def _seen(self, user: str, welcome: bool) -> None:

@@ -4,12 +4,16 @@ snoozing from a prompt, a crash between posting and recording, files and digests
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from adapters.slack import actions
 from bot.clock import ManualClock
+from bot.events import Event
+from bot.messages import Report
 from storage.tables import Delivery, DeliveryStatus, PersonRecord
 from surveys import delivery as ledger
 from surveys.occurrences import open_now
@@ -142,3 +146,25 @@ async def test_a_lead_posts_a_digest_to_the_digest_channel(
     assert posted["blocks"][0]["type"] == "header"
     assert len(posted["blocks"]) <= 50
     await eventually(lambda: fake_slack.responses)
+
+
+async def test_a_failure_after_the_ack_apologises_and_logs_no_answer(
+    slack_server: SlackServer, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    await deliver(slack_server)
+    user = PILOT[5]
+    [prompt] = fake_slack.prompts_for(user)
+
+    async def broken(event: Event) -> Report | None:
+        raise RuntimeError(f"INSERT failed [parameters: ({getattr(event, 'value', '')!r})]")
+
+    slack_server.core.dispatch = broken  # type: ignore[method-assign]
+    hook = fake_slack.hook_url()
+    click = block_actions(user, fake_slack.dms[user], prompt, actions.ANSWER, "2", hook)
+    with caplog.at_level(logging.INFO):
+        assert (await slack_server.interact(click))[0] == 200
+        [reply] = await eventually(lambda: fake_slack.responses)
+    assert reply["response_type"] == "ephemeral"
+    assert "did not work" in reply["text"]
+    assert "handling AnswerGiven failed: RuntimeError" in caplog.text
+    assert "parameters" not in caplog.text
