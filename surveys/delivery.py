@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Engine, and_, case, func, literal, select, update
+from sqlalchemy import JSON, Engine, and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.tables import OPEN_STATUSES, AudienceMember, Delivery, DeliveryStatus, PersonRecord
@@ -160,6 +160,85 @@ def _set(
             .values(**values)
         )
     return bool(result.rowcount)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one claimed delivery, to be recorded with others in one transaction."""
+
+    id: int
+    status: DeliveryStatus  # SENT, PENDING (retry), FAILED, SKIPPED or MISSED
+    at: datetime
+    conversation: str | None = None
+    message_id: str | None = None
+    reason: str | None = None
+
+
+def record_outcomes(engine: Engine, outcomes: Sequence[Outcome]) -> None:
+    """Record many outcomes at once (one transaction); only rows still claimed are changed."""
+    if not outcomes:
+        return
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    guard = and_(
+        table.c.id == bindparam("b_id"),
+        or_(
+            table.c.status == DeliveryStatus.SENDING.value,
+            table.c.status == DeliveryStatus.PENDING.value,
+        ),
+    )
+    sent = [o for o in outcomes if o.status is DeliveryStatus.SENT]
+    retry = [o for o in outcomes if o.status is DeliveryStatus.PENDING]
+    final = [o for o in outcomes if o.status not in (DeliveryStatus.SENT, DeliveryStatus.PENDING)]
+    with engine.begin() as connection:
+        if sent:
+            connection.execute(
+                update(table)
+                .where(guard)
+                .values(
+                    status=DeliveryStatus.SENT.value,
+                    sent_at=bindparam("b_at"),
+                    conversation=bindparam("b_conversation"),
+                    message_id=bindparam("b_message"),
+                    last_error=None,
+                ),
+                [
+                    {
+                        "b_id": o.id,
+                        "b_at": o.at,
+                        "b_conversation": o.conversation,
+                        "b_message": o.message_id,
+                    }
+                    for o in sent
+                ],
+            )
+        if retry:
+            connection.execute(
+                update(table)
+                .where(guard)
+                .values(
+                    status=DeliveryStatus.PENDING.value,
+                    next_attempt_at=bindparam("b_at"),
+                    last_error=bindparam("b_reason"),
+                ),
+                [
+                    {"b_id": o.id, "b_at": o.at, "b_reason": (o.reason or "")[:MAX_ERROR_LENGTH]}
+                    for o in retry
+                ],
+            )
+        if final:
+            connection.execute(
+                update(table)
+                .where(guard)
+                .values(status=bindparam("b_status"), last_error=bindparam("b_reason")),
+                [
+                    {
+                        "b_id": o.id,
+                        "b_status": o.status.value,
+                        "b_reason": (o.reason or None) and o.reason[:MAX_ERROR_LENGTH],
+                    }
+                    for o in final
+                ],
+            )
 
 
 def mark_sent(

@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
+
+from sqlmodel import col, select
 
 from bot.messages import Prompt
 from bot.ports import PermanentSendError, TransientSendError
@@ -60,13 +63,19 @@ class _Decision:
     retry_at: datetime | None = None
 
 
+FLUSH_EVERY = 200
+FLUSH_SECONDS = 1.0
+
+
 class Sender:
-    """Sends due prompts with bounded concurrency across people."""
+    """Sends due prompts: claims in batches, sends with bounded concurrency across people, and
+    records outcomes in batches. A crash between a send and its record leaves the row claimed,
+    which ``reconcile`` settles by asking the platform."""
 
     def __init__(self, core: LearnPulse, concurrency: int = 64, batch: int = 500) -> None:
         self.core = core
         self.batch = batch
-        self._slots = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
 
     async def reconcile(self) -> int:
         """Settle claims whose outcome is unknown; returns how many were found delivered."""
@@ -99,21 +108,57 @@ class Sender:
     async def send_due(self, limit: int | None = None) -> SendReport:
         """Send every delivery that is due now (up to ``limit``)."""
         report = SendReport(reconciled=await self.reconcile())
-        while limit is None or report.sent + report.failed + report.skipped + report.missed < limit:
-            now = self.core.clock.now()
-            size = self.batch if limit is None else min(self.batch, limit)
-            claimed = await asyncio.to_thread(ledger.claim_due, self.core.engine, now, size)
-            if not claimed:
-                break
-            decisions = await asyncio.to_thread(self._decide, claimed, now)
-            outcomes = await asyncio.gather(*(self._carry_out(d) for d in decisions))
-            for outcome in outcomes:
-                report.add(outcome)
-        self.core.metrics.pending.set(float("nan"))
+        queue: asyncio.Queue[_Decision | None] = asyncio.Queue(maxsize=self.batch)
+        buffer: list[ledger.Outcome] = []
+        flushing = asyncio.Lock()
+
+        last_flush = [time.monotonic()]
+
+        async def flush(force: bool = False) -> None:
+            """Record outcomes every FLUSH_EVERY sends or FLUSH_SECONDS, whichever comes first,
+            so a claim is settled long before its lease could let another process retake it."""
+            due = len(buffer) >= FLUSH_EVERY or time.monotonic() - last_flush[0] >= FLUSH_SECONDS
+            if not buffer or not (due or force):
+                return
+            last_flush[0] = time.monotonic()
+            async with flushing:
+                taken = buffer[:]
+                del buffer[: len(taken)]
+                await asyncio.to_thread(ledger.record_outcomes, self.core.engine, taken)
+
+        async def feed() -> None:
+            taken = 0
+            try:
+                while limit is None or taken < limit:
+                    now = self.core.clock.now()
+                    size = self.batch if limit is None else min(self.batch, limit - taken)
+                    claimed = await asyncio.to_thread(ledger.claim_due, self.core.engine, now, size)
+                    if not claimed:
+                        break
+                    taken += len(claimed)
+                    for decision in await asyncio.to_thread(self._decide, claimed, now):
+                        await queue.put(decision)
+            finally:
+                for _ in range(self.concurrency):
+                    await queue.put(None)
+
+        async def work() -> None:
+            while (decision := await queue.get()) is not None:
+                outcome = await self._carry_out(decision)
+                buffer.append(outcome)
+                _count(report, outcome)
+                await flush()
+
+        await asyncio.gather(feed(), *(work() for _ in range(self.concurrency)))
+        await flush(force=True)
         return report
 
     def _decide(self, claimed: list[Claimed], now: datetime) -> list[_Decision]:
-        """Per claimed delivery: send (with its prompt), retry later, or settle without sending."""
+        """Per claimed delivery: send (with its prompt), retry later, or settle without sending.
+
+        People and occurrences are read once per batch, and a prompt is rendered once per
+        occurrence and time zone: a first send has no recorded answer to show.
+        """
         core = self.core
         program = core.require_program()
         cap = program.max_prompts_per_week
@@ -121,50 +166,32 @@ class Sender:
         weeks = {c.person_id: week_bounds(now, calendars[c.id].zone) for c in claimed}
         usage = dict(ledger.weekly_usage(core.engine, list(weeks), weeks, now))
         decisions: list[_Decision] = []
+        templates: dict[tuple[int, str], Prompt] = {}
         with core.session() as session:
+            people = {
+                p.id: p
+                for p in session.exec(
+                    select(PersonRecord).where(
+                        col(PersonRecord.id).in_({c.person_id for c in claimed})
+                    )
+                ).all()
+            }
+            manual = {
+                o.id: o.manual
+                for o in session.exec(
+                    select(Occurrence).where(
+                        col(Occurrence.id).in_({c.occurrence_id for c in claimed})
+                    )
+                ).all()
+            }
             for c in claimed:
                 work = calendars[c.id]
-                person = session.get(PersonRecord, c.person_id)
-                delivery = session.get(Delivery, c.id)
-                occurrence = session.get(Occurrence, c.occurrence_id)
-                assert person is not None and delivery is not None and occurrence is not None
-                if now >= c.expires_at:
-                    decisions.append(
-                        _Decision(
-                            c,
-                            final=DeliveryStatus.MISSED,
-                            reason="window closed before it could be sent",
-                        )
-                    )
+                person = people[c.person_id]
+                settled = _settle(c, person, work, now)
+                if settled is not None:
+                    decisions.append(settled)
                     continue
-                if person.opted_out or not person.active or person.is_bot:
-                    decisions.append(
-                        _Decision(
-                            c,
-                            final=DeliveryStatus.SKIPPED,
-                            reason="person is inactive or opted out",
-                        )
-                    )
-                    continue
-                if person.snoozed_until is not None and person.snoozed_until > now:
-                    decisions.append(_Decision(c, final=DeliveryStatus.SKIPPED, reason="snoozed"))
-                    continue
-                if not work.in_hours(now):
-                    opens = work.next_open(now)
-                    if opens >= c.expires_at:
-                        decisions.append(
-                            _Decision(
-                                c,
-                                final=DeliveryStatus.MISSED,
-                                reason="window closed outside working hours",
-                            )
-                        )
-                    else:
-                        decisions.append(
-                            _Decision(c, retry_at=opens, reason="waiting for working hours")
-                        )
-                    continue
-                if not occurrence.manual:
+                if not manual[c.occurrence_id]:
                     used, reserved = usage.get(c.person_id, (0, 0))
                     over = used >= cap if c.priority == KEY_MEASURE else used + reserved >= cap
                     if over:
@@ -177,76 +204,100 @@ class Sender:
                         )
                         continue
                     usage[c.person_id] = (used + 1, reserved)
-                decisions.append(_Decision(c, prompt=render_prompt(session, core, delivery)))
+                key = (c.occurrence_id, str(work.zone))
+                if key not in templates:
+                    delivery = session.get(Delivery, c.id)
+                    assert delivery is not None
+                    templates[key] = render_prompt(session, core, delivery)
+                decisions.append(_Decision(c, prompt=replace(templates[key], delivery_id=c.id)))
         return decisions
 
-    async def _carry_out(self, decision: _Decision) -> SendReport:
-        engine, c = self.core.engine, decision.claimed
+    async def _carry_out(self, decision: _Decision) -> ledger.Outcome:
+        c, now = decision.claimed, self.core.clock.now()
         if decision.final is not None:
-            await asyncio.to_thread(
-                ledger.mark_final, engine, c.id, decision.final, decision.reason
-            )
-            return SendReport(
-                skipped=int(decision.final is DeliveryStatus.SKIPPED),
-                missed=int(decision.final is DeliveryStatus.MISSED),
-            )
+            return ledger.Outcome(c.id, decision.final, now, reason=decision.reason)
         if decision.retry_at is not None:
-            await asyncio.to_thread(
-                ledger.mark_retry, engine, c.id, decision.retry_at, decision.reason or ""
+            return ledger.Outcome(
+                c.id, DeliveryStatus.PENDING, decision.retry_at, reason=decision.reason
             )
-            return SendReport(retried=1)
         assert decision.prompt is not None
         return await self._send(c, decision.prompt)
 
-    async def _send(self, c: Claimed, prompt: Prompt) -> SendReport:
-        engine, metrics = self.core.engine, self.core.metrics
+    async def _send(self, c: Claimed, prompt: Prompt) -> ledger.Outcome:
+        metrics = self.core.metrics
         try:
             adapter = self.core.adapters.for_ref(c.person)
         except NoAdapterError as exc:
-            retry_at = self.core.clock.now() + NO_ADAPTER_RETRY
-            await asyncio.to_thread(ledger.mark_retry, engine, c.id, retry_at, str(exc))
-            return SendReport(retried=1)
-        async with self._slots:
-            try:
-                with metrics.send_seconds.labels(adapter.platform).time():
-                    ref = await adapter.send_prompt(c.person, prompt)
-            except PermanentSendError as exc:
-                await asyncio.to_thread(
-                    ledger.mark_final, engine, c.id, DeliveryStatus.FAILED, exc.reason
-                )
-                metrics.deliveries.labels(adapter.platform, "failed").inc()
-                return SendReport(failed=1)
-            except TransientSendError as exc:
-                return await self._retry_or_give_up(
-                    c, exc.reason, exc.retry_after, adapter.platform
-                )
-            except Exception as exc:  # an adapter bug or an unexpected transport error
-                log.exception("delivery %d: unexpected error while sending", c.id)
-                return await self._retry_or_give_up(
-                    c, f"{exc.__class__.__name__}", None, adapter.platform
-                )
-        now = self.core.clock.now()
-        await asyncio.to_thread(
-            ledger.mark_sent, engine, c.id, ref.conversation, ref.message_id, now
-        )
+            return ledger.Outcome(
+                c.id,
+                DeliveryStatus.PENDING,
+                self.core.clock.now() + NO_ADAPTER_RETRY,
+                reason=str(exc),
+            )
+        try:
+            with metrics.send_seconds.labels(adapter.platform).time():
+                ref = await adapter.send_prompt(c.person, prompt)
+        except PermanentSendError as exc:
+            metrics.deliveries.labels(adapter.platform, "failed").inc()
+            return ledger.Outcome(
+                c.id, DeliveryStatus.FAILED, self.core.clock.now(), reason=exc.reason
+            )
+        except TransientSendError as exc:
+            return self._retry_or_give_up(c, exc.reason, exc.retry_after, adapter.platform)
+        except Exception as exc:  # an adapter bug or an unexpected transport error
+            log.exception("delivery %d: unexpected error while sending", c.id)
+            return self._retry_or_give_up(c, exc.__class__.__name__, None, adapter.platform)
         metrics.deliveries.labels(adapter.platform, "sent").inc()
-        return SendReport(sent=1)
+        return ledger.Outcome(
+            c.id,
+            DeliveryStatus.SENT,
+            self.core.clock.now(),
+            conversation=ref.conversation,
+            message_id=ref.message_id,
+        )
 
-    async def _retry_or_give_up(
+    def _retry_or_give_up(
         self, c: Claimed, reason: str, retry_after: float | None, platform: str
-    ) -> SendReport:
+    ) -> ledger.Outcome:
         now = self.core.clock.now()
         retry_at = now + ledger.retry_delay(c.attempts, retry_after)
         if retry_at >= c.expires_at:
-            await asyncio.to_thread(
-                ledger.mark_final,
-                self.core.engine,
-                c.id,
-                DeliveryStatus.FAILED,
-                f"gave up: {reason}",
-            )
             self.core.metrics.deliveries.labels(platform, "failed").inc()
-            return SendReport(failed=1)
-        await asyncio.to_thread(ledger.mark_retry, self.core.engine, c.id, retry_at, reason)
+            return ledger.Outcome(c.id, DeliveryStatus.FAILED, now, reason=f"gave up: {reason}")
         self.core.metrics.deliveries.labels(platform, "retried").inc()
-        return SendReport(retried=1)
+        return ledger.Outcome(c.id, DeliveryStatus.PENDING, retry_at, reason=reason)
+
+
+def _settle(
+    c: Claimed, person: PersonRecord, work: WorkCalendar, now: datetime
+) -> _Decision | None:
+    """A decision that needs no budget: closed window, person away, or outside working hours."""
+    if now >= c.expires_at:
+        return _Decision(
+            c, final=DeliveryStatus.MISSED, reason="window closed before it could be sent"
+        )
+    if person.opted_out or not person.active or person.is_bot:
+        return _Decision(c, final=DeliveryStatus.SKIPPED, reason="person is inactive or opted out")
+    if person.snoozed_until is not None and person.snoozed_until > now:
+        return _Decision(c, final=DeliveryStatus.SKIPPED, reason="snoozed")
+    if not work.in_hours(now):
+        opens = work.next_open(now)
+        if opens >= c.expires_at:
+            return _Decision(
+                c, final=DeliveryStatus.MISSED, reason="window closed outside working hours"
+            )
+        return _Decision(c, retry_at=opens, reason="waiting for working hours")
+    return None
+
+
+def _count(report: SendReport, outcome: ledger.Outcome) -> None:
+    if outcome.status is DeliveryStatus.SENT:
+        report.sent += 1
+    elif outcome.status is DeliveryStatus.PENDING:
+        report.retried += 1
+    elif outcome.status is DeliveryStatus.FAILED:
+        report.failed += 1
+    elif outcome.status is DeliveryStatus.SKIPPED:
+        report.skipped += 1
+    elif outcome.status is DeliveryStatus.MISSED:
+        report.missed += 1
