@@ -38,8 +38,10 @@ async def test_each_window_is_respected_per_conversation_and_across_the_bot() ->
     stamps: dict[str, list[float]] = {"a": [], "b": [], "c": []}
 
     async def send(conversation: str) -> None:
-        await throttle.acquire(conversation)
+        permit = await throttle.acquire(conversation)
         stamps[conversation].append(time.monotonic())
+        await asyncio.sleep(0.01)  # the call
+        permit.release()
 
     started = time.monotonic()
     await asyncio.gather(*(send(c) for c in "abc" for _ in range(6)))
@@ -49,7 +51,19 @@ async def test_each_window_is_respected_per_conversation_and_across_the_bot() ->
     for times in stamps.values():
         assert max_in_window(times, 0.2) <= 2
         assert max_in_window(times, 0.6) <= 4
-    assert 2.0 <= elapsed < 3.0  # 18 sends at 6 per second: three more windows after the first
+    assert 2.0 <= elapsed < 3.5  # 18 sends at 6 per second: three more windows after the first
+
+
+async def test_a_slot_is_dated_when_the_call_returns_not_when_it_starts() -> None:
+    throttle = Throttle(bot_rate=1, per_conversation=(), margin=0.0)
+    first = await throttle.acquire("c")
+    waiting = asyncio.ensure_future(throttle.acquire("c"))
+    await asyncio.sleep(0.3)  # a slow call: the next send must wait for it, then a window
+    assert not waiting.done()
+    first.release()
+    released = time.monotonic()
+    (await waiting).release()
+    assert time.monotonic() - released >= 0.99
 
 
 def test_backoff_never_waits_less_than_retry_after_and_is_jittered() -> None:
