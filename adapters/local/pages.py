@@ -7,6 +7,7 @@ after the redirect (post/redirect/get, so reloading never answers twice).
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from dataclasses import dataclass
 from datetime import timedelta
@@ -83,8 +84,6 @@ async def index(request: web.Request) -> web.Response:
 
 
 async def _personal(playground: Playground, me: DemoPerson, token: str | None) -> dict[str, object]:
-    import asyncio
-
     core = playground.core
     program = core.require_program()
     zone = _zone(me.timezone, program.zone)
@@ -273,7 +272,8 @@ async def download(request: web.Request) -> web.Response:
     """A file the bot sent privately (a data export); only its owner may fetch it."""
     playground = request.app[PLAYGROUND]
     me = playground.identity(request.query.get("as"))
-    message = store.get(playground.core.engine, int(request.match_info["message_id"]))
+    message_id = int(request.match_info["message_id"])
+    message = await asyncio.to_thread(store.get, playground.core.engine, message_id)
     if me is None or message is None or message.conversation != store.dm(me.ref):
         raise web.HTTPNotFound()
     if message.kind != "file":

@@ -74,17 +74,19 @@ class Playground:
         program = self.core.require_program()
         name = self.directory.name_of
         admins = tuple(Identity(ref, name(ref), "Program admin") for ref in program.admins)
+        led: dict[str, list[str]] = {}
+        for workstream in program.workstreams:
+            if workstream.lead not in program.admins:
+                led.setdefault(workstream.lead, []).append(workstream.id)
         leads = tuple(
-            Identity(w.lead, name(w.lead), f"Lead · {w.id}")
-            for w in program.workstreams
-            if w.lead not in program.admins
+            Identity(ref, name(ref), "Lead · " + ", ".join(ids)) for ref, ids in led.items()
         )
         employees = tuple(
             Identity(p.ref, p.name, _employee_note(p)) for p in self.directory.employees()
         )
         return [
             IdentityGroup("Program admins", admins),
-            IdentityGroup("Workstream leads", tuple(dict.fromkeys(leads))),
+            IdentityGroup("Workstream leads", leads),
             IdentityGroup("Employees", employees),
         ]
 

@@ -13,6 +13,7 @@ engine's first tick sends them, as it would after a restart.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -56,8 +57,6 @@ async def seed_history(
     core: LearnPulse, weeks: int = HISTORY_WEEKS, seed: int = 20261130
 ) -> SeedReport:
     """Resolve audiences through the adapters, then write ``weeks`` of answered history."""
-    import asyncio
-
     await audience.refresh(core)
     return await asyncio.to_thread(_seed, core, weeks, random.Random(seed))
 

@@ -12,7 +12,7 @@ days only): anything due then is picked up by the next step, exactly as after a 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,7 @@ from surveys.program import Program
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
+    from bot.work import WorkReport
 
 SHORT_STEP = timedelta(minutes=30)
 LONG_STEP = timedelta(hours=1)
@@ -28,7 +29,7 @@ DAY_HOURS = (time(6, 0), time(20, 0))
 START_AT = time(9, 55)
 MAX_ADVANCE = timedelta(days=14)
 
-Tick = Callable[["LearnPulse"], Awaitable[object]]
+Tick = Callable[["LearnPulse"], Awaitable["WorkReport"]]
 
 
 def demo_start(program: Program, today: date) -> datetime:
@@ -52,7 +53,6 @@ class AdvanceReport:
     closed: int = 0
     posted: int = 0
     answered_by_colleagues: int = 0
-    notes: list[str] = field(default_factory=list)
 
     def summary(self, now_text: str) -> str:
         parts = [
@@ -107,10 +107,8 @@ async def advance(
     return report
 
 
-def _add_work(report: AdvanceReport, work: object) -> None:
-    """Sum a ``WorkReport`` without depending on its exact shape beyond a few counters."""
-    sent = getattr(work, "sent", 0)
-    report.sent += int(getattr(sent, "sent", sent) or 0)
-    report.reminded += int(getattr(work, "reminded", 0) or 0)
-    report.closed += int(getattr(work, "closed", 0) or 0)
-    report.posted += int(getattr(work, "posted", 0) or 0)
+def _add_work(report: AdvanceReport, work: WorkReport) -> None:
+    report.sent += work.sent.sent
+    report.reminded += work.reminded
+    report.closed += work.closed
+    report.posted += work.posted
