@@ -27,6 +27,7 @@ from bot.settings import Settings
 from storage.crypto import Vault
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
+from surveys.catalog import Catalog
 from surveys.program import Program, load_program
 from surveys.sync import SyncReport, sync_program
 
@@ -66,6 +67,7 @@ class LearnPulse:
         self.program: Program | None = None
         self._dispatcher: Dispatcher | None = None
         self._due_work: DueWork | None = None
+        self._catalog: Catalog | None = None
         if migrate:
             upgrade(self.engine)
 
@@ -80,9 +82,18 @@ class LearnPulse:
         program = load_program(path or self.settings.learnpulse_program)
         with self.session() as session:
             report = sync_program(session, program, self.clock.now())
+        with self.session() as session:
+            self._catalog = Catalog.load(session)
         self.program = program
         self.metrics.workstreams.set(len(program.workstreams))
         return report
+
+    @property
+    def catalog(self) -> Catalog:
+        """Questions and workstream names of the loaded program, kept in memory."""
+        if self._catalog is None:
+            raise RuntimeError("no program is loaded")
+        return self._catalog
 
     def require_program(self) -> Program:
         if self.program is None:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.events import AnswerGiven, CommentGiven
 from bot.messages import Prompt
@@ -19,7 +19,6 @@ from bot.ports import MessageRef
 from storage.tables import (
     OPEN_STATUSES,
     Answer,
-    AudienceMember,
     Delivery,
     DeliveryStatus,
     Occurrence,
@@ -28,7 +27,7 @@ from storage.tables import (
 )
 from surveys import sentiment
 from surveys.choices import MAX_TEXT, InvalidAnswer, check
-from surveys.prompts import questions_of, render_prompt
+from surveys.prompts import render_prompt
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -60,17 +59,20 @@ def record(core: LearnPulse, event: AnswerGiven | CommentGiven) -> AnswerOutcome
 
 def _record(core: LearnPulse, event: AnswerGiven | CommentGiven) -> AnswerOutcome:
     with core.session() as session:
-        # Lock the delivery row (PostgreSQL) so concurrent clicks on one prompt queue up.
-        delivery = session.exec(
-            select(Delivery).where(Delivery.id == event.delivery_id).with_for_update()
+        # One read for the delivery, its person and occurrence; the delivery row is locked
+        # (PostgreSQL) so concurrent clicks on one prompt queue up.
+        found = session.exec(
+            select(Delivery, PersonRecord, Occurrence)
+            .join(PersonRecord, col(PersonRecord.id) == Delivery.person_id)
+            .join(Occurrence, col(Occurrence.id) == Delivery.occurrence_id)
+            .where(Delivery.id == event.delivery_id)
+            .with_for_update(of=Delivery)
         ).first()
-        person = session.get(PersonRecord, delivery.person_id) if delivery else None
-        if delivery is None or person is None or person.ref != event.person:
+        if found is None or found[1].ref != event.person:
             return _refused("That question isn't one I asked you, so nothing was recorded.")
-        occurrence = session.get(Occurrence, delivery.occurrence_id)
-        assert occurrence is not None
+        delivery, person, occurrence = found
         question = next(
-            (q for q in questions_of(session, occurrence) if q.id == event.question_id), None
+            (q for q in core.catalog.questions_of(occurrence) if q.id == event.question_id), None
         )
         if question is None:
             return _refused("That question isn't part of this prompt, so nothing was recorded.")
@@ -81,7 +83,7 @@ def _record(core: LearnPulse, event: AnswerGiven | CommentGiven) -> AnswerOutcom
         )
         now = core.clock.now()
         if delivery.status not in ANSWERABLE or now >= delivery.expires_at:
-            prompt = render_prompt(session, core, delivery)
+            prompt = render_prompt(session, core, delivery, person=person, occurrence=occurrence)
             return AnswerOutcome(
                 False,
                 f"Sorry, this question closed on {prompt.closes}; answers are no longer accepted.",
@@ -98,7 +100,7 @@ def _record(core: LearnPulse, event: AnswerGiven | CommentGiven) -> AnswerOutcom
         except InvalidAnswer as exc:
             return _refused(str(exc))
         session.flush()
-        prompt = render_prompt(session, core, delivery)
+        prompt = render_prompt(session, core, delivery, person=person, occurrence=occurrence)
     return AnswerOutcome(True, message, prompt, ref)
 
 
@@ -119,16 +121,14 @@ def _answer(
         if question.id in answered:
             return "Your anonymous answer is already recorded; anonymous answers cannot be changed."
         session.add(
-            _new_answer(core, session, occurrence, question, None, value, score, comment, delivery)
+            _new_answer(core, session, occurrence, question, None, value, score, comment, person)
         )
     else:
         key = core.vault.respondent_key(person)
         existing = _own_answer(session, occurrence, question, key)
         if existing is None:
             session.add(
-                _new_answer(
-                    core, session, occurrence, question, key, value, score, comment, delivery
-                )
+                _new_answer(core, session, occurrence, question, key, value, score, comment, person)
             )
         else:
             if existing.value == value and comment is None:
@@ -161,7 +161,7 @@ def _comment(
     if anonymous:
         # Nothing links the earlier answer to this person, so the comment stands on its own.
         session.add(
-            _new_answer(core, session, occurrence, question, None, "", None, comment, delivery)
+            _new_answer(core, session, occurrence, question, None, "", None, comment, person)
         )
         return "Thanks, your comment is recorded anonymously."
     key = core.vault.respondent_key(person)
@@ -194,7 +194,7 @@ def _new_answer(
     value: str,
     score: float | None,
     comment: str | None,
-    delivery: Delivery,
+    person: str,
 ) -> Answer:
     assert occurrence.id is not None
     return Answer(
@@ -206,14 +206,14 @@ def _new_answer(
         score=score,
         comment=core.vault.encrypt(comment) if comment else None,
         sentiment=sentiment.polarity(comment) if comment else None,
-        in_pilot=_in_pilot(session, occurrence.workstream_id, delivery),
+        in_pilot=_in_pilot(core, occurrence.workstream_id, person),
         answered_on=occurrence.local_date,  # the period asked, not the minute answered
     )
 
 
-def _in_pilot(session: Session, workstream_id: str, delivery: Delivery) -> bool:
-    member = session.get(AudienceMember, (workstream_id, delivery.person_id))
-    return bool(member and member.in_pilot)
+def _in_pilot(core: LearnPulse, workstream_id: str, person: str) -> bool:
+    workstream = core.require_program().workstream(workstream_id)
+    return workstream is not None and person in workstream.pilot
 
 
 def _mark_answered(

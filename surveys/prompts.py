@@ -7,34 +7,12 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, select
 
 from bot.messages import Prompt, PromptItem, PromptState
-from storage.tables import (
-    Answer,
-    Delivery,
-    DeliveryStatus,
-    Occurrence,
-    PersonRecord,
-    QuestionRecord,
-    WorkstreamRecord,
-)
+from storage.tables import Answer, Delivery, DeliveryStatus, Occurrence, PersonRecord
 from surveys.cadence import WorkCalendar
 from surveys.choices import choices_for, label_of
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
-
-
-def questions_of(session: Session, occurrence: Occurrence) -> list[QuestionRecord]:
-    """The questions an occurrence asks, in order: one question, or a bank's items."""
-    if occurrence.question_id is not None:
-        question = session.get(QuestionRecord, occurrence.question_id)
-        return [question] if question is not None else []
-    return list(
-        session.exec(
-            select(QuestionRecord)
-            .where(QuestionRecord.bank == occurrence.bank, QuestionRecord.retired == False)  # noqa: E712
-            .order_by(QuestionRecord.position)  # type: ignore[arg-type]
-        ).all()
-    )
 
 
 def privacy_note(core: LearnPulse) -> str:
@@ -51,15 +29,22 @@ def privacy_note(core: LearnPulse) -> str:
 
 
 def render_prompt(
-    session: Session, core: LearnPulse, delivery: Delivery, reminder: bool = False
+    session: Session,
+    core: LearnPulse,
+    delivery: Delivery,
+    reminder: bool = False,
+    *,
+    person: PersonRecord | None = None,
+    occurrence: Occurrence | None = None,
 ) -> Prompt:
-    """The prompt for ``delivery`` as it should look now."""
-    occurrence = session.get(Occurrence, delivery.occurrence_id)
-    person = session.get(PersonRecord, delivery.person_id)
+    """The prompt for ``delivery`` as it should look now (pass the person and occurrence when
+    they are already loaded)."""
+    occurrence = occurrence or session.get(Occurrence, delivery.occurrence_id)
+    person = person or session.get(PersonRecord, delivery.person_id)
     if occurrence is None or person is None:
         raise LookupError(f"delivery {delivery.id} has no occurrence or person")
-    workstream = session.get(WorkstreamRecord, occurrence.workstream_id)
-    questions = questions_of(session, occurrence)
+    catalog = core.catalog
+    questions = catalog.questions_of(occurrence)
     program = core.require_program()
     anonymous = program.anonymity.mode == "anonymous"
     recorded: dict[str, Answer] = {}
@@ -102,7 +87,7 @@ def render_prompt(
         state = PromptState.ANSWERED
     work = WorkCalendar.for_person(program, person.timezone)
     closes = delivery.expires_at.astimezone(work.zone).strftime("%a %d %b, %H:%M")
-    title = workstream.name if workstream else occurrence.workstream_id
+    title = catalog.workstream_names.get(occurrence.workstream_id, occurrence.workstream_id)
     status_line = None
     if state is PromptState.CLOSED:
         status_line = f"This question closed on {closes}; answers are no longer accepted."
