@@ -49,20 +49,21 @@ def demo_url(tmp_path: Path) -> Iterator[str]:
     """``learnpulse demo`` running in a scratch folder (its demo-data/ goes there)."""
     port = free_port()
     env = base_env(PORT=str(port), PYTHONPATH=str(ROOT))
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "demo", "--program", str(EXAMPLE_PROGRAM)],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    log = tmp_path / "demo.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "demo", "--program", str(EXAMPLE_PROGRAM)],
+            env=env,
+            cwd=tmp_path,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     try:
         deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
-                raise AssertionError(f"demo exited with {process.returncode}: {output}")
+                raise AssertionError(f"demo exited with {process.returncode}: {log.read_text()}")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                     break
@@ -78,6 +79,9 @@ def demo_url(tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
     assert (tmp_path / "demo-data" / "learnpulse-demo.db").exists()
+    printed = log.read_text()
+    assert f"LearnPulse demo is running: open http://127.0.0.1:{port}/" in printed
+    assert "Traceback" not in printed
 
 
 def _screenshots(tmp_path: Path) -> Path:
