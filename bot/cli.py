@@ -10,7 +10,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from bot.settings import Settings, SettingsError, load_settings
-from surveys.program import ProgramError, load_program
+from surveys.program import Program, ProgramError, load_program
 
 app = typer.Typer(
     help="LearnPulse: a culture-of-learning feedback loop in Slack and Teams.",
@@ -51,6 +51,17 @@ def configure_logging() -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def program_or_exit(path: Path) -> Program:
+    """The program file, or every problem printed as FILE:LINE: message and exit 2."""
+    try:
+        return load_program(path)
+    except ProgramError as exc:
+        for line in exc.problems:
+            typer.echo(line, err=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()
@@ -111,26 +122,26 @@ def send(
     import asyncio
 
     from bot.runner import StartupError, prepare
+    from bot.sending import send_now
 
-    configure_logging()
     settings = settings_or_exit()
+    program = program_or_exit(settings.learnpulse_program)
+    chosen = program.workstream(workstream)
+    if chosen is None:
+        fail(
+            f"no workstream {workstream!r} (known: {', '.join(w.id for w in program.workstreams)})"
+        )
+    known = [q.id for q in chosen.questions]
+    if question is not None and question not in known:
+        fail(f"no question {question!r} in {workstream} (known: {', '.join(known)})")
+    configure_logging()
     try:
         core, _web_app = prepare(settings, settings.learnpulse_program)
     except StartupError as exc:
         fail(str(exc))
     if not core.adapters:
         fail("no chat adapter is enabled: set the Slack or Teams settings (see README)")
-    program = core.require_program()
-    if program.workstream(workstream) is None:
-        fail(
-            f"no workstream {workstream!r} (known: {', '.join(w.id for w in program.workstreams)})"
-        )
-    from bot.sending import send_now
-
-    try:
-        report = asyncio.run(send_now(core, workstream, question))
-    except LookupError as exc:
-        fail(str(exc).strip("'\""))
+    report = asyncio.run(send_now(core, workstream, question))
     typer.echo(
         f"sent {report.sent}, waiting {report.retried}, failed {report.failed}, "
         f"skipped {report.skipped}, missed {report.missed}"

@@ -1,0 +1,87 @@
+"""``learnpulse send``: a real process opens an asking now and delivers it through Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
+from tests.adapters.slack.payloads import SIGNING_SECRET
+from tests.support import ROOT, base_env
+from tests.surveys.engine_support import program_text, question
+
+PEOPLE = ["UALPHA0001", "UBRAVO0001", "UCHARLIE01"]
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    slack = FakeSlack()
+    for user in PEOPLE:
+        slack.add_user(user, tz="Asia/Tokyo")
+    slack.add_user(BOT_USER, is_bot=True, name="learnpulse")
+    slack.channels["C0ALL"] = [*PEOPLE, BOT_USER]
+    await slack.start()
+    yield slack
+    await slack.stop()
+
+
+async def _send(env: dict[str, str], *args: str) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "send",
+        *args,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
+    return int(process.returncode or 0), out.decode(), err.decode()
+
+
+async def test_send_delivers_once_to_each_member(
+    database_url: str, tmp_path: Path, fake: FakeSlack
+) -> None:
+    program = tmp_path / "program.yaml"
+    program.write_text(
+        program_text(
+            [
+                question("lms-confidence", "weekly", "mon", "10:00", key=True),
+                question("lms-other", "weekly", "tue", "10:00"),
+            ],
+            days="[mon, tue, wed, thu, fri, sat, sun]",
+            hours='["00:00", "23:59"]',
+        )
+    )
+    env = base_env(
+        DATABASE_URL=database_url,
+        LEARNPULSE_PROGRAM=str(program),
+        LEARNPULSE_SECRET_KEY="k",
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.url,
+    )
+    code, out, err = await _send(env, "lms", "lms-other")
+    assert code == 0, err
+    assert out.strip().startswith("sent 3,"), out
+    for user in PEOPLE:
+        prompts = fake.prompts_for(user)
+        assert len(prompts) == 1
+    assert fake.prompts_for(BOT_USER) == []
+
+    code, _out, err = await _send(env, "nope")
+    assert code == 2 and err.strip() == "learnpulse: no workstream 'nope' (known: lms)"
+    code, _out, err = await _send(env, "lms", "zzz")
+    assert code == 2 and err.strip().startswith("learnpulse: no question 'zzz' in lms")
+
+    no_slack = {k: v for k, v in env.items() if not k.startswith("SLACK_")}
+    code, _out, err = await _send(no_slack, "lms")
+    assert code == 2 and err.strip().splitlines()[-1].startswith(
+        "learnpulse: no chat adapter is enabled"
+    )
