@@ -2,7 +2,8 @@
 
 Each colleague reads the prompt card the local adapter stored in their chat and clicks one of
 its buttons, through ``core.dispatch(AnswerGiven)`` like a real click, some hours after it
-arrived (a fixed delay per delivery; a few never answer). People picked in the page are left
+arrived (a fixed delay per delivery; a few never answer). Of a long prompt (a question bank)
+they answer the first few items and move on, as people do. People picked in the page are left
 alone, so what you see for them is only what you did.
 """
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 
 NEVER_ANSWERS = 0.15
 MIN_DELAY_HOURS, MAX_DELAY_HOURS = 2, 30
+ITEMS_ANSWERED = 6  # of a long prompt
 
 
 def delay_for(delivery_id: int) -> timedelta | None:
@@ -73,7 +75,7 @@ async def answer_due(core: LearnPulse, played: set[str]) -> int:
         if prompt.state is PromptState.CLOSED:
             continue
         rng = random.Random(delivery_id)
-        for item in prompt.items:
+        for item in prompt.items[:ITEMS_ANSWERED]:
             if item.recorded is not None:
                 continue
             value = answer_value(
