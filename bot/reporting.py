@@ -38,6 +38,7 @@ log = logging.getLogger("learnpulse.reporting")
 GRACE = timedelta(hours=24)  # a digest more than this late is skipped, not posted stale
 REVIEW_GRACE = timedelta(days=7)
 HOME_PLATFORMS = ("slack",)  # these show the own trend in their App Home instead
+TREND = "trend"
 TREND_AT = time(10, 0)  # local program time on the 1st of the month (or later that month)
 
 
@@ -290,44 +291,55 @@ async def send_own_data(core: LearnPulse, person: str) -> str:
     return "I sent you a JSON file with your data." + note
 
 
-def _due_trend_people(core: LearnPulse, month: str) -> list[str]:
-    """People on platforms without an App Home who have not had this month's trend yet."""
+def _due_trend_people(core: LearnPulse, month: Period) -> list[tuple[str, str]]:
+    """People on platforms without an App Home who have not had this month's trend yet,
+    with the key that claims it."""
     with core.session() as session:
         refs = session.exec(
             select(PersonRecord.ref).where(PersonRecord.active, col(PersonRecord.is_bot).is_(False))
         ).all()
-        wanted = {
-            ref: f"{mydata.trend_key_prefix(core, ref)}{month}"
-            for ref in refs
-            if platform_of(ref) not in HOME_PLATFORMS and core.adapters.serves(ref)
-        }
-    posted = _already_posted(core, list(wanted.values()))
-    return [ref for ref, key in wanted.items() if key not in posted]
+        done = set(
+            session.exec(
+                select(PostedDigest.key).where(
+                    PostedDigest.kind == TREND, PostedDigest.period_start == month.start
+                )
+            ).all()
+        )
+    month_id = f"{month.start:%Y-%m}"
+    due = [
+        (ref, f"{mydata.trend_key_prefix(core, ref)}{month_id}")
+        for ref in refs
+        if platform_of(ref) not in HOME_PLATFORMS and core.adapters.serves(ref)
+    ]
+    return [(ref, key) for ref, key in due if key not in done]
 
 
 async def post_due_trends(core: LearnPulse) -> int:
-    """Once a month (from the 1st, at the program's digest hour), each person on a platform
-    without an App Home gets their own trend privately. Confidential mode only."""
+    """Once a month (from the 1st, after ``TREND_AT`` program time), each person on a platform
+    without an App Home gets their own trend privately. Confidential mode only.
+
+    A person is claimed for the month before their trend is built, so someone with nothing to
+    show is looked at once a month, not on every tick."""
     program = core.program
     if program is None or program.anonymity.mode == "anonymous":
         return 0
     local_now = core.clock.now().astimezone(program.zone)
     if local_now.time() < TREND_AT:
         return 0
-    month = f"{local_now:%Y-%m}"
+    month = Period(local_now.date().replace(day=1), local_now.date())
     people = await asyncio.to_thread(_due_trend_people, core, month)
-    period = Period(local_now.date().replace(day=1), local_now.date())
     sent = 0
-    for person in people:
+    for person, key in people:
+        if not await asyncio.to_thread(_claim, core, key, TREND, None, month, "private", {}):
+            continue
         report = await asyncio.to_thread(trend.own_trend_report, core, person)
         if not any(s.fields for s in report.sections):
-            continue  # nothing answered yet: no message
-        key = f"{mydata.trend_key_prefix(core, person)}{month}"
-        if not await asyncio.to_thread(_claim, core, key, "trend", None, period, "private", {}):
-            continue
+            continue  # nothing answered yet: no message this month
         try:
             await core.adapters.for_ref(person).post_to_person(person, report)
         except (NoAdapterError, SendError) as exc:
+            if not isinstance(exc, PermanentSendError):
+                await asyncio.to_thread(_release, core, key)
             log.warning("monthly trend not sent: %s", exc)
             continue
         sent += 1
