@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.tables import AuditEntry, Occurrence
 from surveys import audience
@@ -121,13 +121,23 @@ def plan_scheduled(core: LearnPulse, now: datetime, replan: bool = False) -> int
     today = now.date()
     first, last = today - timedelta(days=1), today + timedelta(days=PLAN_HORIZON_DAYS)
     inserted = 0
+    with core.session() as session:
+        planned = set(
+            session.exec(
+                select(Occurrence.key).where(
+                    Occurrence.planned == True,  # noqa: E712
+                    col(Occurrence.local_date) >= first,
+                    col(Occurrence.local_date) <= last,
+                )
+            ).all()
+        )
     for asking in askings(program):
         for day in scheduled_dates(asking.schedule, first, last):
             key = f"{asking.key}@{day.isoformat()}"
+            if key in planned and not replan:
+                continue  # the common case on every tick: nothing to do, no query
             with core.session() as session:
                 occurrence = _ensure_occurrence(session, asking, key, day, now, manual=False)
-            if occurrence.planned and not replan:
-                continue
             inserted += plan_occurrence(
                 core, occurrence, asking, TimingRule(asking.schedule, day, now)
             )
