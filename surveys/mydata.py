@@ -5,8 +5,9 @@ their pseudonymous respondent key (recomputed from their reference, never stored
 ``anonymous`` mode nothing links an answer to anyone, so there is nothing of theirs to return or
 erase among the answers — the reply says so. Erasure removes every row that names or points to
 the person: answers (by respondent key), deliveries, audience memberships, the person row, stored
-conversation references, the local playground's chat with them, their private-trend records,
-and their name in the audit log (replaced by ``erased``).
+conversation references (theirs and those of their prompts), the local playground's chat with
+them, their private-trend records, and their reference in the audit log and as the destination
+of posted digests (replaced by ``erased``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from storage.tables import (
     PostedDigest,
     QuestionRecord,
 )
+from surveys.references import platform_of
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -176,6 +178,11 @@ def erase(core: LearnPulse, person: str) -> str:
         session.exec(delete(Answer).where(col(Answer.respondent_key) == key))
         record = _person(session, person)
         if record is not None:
+            delivery_ids = session.exec(
+                select(Delivery.id).where(Delivery.person_id == record.id)
+            ).all()
+            # Adapters may remember where each prompt went ("<platform>:prompt:<delivery>").
+            conversations += [f"{platform_of(person)}:prompt:{d}" for d in delivery_ids]
             session.exec(delete(Delivery).where(col(Delivery.person_id) == record.id))
             session.exec(delete(AudienceMember).where(col(AudienceMember.person_id) == record.id))
             session.exec(delete(PersonRecord).where(col(PersonRecord.id) == record.id))
@@ -184,6 +191,11 @@ def erase(core: LearnPulse, person: str) -> str:
         )
         session.exec(delete(LocalMessage).where(col(LocalMessage.conversation).in_(conversations)))
         session.exec(delete(PostedDigest).where(col(PostedDigest.key).startswith(f"trend:{key}:")))
+        session.exec(
+            update(PostedDigest)
+            .where(col(PostedDigest.destination) == person)
+            .values(destination=ERASED)
+        )
         session.exec(update(AuditEntry).where(col(AuditEntry.actor) == person).values(actor=ERASED))
         for entry in session.exec(
             select(AuditEntry).where(

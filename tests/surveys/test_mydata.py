@@ -19,6 +19,7 @@ from storage.tables import (
     Delivery,
     LocalMessage,
     PersonRecord,
+    PostedDigest,
 )
 from surveys.mydata import ANONYMOUS_NOTE, erase, export_own
 from tests.bot.test_report_support import answers, deliveries, occurrence
@@ -46,13 +47,20 @@ def _leave_traces(core: LearnPulse, person: str) -> None:
         session.flush()
         assert record.id is not None
         session.add(AudienceMember(workstream_id="respect", person_id=record.id, in_pilot=True))
-        session.add(
-            Delivery(
-                occurrence_id=occ, person_id=record.id, status="answered", due_at=now,
-                expires_at=now, next_attempt_at=now, conversation=f"D{person[-6:]}",
-            )
+        delivery = Delivery(
+            occurrence_id=occ, person_id=record.id, status="answered", due_at=now,
+            expires_at=now, next_attempt_at=now, conversation=f"D{person[-6:]}",
         )  # fmt: skip
+        session.add(delivery)
+        session.flush()
         session.add(ConversationReference(key=person, reference="encrypted", updated_at=now))
+        session.add(
+            ConversationReference(key=f"slack:prompt:{delivery.id}", reference="x", updated_at=now)
+        )
+        session.add(
+            PostedDigest(key="digest:x", period_start=DAY, period_end=DAY, destination=person,
+                         posted_at=now)
+        )  # fmt: skip
         session.add(LocalMessage(conversation=f"dm:{person}", body={"to": person},
                                  created_at=now, updated_at=now))  # fmt: skip
         session.add(AuditEntry(at=now, actor=person, action="survey", detail=f"by {person}"))
@@ -92,6 +100,7 @@ def test_erase_removes_every_row_of_theirs_and_keeps_everyone_elses(core: LearnP
     assert _count(core, Answer, Answer.respondent_key == core.vault.respondent_key(OTHER)) == 1
     assert _count(core, PersonRecord, PersonRecord.ref == PERSON) == 0
     assert _count(core, ConversationReference) == 0
+    assert _count(core, PostedDigest, PostedDigest.destination == "erased") == 1
     assert _count(core, LocalMessage) == 0
     with core.session() as session:
         entry = session.exec(select(AuditEntry)).one()
