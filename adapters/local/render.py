@@ -60,17 +60,27 @@ class ViewItem:
     prompt: Prompt | None = None
     report: Report | None = None
     file: dict[str, Any] | None = None
+    superseded: bool = False  # a newer message (a reminder) carries the same delivery
 
 
 def view_items(messages: list[StoredMessage], zone: ZoneInfo) -> list[ViewItem]:
-    """Turn stored messages into view items, times shown in the reader's zone."""
+    """Turn stored messages into view items, times shown in the reader's zone.
+
+    A reminder is a new message for the same delivery; only the newest one is drawn with its
+    controls, the older ones point to it.
+    """
+    newest: dict[int, int] = {}
+    for message in messages:
+        if message.kind == "prompt" and message.delivery_id is not None:
+            newest[message.delivery_id] = message.id
     items: list[ViewItem] = []
     for message in messages:
         at = local_time(message.created_at, zone)
         edited = message.updated_at != message.created_at
         if message.kind == "prompt":
             prompt = prompt_from_json(message.body["prompt"])
-            items.append(ViewItem(message.id, at, edited, prompt=prompt))
+            later = newest.get(prompt.delivery_id, message.id) != message.id
+            items.append(ViewItem(message.id, at, edited, prompt=prompt, superseded=later))
         elif message.kind == "file":
             items.append(ViewItem(message.id, at, edited, file=message.body))
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -11,6 +12,7 @@ from adapters.local import store
 from adapters.local.adapter import LocalAdapter
 from adapters.local.codec import prompt_from_json, report_from_json
 from adapters.local.directory import AUDIENCE_MAX, AUDIENCE_MIN, DemoDirectory
+from adapters.local.render import view_items
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.messages import Choice, Prompt, PromptItem, PromptState, Report, Section
@@ -118,3 +120,17 @@ async def test_audiences_expand_to_a_stable_synthetic_directory(
     [one] = await adapter.members(PERSON)
     assert one.person == PERSON and one.display_name
     assert await adapter.members("slack:channel:CUNKNOWN") == []
+
+
+async def test_a_reminder_supersedes_the_first_card_of_the_same_delivery(
+    adapter: LocalAdapter, core: LearnPulse
+) -> None:
+    await adapter.send_prompt(PERSON, a_prompt(5))
+    await adapter.send_prompt(PERSON, a_prompt(6))
+    await adapter.send_prompt(PERSON, a_prompt(5))  # the reminder of delivery 5
+    items = view_items(store.history(core.engine, f"dm:{PERSON}"), ZoneInfo("UTC"))
+    assert [(i.prompt.delivery_id, i.superseded) for i in items if i.prompt] == [
+        (5, True),
+        (6, False),
+        (5, False),
+    ]
