@@ -88,9 +88,11 @@ class DemoDirectory:
         return Member(person=ref, timezone=person.timezone, display_name=person.name)
 
     def employees(self) -> list[DemoPerson]:
-        """Everyone an audience reaches, pilot members first, then by name."""
+        """Everyone an audience or a pilot group reaches, pilot members first, then by name."""
         reached = {ref for refs in self.audiences.values() for ref in refs}
-        chosen = [p for p in self.people.values() if p.ref in reached]
+        chosen = [
+            p for p in self.people.values() if p.ref in reached or p.title.startswith("Pilot")
+        ]
         return sorted(chosen, key=lambda p: (not p.title.startswith("Pilot"), p.name))
 
 
