@@ -166,13 +166,21 @@ def _int(form: dict[str, str], name: str) -> int:
 
 
 async def _dispatch_and_return(
-    playground: Playground, me: DemoPerson, event: Event, anchor: str = "reply"
+    playground: Playground, me: DemoPerson, event: Event, delivery_id: int | None = None
 ) -> web.HTTPSeeOther:
+    """Dispatch, then go back to the page: at the reply if there is one, else at the card."""
     reply = await playground.core.dispatch(event)
     query = {"as": me.ref}
+    anchor = "chat"
     if reply is not None:
         query["reply"] = playground.keep_reply(me.ref, reply)
-    return web.HTTPSeeOther(f"/?{urlencode(query)}#{anchor if reply else 'chat'}")
+        anchor = "reply"
+    elif delivery_id is not None:
+        found = await asyncio.to_thread(
+            store.find_delivery, playground.core.engine, store.dm(me.ref), delivery_id
+        )
+        anchor = f"m{found}" if found is not None else anchor
+    return web.HTTPSeeOther(f"/?{urlencode(query)}#{anchor}")
 
 
 async def answer(request: web.Request) -> web.Response:
@@ -184,7 +192,7 @@ async def answer(request: web.Request) -> web.Response:
         value=form.get("value", ""),
         comment=form.get("comment") or None,
     )
-    raise await _dispatch_and_return(playground, me, event)
+    raise await _dispatch_and_return(playground, me, event, event.delivery_id)
 
 
 async def comment(request: web.Request) -> web.Response:
@@ -195,7 +203,7 @@ async def comment(request: web.Request) -> web.Response:
         question_id=form.get("question_id", ""),
         comment=form.get("comment", ""),
     )
-    raise await _dispatch_and_return(playground, me, event)
+    raise await _dispatch_and_return(playground, me, event, event.delivery_id)
 
 
 async def snooze(request: web.Request) -> web.Response:

@@ -75,6 +75,7 @@ async def test_an_employee_answers_a_prompt_and_the_answer_is_stored(
         allow_redirects=False,
     )
     assert response.status == 303
+    assert re.search(r"#m\d+$", response.headers["Location"])  # back at the answered card
     with core.session() as session:
         [answer] = session.exec(
             select(Answer).where(Answer.question_id == "lms-find-what-i-need")
