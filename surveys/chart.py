@@ -46,9 +46,13 @@ def trend_png(title: str, labels: Sequence[str], series: Sequence[Series]) -> by
         axes.plot(xs, ys, marker="o", color=_LINE, linewidth=2)
         if one.target is not None:
             axes.axhline(one.target, color=_TARGET, linestyle="--", linewidth=1, label="target")
+        if not ys:
+            axes.text(0.5, 0.5, "not enough responses yet", transform=axes.transAxes,
+                      ha="center", va="center", fontsize=8, color="#57606a")  # fmt: skip
+        decimals = 1 if one.high - one.low <= 10 else 0
         for x, y in zip(xs, ys, strict=True):
             axes.annotate(
-                f"{y:.1f}{one.unit}",
+                f"{y:.{decimals}f}{one.unit}",
                 (x, y),
                 textcoords="offset points",
                 xytext=(0, 6),

@@ -69,7 +69,10 @@ def written(kind: str, value: float) -> str:
 
 def change_written(kind: str, delta: float) -> str:
     """A change between two figures, with an arrow: ``▲ +0.3``, ``▼ -5 pts``."""
-    arrow = "▲" if delta > 0 else "▼" if delta < 0 else "="
+    shown = round(delta, 1) if kind == "scale" else round(delta)
+    if shown == 0:
+        return "= no change"
+    arrow = "▲" if shown > 0 else "▼"
     if kind == "scale":
         return f"{arrow} {delta:+.1f}"
     return f"{arrow} {delta:+.0f} pts"
