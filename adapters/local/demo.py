@@ -35,11 +35,16 @@ PLATFORMS = ("slack", "teams", "local")
 
 
 def demo_settings(database: Path = DEMO_DATABASE, **overrides: object) -> Settings:
-    """The environment's settings with a fresh SQLite file and every chat platform off."""
+    """The environment's settings with a fresh SQLite file and every chat platform off.
+
+    The playground has no sign-in (anyone who opens it can act as anyone), so it listens on
+    loopback only, whatever ``HOST`` says; ``PORT`` is honoured.
+    """
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{database}{suffix}").unlink(missing_ok=True)
     return load_settings(
         DATABASE_URL=f"sqlite:///{database}",
+        HOST="127.0.0.1",
         SLACK_BOT_TOKEN=None,
         SLACK_APP_TOKEN=None,
         SLACK_SIGNING_SECRET=None,
