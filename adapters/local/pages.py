@@ -40,6 +40,8 @@ ADVANCE_CHOICES = {1, 4, 24, 168}
 
 @dataclass(frozen=True)
 class ChannelView:
+    """A channel the person is in (a digest or review destination) and its recent posts."""
+
     ref: str
     name: str
     about: str
@@ -62,6 +64,7 @@ def mount(web_app: web.Application, playground: Playground) -> None:
 
 
 async def index(request: web.Request) -> web.Response:
+    """The page: the picker, and for the person in ``?as=`` their chat, commands and channels."""
     playground = request.app[PLAYGROUND]
     program = playground.core.require_program()
     me = playground.identity(request.query.get("as"))
@@ -184,6 +187,7 @@ async def _dispatch_and_return(
 
 
 async def answer(request: web.Request) -> web.Response:
+    """A button, menu or text answer on a prompt card, with its optional comment."""
     playground, me, form = await _form(request)
     event = AnswerGiven(
         person=me.ref,
@@ -196,6 +200,7 @@ async def answer(request: web.Request) -> web.Response:
 
 
 async def comment(request: web.Request) -> web.Response:
+    """A comment added to an answer already given."""
     playground, me, form = await _form(request)
     event = CommentGiven(
         person=me.ref,
@@ -207,6 +212,7 @@ async def comment(request: web.Request) -> web.Response:
 
 
 async def snooze(request: web.Request) -> web.Response:
+    """The snooze control of a prompt card."""
     playground, me, form = await _form(request)
     raise await _dispatch_and_return(playground, me, SnoozeRequested(me.ref, _int(form, "days")))
 
@@ -218,6 +224,7 @@ def parse_command(text: str) -> tuple[str, str]:
 
 
 async def command(request: web.Request) -> web.Response:
+    """The command box: the same words as a Slack slash command."""
     playground, me, form = await _form(request)
     name, text = parse_command(form.get("text", ""))
     if not name:
@@ -226,6 +233,7 @@ async def command(request: web.Request) -> web.Response:
 
 
 async def home(request: web.Request) -> web.Response:
+    """What Slack's App Home shows, as a private reply."""
     playground, me, _ = await _form(request)
     raise await _dispatch_and_return(playground, me, HomeOpened(me.ref))
 
