@@ -227,3 +227,31 @@ def test_twenty_concurrent_answer_writers(database_url: str, tmp_path: Path) -> 
     assert errors == []
     with core.session() as session:
         assert len(session.exec(select(Answer)).all()) == 20
+
+
+def test_self_assessment_bank_is_one_prompt_with_every_item(
+    database_url: str, tmp_path: Path
+) -> None:
+    text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)]).replace(
+        "admins:", 'self_assessment: {cadence: monthly, on: 1, at: "10:00"}\nadmins:'
+    )
+    core, chat, clock = make_core(
+        database_url, tmp_path, text, MONDAY_8AM_NY, [Member(ALICE, timezone=NY)]
+    )
+    clock.set(_ny(31, 8))  # Tuesday 1 December, 08:00: before the monthly asking
+    run(core)
+    chat.prompts.clear()
+    clock.set(_ny(31, 10))
+    run(core)
+    (prompt,) = [p for p in chat.prompts[ALICE] if p.workstream == "culture-of-learning"]
+    assert len(prompt.items) == 18 and all(item.kind == "scale" for item in prompt.items)
+    assert prompt.items[0].choices[0].label == "1 · Strongly disagree"
+    first, second = prompt.items[0].question_id, prompt.items[1].question_id
+    asyncio.run(core.dispatch(AnswerGiven(ALICE, prompt.delivery_id, first, "2")))
+    asyncio.run(core.dispatch(AnswerGiven(ALICE, prompt.delivery_id, second, "5")))
+    updated = chat.updates[-1][1]
+    assert [i.recorded for i in updated.items[:3]] == ["2 · Disagree", "5 · Strongly agree", None]
+    assert updated.state is PromptState.OPEN  # items remain to be answered
+    with core.session() as session:
+        stored = {a.question_id: a.value for a in session.exec(select(Answer)).all()}
+    assert stored == {first: "2", second: "5"}
