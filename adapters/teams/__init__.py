@@ -28,4 +28,9 @@ def setup(core: LearnPulse, web_app: web.Application, **options: Any) -> TeamsAd
     adapter = TeamsAdapter(core, **options)
     turns = TeamsTurns(core, adapter)
     web_app.router.add_post(MESSAGES_PATH, turns.handle)
+
+    async def close_connections(_: web.Application) -> None:
+        await adapter.authentication.pool.close()
+
+    web_app.on_cleanup.append(close_connections)
     return adapter

@@ -1,11 +1,10 @@
 """Proactive Bot Connector calls through botbuilder's ``CloudAdapter``.
 
 Each call continues a stored conversation (``continue_conversation``) or creates a 1:1 one,
-runs one connector operation, closes the connector client it opened (botbuilder opens an HTTP
-session per turn and leaves it to the caller), and turns every SDK or transport failure into a
-``ConnectorFailure`` with the HTTP status and ``Retry-After`` for the retry policy. The service
-URL of every call is checked against ``TEAMS_SERVICE_URLS`` first: a URL outside the list is
-never called.
+runs one connector operation on a pooled client (``pool.py``), and turns every SDK or transport
+failure into a ``ConnectorFailure`` with the HTTP status and ``Retry-After`` for the retry
+policy. The service URL of every call is checked against ``TEAMS_SERVICE_URLS`` first: a URL
+outside the list is never called.
 """
 
 from __future__ import annotations
@@ -124,7 +123,6 @@ class Connector:
         created: dict[str, Any] = {}
 
         async def remember(context: TurnContext) -> None:
-            await _close_client(context, self.cloud)
             created["id"] = context.activity.conversation.id
 
         await _translate_failures(
@@ -154,10 +152,7 @@ class Connector:
         outcome: list[T] = []
 
         async def turn(context: TurnContext) -> None:
-            try:
-                outcome.append(await logic(context))
-            finally:
-                await _close_client(context, self.cloud)
+            outcome.append(await logic(context))
 
         await _translate_failures(
             self.cloud.continue_conversation(conversation_reference, turn, self.app_id)
@@ -172,12 +167,6 @@ def _addressed(context: TurnContext, activity: Activity) -> Activity:
     outgoing = TurnContext.apply_conversation_reference(copy(activity), reference)
     outgoing.reply_to_id = None
     return outgoing
-
-
-async def _close_client(context: TurnContext, cloud: CloudAdapter) -> None:
-    client = context.turn_state.get(cloud.BOT_CONNECTOR_CLIENT_KEY)
-    if client is not None:
-        await client.__aexit__(None, None, None)  # closes the HTTP session it opened
 
 
 async def _translate_failures(call: Awaitable[None]) -> None:

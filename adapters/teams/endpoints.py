@@ -14,12 +14,12 @@ from botbuilder.schema import CallerIdConstants
 from botframework.connector.auth import (
     AuthenticationConfiguration,
     AuthenticationConstants,
-    BotFrameworkAuthentication,
     BotFrameworkAuthenticationFactory,
     PasswordServiceClientCredentialFactory,
     ServiceClientCredentialsFactory,
 )
 
+from adapters.teams.pool import PooledAuthentication, PooledConnectorFactory
 from bot.settings import Settings
 
 
@@ -63,17 +63,23 @@ def authentication(
     settings: Settings,
     endpoints: BotFrameworkEndpoints = PUBLIC_CLOUD,
     credentials: ServiceClientCredentialsFactory | None = None,
-) -> BotFrameworkAuthentication:
-    """Inbound JWT validation and outbound credentials for one cloud."""
-    return BotFrameworkAuthenticationFactory.create(
+) -> PooledAuthentication:
+    """Inbound JWT validation and outbound credentials for one cloud, with pooled clients."""
+    credentials = credentials or credentials_factory(settings)
+    login_url = endpoints.login_url(settings.teams_tenant_id)
+    inner = BotFrameworkAuthenticationFactory.create(
         validate_authority=True,
-        to_channel_from_bot_login_url=endpoints.login_url(settings.teams_tenant_id),
+        to_channel_from_bot_login_url=login_url,
         to_channel_from_bot_oauth_scope=endpoints.oauth_scope,
         to_bot_from_channel_token_issuer=endpoints.token_issuer,
         oauth_url=endpoints.oauth_url,
         to_bot_from_channel_open_id_metadata_url=endpoints.channel_openid_metadata_url,
         to_bot_from_emulator_open_id_metadata_url=endpoints.emulator_openid_metadata_url,
         caller_id=endpoints.caller_id,
-        credential_factory=credentials or credentials_factory(settings),
+        credential_factory=credentials,
         auth_configuration=AuthenticationConfiguration(),
     )
+    pool = PooledConnectorFactory(
+        settings.teams_app_id or "", endpoints.oauth_scope, login_url, credentials
+    )
+    return PooledAuthentication(inner, pool)

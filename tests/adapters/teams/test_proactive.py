@@ -111,6 +111,7 @@ async def test_retries_are_bounded_then_the_ledger_is_told_to_retry_later(
     with pytest.raises(TransientSendError) as first:
         await teams.adapter.send_prompt(f"teams:{a.EMPLOYEE_AAD}", prompt())
     assert "503" in first.value.reason
+    assert len(teams.connector.calls) == 1  # the SDK does not retry behind the throttle's back
     with pytest.raises(TransientSendError) as exhausted:
         await teams.adapter.send_prompt(f"teams:{a.EMPLOYEE_AAD}", prompt())
     assert exhausted.value.retry_after == 0.05
