@@ -23,13 +23,19 @@ _THREAD_SUFFIX = re.compile(r";messageid=\d+$")
 
 
 def person_of(activity: Activity) -> str | None:
-    """``teams:<aad-object-id>`` of the sender, or None when Teams did not say who it is."""
+    """``teams:<aad-object-id>`` of the sender, or None when Teams did not say who it is.
+
+    Teams always sends ``aadObjectId``; the Bot Framework Emulator does not, but its user ids
+    are GUIDs, which are used instead (a Teams user id, ``29:…``, never looks like one).
+    """
     sender = activity.from_property
-    aad = getattr(sender, "aad_object_id", None) if sender else None
-    if not aad:
+    if sender is None:
         return None
-    ref = f"{PLATFORM}:{str(aad).lower()}"
-    return ref if kind_of(ref) is RefKind.PERSON else None
+    for candidate in (getattr(sender, "aad_object_id", None), sender.id):
+        ref = f"{PLATFORM}:{str(candidate).lower()}"
+        if candidate and kind_of(ref) is RefKind.PERSON:
+            return ref
+    return None
 
 
 def conversation_type(activity: Activity) -> str:
