@@ -13,7 +13,6 @@ there; a command sent in a channel or group chat is answered privately in the as
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +53,7 @@ class TeamsTurns:
         try:
             body = await request.json()
             activity = Activity().deserialize(body)
-        except (ValueError, TypeError, json.JSONDecodeError):
+        except Exception:  # not JSON, or JSON msrest cannot read as an activity
             return web.Response(status=400, text="not a Bot Framework activity")
         if not isinstance(body, dict) or not activity.type:
             return web.Response(status=400, text="not a Bot Framework activity")

@@ -131,3 +131,30 @@ async def test_bad_requests_are_refused(teams: TeamsHarness) -> None:
         assert response.status == 400
     status, _ = await teams.post({"text": "no type"})
     assert status == 400
+
+
+async def test_snooze_from_a_card_answers_in_the_invoke_response(teams: TeamsHarness) -> None:
+    await teams.post(a.personal_install(teams.connector.url, a.EMPLOYEE_AAD))
+    invoke = a.card_action(teams.connector.url, a.EMPLOYEE_AAD, "snooze", {"days": 7})
+    status, body = await teams.post(invoke)
+    assert status == 200
+    assert body["statusCode"] == 200
+    assert body["type"] == "application/vnd.microsoft.activity.message"
+    with teams.core.session() as session:
+        person = session.exec(
+            select(PersonRecord).where(PersonRecord.ref == f"teams:{a.EMPLOYEE_AAD}")
+        ).one()
+        assert person.snoozed_until is not None
+
+
+async def test_a_stale_or_foreign_card_action_is_answered_without_a_change(
+    teams: TeamsHarness,
+) -> None:
+    invoke = a.card_action(teams.connector.url, a.EMPLOYEE_AAD, "answer", {"value": "yes"})
+    status, body = await teams.post(invoke)
+    assert status == 200
+    assert body["statusCode"] == 200 and "out of date" in body["value"]
+    no_person = a.card_action(teams.connector.url, a.EMPLOYEE_AAD, "answer", {})
+    del no_person["from"]["aadObjectId"]
+    status, body = await teams.post(no_person)
+    assert status == 200 and "could not tell who you are" in body["value"]
