@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.messages import Report, Section
-from storage.tables import PostedDigest
 from surveys import measures
 from surveys.chart import Series, trend_png
 from surveys.comments import Quote, latest_text_answers, representative
 from surveys.periods import Period, due_period, period_containing, recent
+from surveys.posted import DIGEST, ShownBefore, shown_before
 from surveys.program import Program, Question, Workstream
 from surveys.tallies import CommentTally, PeriodTally, QuestionTally, audience_sizes, tally
 from surveys.thresholds import Thresholds
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from bot.app import LearnPulse
 
 CHART_PERIODS = 8
-KIND = "digest"
+KIND = DIGEST
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def build_digests(
             session, core.vault, [q.id for q in questions if q.kind == "text"], period
         )
         sizes = audience_sizes(session, ids)
-        shown = _shown_before(session, ids, period)
+        shown = shown_before(session, ids, Period(periods[0].start, period.end))
         for workstream in workstreams:
             built[workstream.id] = _digest(
                 program,
@@ -104,30 +104,11 @@ def build_digests(
                 tallies[workstream.id],
                 quotes[workstream.id],
                 sizes[workstream.id],
-                shown.get(workstream.id, []),
+                shown.get(workstream.id) or ShownBefore(),
                 texts,
                 chart=chart,
             )
     return [built[w.id] for w, _ in requests if w.id in built]
-
-
-def _shown_before(
-    session: Session, workstream_ids: Sequence[str], period: Period
-) -> dict[str, list[dict[str, Any]]]:
-    """Summaries of digests already posted for overlapping periods (the subtraction guard)."""
-    rows = session.exec(
-        select(PostedDigest).where(
-            PostedDigest.kind == KIND,
-            PostedDigest.workstream_id.in_(workstream_ids),  # type: ignore[union-attr]
-            PostedDigest.period_start <= period.end,
-            PostedDigest.period_end >= period.start,
-        )
-    ).all()
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        if row.workstream_id is not None:
-            out[row.workstream_id].append(row.summary or {})
-    return out
 
 
 def _digest(
@@ -136,7 +117,7 @@ def _digest(
     tallies: list[PeriodTally],
     quotes: list[Quote],
     audience: tuple[int, int],
-    shown_before: list[dict[str, Any]],
+    shown: ShownBefore,
     texts: dict[str, list[str]],
     *,
     chart: bool,
@@ -158,17 +139,22 @@ def _digest(
             now.question(q.id),
             before.question(q.id),
             thresholds,
-            [s.get("responses", {}).get(q.id, 0) for s in shown_before if s.get("responses")],
-            [s.get("pilot", {}).get(q.id, 0) for s in shown_before if s.get("pilot")],
+            shown.counts(now.period, "responses", q.id),
+            shown.counts(now.period, "pilot", q.id),
+            thresholds.differs_safely(
+                before.question(q.id).responses,
+                shown.counts(before.period, "responses", q.id),
+                thresholds.min_responses,
+            ),
             workstream.phase,
             texts.get(q.id, []),
             summary,
         )
         for q in ordered
     ]
-    earlier_comments = [int(s.get("comments", 0)) for s in shown_before if s.get("comments")]
+    earlier_comments = shown.counts(now.period, "comments")
     sections.append(_comment_section(now.comments, quotes, thresholds, earlier_comments, summary))
-    image = _chart(workstream, tallies, thresholds, summary) if chart else None
+    image = _chart(workstream, tallies, thresholds, summary, shown) if chart else None
     return Digest(
         workstream_id=workstream.id,
         period=now.period,
@@ -210,6 +196,7 @@ def _question_section(
     thresholds: Thresholds,
     earlier_counts: list[int],
     earlier_pilot: list[int],
+    before_safe: bool,
     phase: str,
     texts: list[str],
     summary: dict[str, Any],
@@ -238,7 +225,11 @@ def _question_section(
             target = measures.written(question.kind, question.target)
             fields.append(("Target", f"{target} — {'met ✓' if met else 'not met ✗'}"))
         previous = measures.figure(question.kind, before.scores)
-        if previous is not None and thresholds.change_shown(now.responses, before.responses):
+        if (
+            previous is not None
+            and before_safe
+            and thresholds.change_shown(now.responses, before.responses)
+        ):
             fields.append(
                 (
                     "Change",
@@ -352,6 +343,7 @@ def _chart(
     tallies: list[PeriodTally],
     thresholds: Thresholds,
     summary: dict[str, Any],
+    shown: ShownBefore,
 ) -> bytes | None:
     series: list[Series] = []
     for question in workstream.key_measures:
@@ -362,8 +354,14 @@ def _chart(
         for index, period_tally in enumerate(tallies):
             counted = period_tally.question(question.id)
             latest = index == len(tallies) - 1
-            allowed = thresholds.scores_shown(counted.responses) and (
-                not latest or question.id in summary["responses"]
+            allowed = (
+                thresholds.scores_shown(counted.responses)
+                and (not latest or question.id in summary["responses"])
+                and thresholds.differs_safely(
+                    counted.responses,
+                    shown.counts(period_tally.period, "responses", question.id),
+                    thresholds.min_responses,
+                )
             )
             values.append(measures.figure(question.kind, counted.scores) if allowed else None)
         series.append(

@@ -24,6 +24,7 @@ from storage.tables import DeliveryStatus, PostedDigest
 from surveys import measures
 from surveys.comments import scrub
 from surveys.periods import Period, period_containing, recent
+from surveys.posted import ShownBefore, shown_before
 from surveys.program import Question, Workstream
 from surveys.tallies import DELIVERIES, OCCURRENCES, PeriodTally, audience_sizes, tally
 from surveys.thresholds import Thresholds
@@ -72,11 +73,20 @@ def _rate(t: PeriodTally) -> str:
 
 
 def _measure(
-    question: Question, last: PeriodTally, before: PeriodTally, thresholds: Thresholds
+    question: Question,
+    last: PeriodTally,
+    before: PeriodTally,
+    thresholds: Thresholds,
+    shown: ShownBefore,
 ) -> str:
     now = last.question(question.id)
+    minimum = thresholds.min_responses
     if not thresholds.scores_shown(now.responses):
-        return f"not enough responses last period ({thresholds.min_responses} needed)"
+        return f"not enough responses last period ({minimum} needed)"
+    if not thresholds.differs_safely(
+        now.responses, shown.counts(last.period, "responses", question.id), minimum
+    ):
+        return f"not enough new responses since its digest ({minimum} needed)"
     value = measures.figure(question.kind, now.scores)
     if value is None:
         return f"{now.responses} responses"
@@ -87,7 +97,14 @@ def _measure(
         text += "✓" if met else "✗"
     earlier = before.question(question.id)
     previous = measures.figure(question.kind, earlier.scores)
-    if previous is not None and thresholds.change_shown(now.responses, earlier.responses):
+    earlier_safe = thresholds.differs_safely(
+        earlier.responses, shown.counts(before.period, "responses", question.id), minimum
+    )
+    if (
+        previous is not None
+        and earlier_safe
+        and thresholds.change_shown(now.responses, earlier.responses)
+    ):
         text += f", trend {measures.change_written(question.kind, value - previous)}"
     return text
 
@@ -100,6 +117,7 @@ def _section(
     thresholds: Thresholds,
     detail: bool,
     last_posted: Any,
+    shown: ShownBefore,
 ) -> list[Section]:
     before, last, current = tallies
     size, pilot = audience
@@ -110,7 +128,10 @@ def _section(
     ]
     for question in workstream.key_measures:
         fields.append(
-            (f"Key measure: {_short(question.ask)}", _measure(question, last, before, thresholds))
+            (
+                f"Key measure: {_short(question.ask)}",
+                _measure(question, last, before, thresholds, shown),
+            )
         )
     total_failed = sum(n for _, n in failed)
     fields.append(
@@ -130,7 +151,7 @@ def _section(
         ]
         other = [q for q in workstream.questions if not q.key_measure]
         question_fields = tuple(
-            (_short(q.ask), _measure(q, last, before, thresholds)) for q in other
+            (_short(q.ask), _measure(q, last, before, thresholds, shown)) for q in other
         )
         sections.append(Section("Other questions, last period", tuple(lines), question_fields))
     return sections
@@ -158,6 +179,9 @@ def status_report(core: LearnPulse, roles: Roles, workstream_id: str | None = No
             member_ids = [w.id for w in members]
             counted = tally(session, member_ids, periods)
             failed = failures(session, member_ids, periods[1])
+            posted_figures = shown_before(
+                session, member_ids, Period(periods[0].start, periods[1].end)
+            )
             for workstream in members:
                 built[workstream.id] = _section(
                     workstream,
@@ -167,6 +191,7 @@ def status_report(core: LearnPulse, roles: Roles, workstream_id: str | None = No
                     thresholds,
                     workstream_id is not None,
                     posted.get(workstream.id),
+                    posted_figures.get(workstream.id) or ShownBefore(),
                 )
     for workstream in visible:
         sections.extend(built[workstream.id])

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bot.app import LearnPulse
+from bot.clock import ManualClock
 from bot.commands import NOT_ALLOWED, run_command
 from tests.bot.test_report_support import answers, deliveries, recording, text_of
 
@@ -94,3 +95,19 @@ async def test_learning_mydata_erase_asks_for_confirmation(core: LearnPulse) -> 
     assert (done.summary or "").startswith("Done: 1 answers")
     overview = await run_command(core, EMPLOYEE, "learning-mydata", "", None)
     assert "Your answers (stored under a pseudonym, not your name): 0" in text_of(overview)
+
+
+async def test_status_withholds_a_figure_a_digest_showed_with_fewer_answers(
+    core: LearnPulse, clock: ManualClock
+) -> None:
+    from bot.reporting import post_digest
+
+    recording(core)
+    answers(core, "respect", KEY, LAST_WEEK, ["4"] * 5)
+    clock.set(datetime(2026, 11, 27, 22, 0, tzinfo=UTC))
+    assert (await post_digest(core, "respect", scheduled=True)).posted
+    clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    answers(core, "respect", KEY, LAST_WEEK, ["1", "1"])  # late answers after the digest
+    text = text_of(await run_command(core, ADMIN, "learning-status", "respect", None))
+    assert "not enough new responses since its digest" in text
+    assert "3.1 / 5" not in text

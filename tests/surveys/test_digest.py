@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bot.app import LearnPulse
+from storage.tables import PostedDigest
 from surveys.digest import Digest, build_digests, scheduled_period
 from surveys.periods import Period
 from tests.bot.test_report_support import answers, audience, deliveries, text_of
@@ -184,3 +185,23 @@ def test_free_text_answers_are_quoted_only_from_enough_people(core: LearnPulse) 
     text = text_of(_digest(core).report)
     assert "“ask @someone”" in text
     assert "8d1c2a40" not in text
+
+
+def test_late_answers_to_a_posted_period_cannot_be_subtracted(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, LAST_WEEK, ["4"] * 5)
+    answers(core, "respect", KEY, THIS_WEEK, ["5"] * 5)
+    last_week = Period(date(2026, 11, 14), date(2026, 11, 20))
+    posted = _digest(core, period=last_week)
+    with core.session() as session:
+        session.add(
+            PostedDigest(key="digest:respect:2026-11-14", workstream_id="respect",
+                         period_start=last_week.start, period_end=last_week.end,
+                         destination=posted.destination, summary=posted.summary,
+                         posted_at=datetime(2026, 11, 20, 21, tzinfo=UTC))
+        )  # fmt: skip
+    _, fields = _section(_digest(core), "Key measure: ")
+    assert fields["Change"] == "▲ +1.0 vs the previous period"
+    answers(core, "respect", KEY, LAST_WEEK, ["1"])  # a late answer to last week's asking
+    _, fields = _section(_digest(core), "Key measure: ")
+    assert fields["Change"].startswith("no comparison")  # 4.0 -> 3.5 would reveal the "1"
+    assert fields["Result"] == "5.0 / 5"
