@@ -14,7 +14,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +28,7 @@ from surveys import digest as digests
 from surveys import mydata, review, trend
 from surveys.periods import Period
 from surveys.program import Workstream
-from surveys.references import platform_of
+from surveys.references import RefKind, kind_of, platform_of
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -52,7 +52,7 @@ class Posted:
     report: Report | None = None
 
 
-def _local_moment(core: LearnPulse, day: Any, at: time) -> datetime:
+def _local_moment(core: LearnPulse, day: date, at: time) -> datetime:
     zone = core.require_program().zone
     return datetime.combine(day, at, tzinfo=zone)
 
@@ -115,7 +115,10 @@ async def _deliver(
     """Post a claimed report; on failure release the claim unless told to keep it."""
     try:
         adapter = core.adapters.for_ref(destination)
-        await adapter.post_to_channel(destination, report)
+        if kind_of(destination) is RefKind.PERSON:  # digest_to / review.to may name a person
+            await adapter.post_to_person(destination, report)
+        else:
+            await adapter.post_to_channel(destination, report)
     except (NoAdapterError, SendError) as exc:
         reason = exc.reason if isinstance(exc, SendError) else str(exc)
         permanent = isinstance(exc, PermanentSendError)

@@ -1,9 +1,10 @@
 """Answer and delivery counts per workstream and period, aggregated by the database.
 
-Digests, status and the review read only these tallies: one ``GROUP BY`` over the answers of a
-run of consecutive periods (scores, choices, pilot split and comment sentiment at once) and one
-over the delivery ledger. No individual answer is loaded into Python. Sentiment is the value
-stored with the answer; it is never recomputed here.
+Digests, status and the review read only these tallies: one ``GROUP BY`` over the answers of the
+recent periods (scores, choices, pilot split and comment sentiment at once), one over the
+delivery ledger, and for older periods one over the key measures' scores alone. No individual
+answer is loaded into Python. Sentiment is the value stored with the answer; it is never
+recomputed here.
 """
 
 from __future__ import annotations

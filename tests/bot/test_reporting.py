@@ -102,3 +102,17 @@ async def test_the_review_is_posted_to_review_to(core: LearnPulse, clock: Manual
     assert await post_due_reviews(core) == 1
     assert await post_due_reviews(core) == 0
     assert "review:2026-07-01" in {p.key for p in _posted(core)}
+
+
+async def test_a_digest_to_a_person_goes_to_their_private_chat(core: LearnPulse) -> None:
+    adapter = recording(core)
+    program = core.require_program()
+    workstreams = [
+        w.model_copy(update={"digest_to": "slack:U0LEAD0003"}) if w.id == "respect" else w
+        for w in program.workstreams
+    ]
+    core.program = program.model_copy(update={"workstreams": workstreams})
+    posted = await post_digest(core, "respect")
+    assert posted.posted
+    assert [p for p, _ in adapter.person_posts] == ["slack:U0LEAD0003"]
+    assert adapter.channel_posts == []
