@@ -24,7 +24,7 @@ from adapters.teams.connector import Connector, PagedMember, ServiceUrlRefused
 from adapters.teams.endpoints import PUBLIC_CLOUD, BotFrameworkEndpoints, authentication
 from adapters.teams.throttle import DEFAULT_BOT_RATE, Backoff, Throttle, call_with_retries
 from bot.messages import Prompt, Report
-from bot.ports import Member, MessageRef, PermanentSendError
+from bot.ports import Member, MessageRef, PermanentSendError, SendError
 from surveys.references import RefKind, kind_of
 
 if TYPE_CHECKING:
@@ -97,19 +97,27 @@ class TeamsAdapter:
     # -- the ChatAdapter port -------------------------------------------------------------
 
     async def send_prompt(self, person: str, prompt: Prompt) -> MessageRef:
-        """Post the prompt card to the person's 1:1 chat, tracing it before and after."""
+        """Post the prompt card to the person's 1:1 chat, tracing it before and after.
+
+        A prompt already traced as sent is not sent again. A send the Bot Connector refused
+        leaves no trace (it did not arrive, so a later retry may send it).
+        """
+        key = store.prompt_key(prompt.delivery_id)
+        earlier = await asyncio.to_thread(store.load, self.core, key)
+        if earlier is not None and earlier.get("state") == store.SENT:
+            return MessageRef(str(earlier["conversation"]), str(earlier.get("activityId") or ""))
         reference = await self._personal_reference(person)
         conversation = reference["conversation"]["id"]
-        key = store.prompt_key(prompt.delivery_id)
         trace = {"conversation": conversation, "serviceUrl": reference["serviceUrl"]}
         await asyncio.to_thread(store.save, self.core, key, {**trace, "state": store.SENDING})
         activity = _card_activity(render.prompt_card(prompt), prompt.title)
-        activity_id = await self._post(reference, activity)
+        try:
+            activity_id = await self._post(reference, activity)
+        except SendError:
+            await asyncio.to_thread(store.delete, self.core, key)
+            raise
         await asyncio.to_thread(
-            store.save,
-            self.core,
-            key,
-            {**trace, "state": store.SENT, "activityId": activity_id},
+            store.save, self.core, key, {**trace, "state": store.SENT, "activityId": activity_id}
         )
         return MessageRef(conversation=conversation, message_id=activity_id)
 

@@ -116,6 +116,11 @@ async def test_retries_are_bounded_then_the_ledger_is_told_to_retry_later(
         await teams.adapter.send_prompt(f"teams:{a.EMPLOYEE_AAD}", prompt())
     assert exhausted.value.retry_after == 0.05
     assert teams.connector.posted() == []
+    assert await teams.adapter.find_prompt(f"teams:{a.EMPLOYEE_AAD}", 7) is None  # not arrived
+    ref = await teams.adapter.send_prompt(f"teams:{a.EMPLOYEE_AAD}", prompt())
+    assert len(teams.connector.posted()) == 1
+    again = await teams.adapter.send_prompt(f"teams:{a.EMPLOYEE_AAD}", prompt())
+    assert again == ref and len(teams.connector.posted()) == 1  # traced as sent: not resent
 
 
 @pytest.mark.parametrize("status", [400, 403, 404])
