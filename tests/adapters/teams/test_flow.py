@@ -146,3 +146,29 @@ async def test_a_person_without_the_app_is_recorded_as_not_installed(
         delivery = session.exec(select(Delivery).where(Delivery.person_id == person.id)).one()
     assert delivery.status == DeliveryStatus.FAILED
     assert delivery.last_error == "app not installed for this person"
+
+
+async def test_status_digest_and_data_replies_are_cards_microsofts_parser_accepts(
+    teams: TeamsHarness, clock: ManualClock, cards: CardChecker
+) -> None:
+    await open_survey(teams, clock)
+    await teams.post(a.channel_message(teams.connector.url, a.ADMIN_AAD, "hello"))  # installs
+    for command in (
+        "learning-status",
+        "learning-status technical",
+        "learning-digest technical",
+        "learning-mydata",
+        "learning-pause 3",
+        "learning-help",
+    ):
+        message = a.personal_message(teams.connector.url, a.ADMIN_AAD, command)
+        assert (await teams.post(message))[0] == 200
+    digests = teams.connector.posted(a.CHANNEL_ID)
+    assert len(digests) == 1
+    produced = [
+        attachment["content"]
+        for call in teams.connector.posted() + teams.connector.updated()
+        for attachment in call.body.get("attachments") or []
+    ]
+    assert len(produced) >= 15
+    cards.assert_valid(*produced)
