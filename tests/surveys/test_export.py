@@ -39,6 +39,7 @@ def test_csv_in_confidential_mode_has_pseudonyms_and_no_user_ids(core: LearnPuls
     out = io.StringIO()
     assert write(core, out, "csv") == 6
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert {r["kind"] for r in rows} == {"scale"}
     assert {r["respondent"] for r in rows} == {core.vault.respondent_key(p) for p in PEOPLE}
     assert sorted(r["comment"] for r in rows if r["date"] == "2026-11-24") == sorted(
         ["one", "two", "three", "four", "five"]
@@ -47,6 +48,17 @@ def test_csv_in_confidential_mode_has_pseudonyms_and_no_user_ids(core: LearnPuls
     assert lonely["comment"] == "[withheld: fewer than 5 comments]"
     for person in PEOPLE:
         assert person.split(":")[1] not in out.getvalue()
+
+
+def test_free_text_answers_follow_the_comment_threshold(core: LearnPulse) -> None:
+    question = "respect-one-thing"  # a text question
+    answers(core, "respect", question, DAY, ["idea"] * 4, scores=[None] * 4)
+    answers(core, "respect", question, DAY, [f"idea {i}" for i in range(5)], scores=[None] * 5)
+    out = io.StringIO()
+    write(core, out, "csv")
+    values = [r["value"] for r in csv.DictReader(io.StringIO(out.getvalue()))]
+    assert values.count("[withheld: fewer than 5 comments]") == 4
+    assert "idea 3" in values
 
 
 def test_json_in_anonymous_mode_has_no_respondent_at_all(core: LearnPulse) -> None:
