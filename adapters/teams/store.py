@@ -8,9 +8,10 @@ Two kinds of rows share the table, told apart by key:
 - ``teams:prompt:<delivery-id>``: where a prompt went. Teams gives bots no way to read a chat's
   history, so ``find_prompt`` cannot look for a lost message after a crash; instead the adapter
   writes this row *before* sending (state ``sending``) and completes it with the activity id
-  *after* the Bot Connector accepts the message (state ``sent``). Reconciliation then reads the
-  row: absent means never attempted, ``sent`` gives the message, and ``sending`` means the
-  outcome is unknown and is answered as "arrived" so the prompt is never sent twice.
+  *after* the Bot Connector accepts the message (state ``sent``); a send the Bot Connector
+  refuses removes the row. Reconciliation then reads it: absent means not delivered, ``sent``
+  gives the message, and ``sending`` means the process stopped mid-call, the outcome is unknown,
+  and it is answered as "arrived" so that the prompt is never sent twice.
 
 The functions are synchronous (they run in a worker thread) and never log what they store.
 """
@@ -79,7 +80,7 @@ def delete(core: LearnPulse, key: str) -> bool:
 
 
 def newest_reference(core: LearnPulse, tenant_id: str | None) -> dict[str, Any] | None:
-    """The most recently refreshed reference of a person in ``tenant_id`` (any tenant if None).
+    """The most recently refreshed reference in ``tenant_id`` (any tenant when None).
 
     Its service URL is where a new 1:1 conversation can be created for someone who has no
     reference yet (Teams serves a tenant from one regional service URL).
