@@ -22,6 +22,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 from adapters.teams import render, store
 from adapters.teams.connector import Connector, PagedMember, ServiceUrlRefused
 from adapters.teams.endpoints import PUBLIC_CLOUD, BotFrameworkEndpoints, authentication
+from adapters.teams.refs import CHANNEL_PREFIX, PERSON_PREFIX, PLATFORM, TEAM_PREFIX, person_ref
 from adapters.teams.throttle import DEFAULT_BOT_RATE, Backoff, Throttle, call_with_retries
 from bot.messages import Prompt, Report
 from bot.ports import Member, MessageRef, PermanentSendError, SendError
@@ -35,21 +36,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("learnpulse.teams")
 T = TypeVar("T")
 
-PLATFORM = "teams"
 NOT_INSTALLED = "app not installed for this person"
 INLINE_FILE_LIMIT = 20_000  # characters of an export shown inline in a card
-
-
-def person_key(aad_object_id: str) -> str:
-    return f"{PLATFORM}:{aad_object_id.lower()}"
-
-
-def channel_key(conversation_id: str) -> str:
-    return f"{PLATFORM}:channel:{conversation_id}"
-
-
-def team_key(team_id: str) -> str:
-    return f"{PLATFORM}:team:{team_id}"
 
 
 @dataclass
@@ -110,7 +98,7 @@ class TeamsAdapter:
         conversation = reference["conversation"]["id"]
         trace = {"conversation": conversation, "serviceUrl": reference["serviceUrl"]}
         await asyncio.to_thread(store.save, self.core, key, {**trace, "state": store.SENDING})
-        activity = _card_activity(render.prompt_card(prompt), prompt.title)
+        activity = card_activity(render.prompt_card(prompt), prompt.title)
         try:
             activity_id = await self._post(reference, activity)
         except SendError:
@@ -139,7 +127,7 @@ class TeamsAdapter:
             "conversation": {"id": ref.conversation},
             "bot": {"id": f"28:{self.app_id}"},
         }
-        activity = _card_activity(card, prompt.title)
+        activity = card_activity(card, prompt.title)
         activity.id = ref.message_id
         await self._call(ref.conversation, lambda: self.connector.update(reference, activity))
 
@@ -159,20 +147,20 @@ class TeamsAdapter:
 
     async def post_to_person(self, person: str, message: Report) -> MessageRef:
         reference = await self._personal_reference(person)
-        activity_id = await self._post(reference, _report_activity(message))
+        activity_id = await self._post(reference, report_activity(message))
         return MessageRef(conversation=reference["conversation"]["id"], message_id=activity_id)
 
     async def post_to_channel(self, channel: str, message: Report) -> MessageRef:
         reference = await asyncio.to_thread(store.load, self.core, channel)
         if reference is None:
-            conversation_id = channel.removeprefix(f"{PLATFORM}:channel:")
+            conversation_id = channel.removeprefix(CHANNEL_PREFIX)
             reference = {
                 "channelId": "msteams",
                 "serviceUrl": await self._any_service_url(),
                 "conversation": {"id": conversation_id},
                 "bot": {"id": f"28:{self.app_id}"},
             }
-        activity_id = await self._post(reference, _report_activity(message))
+        activity_id = await self._post(reference, report_activity(message))
         return MessageRef(conversation=reference["conversation"]["id"], message_id=activity_id)
 
     async def send_file(self, person: str, filename: str, content: bytes, comment: str) -> None:
@@ -187,7 +175,7 @@ class TeamsAdapter:
             {"type": "TextBlock", "text": text, "wrap": True, "fontType": "Monospace"}
         )
         reference = await self._personal_reference(person)
-        await self._post(reference, _card_activity(card, filename))
+        await self._post(reference, card_activity(card, filename))
 
     async def members(self, audience: str) -> list[Member]:
         """A person is themself; a team or channel is listed page by page by the connector."""
@@ -195,9 +183,9 @@ class TeamsAdapter:
         if kind is RefKind.PERSON:
             return [Member(person=audience.lower())]
         if kind is RefKind.TEAM:
-            conversation_id = audience.removeprefix(f"{PLATFORM}:team:")
+            conversation_id = audience.removeprefix(TEAM_PREFIX)
         elif kind is RefKind.CHANNEL:
-            conversation_id = audience.removeprefix(f"{PLATFORM}:channel:")
+            conversation_id = audience.removeprefix(CHANNEL_PREFIX)
         else:
             raise PermanentSendError(f"not a Teams audience: {audience}")
         reference = await asyncio.to_thread(store.load, self.core, audience)
@@ -207,7 +195,7 @@ class TeamsAdapter:
             conversation_id, lambda: self.connector.paged_members(reference, conversation_id)
         )
         return [
-            Member(person=person_key(m.aad_object_id), display_name=m.name)
+            Member(person=person_ref(m.aad_object_id), display_name=m.name)
             for m in listed
             if m.aad_object_id
         ]
@@ -226,7 +214,7 @@ class TeamsAdapter:
         tenant = self.tenant_id or _tenant_of(template)
         if template is None or tenant is None:
             raise PermanentSendError(NOT_INSTALLED)
-        aad_object_id = key.removeprefix(f"{PLATFORM}:")
+        aad_object_id = key.removeprefix(PERSON_PREFIX)
         bot_id = (template.get("bot") or {}).get("id") or f"28:{self.app_id}"
         try:
             created = await self._call(
@@ -264,7 +252,8 @@ def _tenant_of(reference: dict[str, Any] | None) -> str | None:
     return str(tenant) if tenant else None
 
 
-def _card_activity(card: dict[str, Any], summary: str) -> Activity:
+def card_activity(card: dict[str, Any], summary: str) -> Activity:
+    """A message carrying one Adaptive Card; ``summary`` is what notifications show."""
     return Activity(
         type=ActivityTypes.message,
         summary=summary,
@@ -272,5 +261,6 @@ def _card_activity(card: dict[str, Any], summary: str) -> Activity:
     )
 
 
-def _report_activity(report: Report) -> Activity:
-    return _card_activity(render.report_card(report), report.title)
+def report_activity(report: Report) -> Activity:
+    """A report (reply, notice, digest) as a card message."""
+    return card_activity(render.report_card(report), report.title)

@@ -13,11 +13,11 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from adapters.teams import render
+from adapters.teams.refs import CHANNEL_PREFIX, TEAM_PREFIX, channel_ref, person_ref, team_ref
 from bot.commands import COMMAND_NAMES
 from bot.events import AnswerGiven, CommandIssued, CommentGiven, Event, SnoozeRequested
 from surveys.references import RefKind, kind_of
 
-PLATFORM = "teams"
 _MENTION = re.compile(r"<at>.*?</at>", re.IGNORECASE | re.DOTALL)
 _THREAD_SUFFIX = re.compile(r";messageid=\d+$")
 
@@ -32,7 +32,7 @@ def person_of(activity: Activity) -> str | None:
     if sender is None:
         return None
     for candidate in (getattr(sender, "aad_object_id", None), sender.id):
-        ref = f"{PLATFORM}:{str(candidate).lower()}"
+        ref = person_ref(str(candidate))
         if candidate and kind_of(ref) is RefKind.PERSON:
             return ref
     return None
@@ -56,10 +56,10 @@ def reference_keys(body: dict[str, Any], person: str | None) -> list[str]:
     kind = conversation.get("conversationType") or "personal"
     if kind == "personal":
         return [person] if person else []
-    keys = [f"{PLATFORM}:channel:{channel_conversation_id(str(conversation.get('id', '')))}"]
+    keys = [channel_ref(channel_conversation_id(str(conversation.get("id", ""))))]
     team_id = ((body.get("channelData") or {}).get("team") or {}).get("id")
     if team_id:
-        keys.append(f"{PLATFORM}:team:{team_id}")
+        keys.append(team_ref(team_id))
     return keys
 
 
@@ -73,10 +73,10 @@ def reference_document(body: dict[str, Any], key: str) -> dict[str, Any]:
     tenant = conversation.get("tenantId") or (
         ((body.get("channelData") or {}).get("tenant") or {}).get("id")
     )
-    if key.startswith(f"{PLATFORM}:team:"):
-        conversation_id = key.removeprefix(f"{PLATFORM}:team:")
-    elif key.startswith(f"{PLATFORM}:channel:"):
-        conversation_id = key.removeprefix(f"{PLATFORM}:channel:")
+    if key.startswith(TEAM_PREFIX):
+        conversation_id = key.removeprefix(TEAM_PREFIX)
+    elif key.startswith(CHANNEL_PREFIX):
+        conversation_id = key.removeprefix(CHANNEL_PREFIX)
     else:
         conversation_id = str(conversation.get("id", ""))
     sender = body.get("from") or {}

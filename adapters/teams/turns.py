@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from botbuilder.core import InvokeResponse, TurnContext
-from botbuilder.schema import Activity, ActivityTypes, Attachment
+from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.teams import render, store, translate
-from adapters.teams.adapter import INVOKE_CAPTURE, CardCapture, TeamsAdapter
+from adapters.teams.adapter import INVOKE_CAPTURE, CardCapture, TeamsAdapter, report_activity
 from adapters.teams.connector import service_url_allowed
+from adapters.teams.refs import channel_ref
 from bot.events import CommandIssued, Event, PersonSeen
 from bot.messages import Report, notice
 from bot.ports import SendError
@@ -135,7 +136,7 @@ class TeamsTurns:
             channel = None
             if translate.conversation_type(activity) != "personal":
                 conversation_id = translate.channel_conversation_id(activity.conversation.id)
-                channel = f"teams:channel:{conversation_id}"
+                channel = channel_ref(conversation_id)
             reply = await self.core.dispatch(
                 CommandIssued(person=person, name=name, text=text, channel=channel)
             )
@@ -149,7 +150,7 @@ class TeamsTurns:
         """Answer the asker only: in their 1:1 chat here, or privately from a channel."""
         try:
             if translate.conversation_type(context.activity) == "personal":
-                await context.send_activity(_card_message(report))
+                await context.send_activity(report_activity(report))
             elif person is not None:
                 await self.adapter.post_to_person(person, report)
         except SendError as exc:
@@ -243,14 +244,4 @@ class TeamsTurns:
 async def _invoke_response(context: TurnContext, body: dict[str, Any]) -> None:
     await context.send_activity(
         Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
-    )
-
-
-def _card_message(report: Report) -> Activity:
-    return Activity(
-        type=ActivityTypes.message,
-        summary=report.title,
-        attachments=[
-            Attachment(content_type=render.CARD_CONTENT_TYPE, content=render.report_card(report))
-        ],
     )
