@@ -121,12 +121,7 @@ class TeamsAdapter:
             return
         trace = await asyncio.to_thread(store.load, self.core, store.prompt_key(prompt.delivery_id))
         service_url = (trace or {}).get("serviceUrl") or await self._any_service_url()
-        reference = {
-            "channelId": "msteams",
-            "serviceUrl": service_url,
-            "conversation": {"id": ref.conversation},
-            "bot": {"id": f"28:{self.app_id}"},
-        }
+        reference = self._bare_reference(ref.conversation, service_url)
         activity = card_activity(card, prompt.title)
         activity.id = ref.message_id
         await self._call(ref.conversation, lambda: self.connector.update(reference, activity))
@@ -154,12 +149,7 @@ class TeamsAdapter:
         reference = await asyncio.to_thread(store.load, self.core, channel)
         if reference is None:
             conversation_id = channel.removeprefix(CHANNEL_PREFIX)
-            reference = {
-                "channelId": "msteams",
-                "serviceUrl": await self._any_service_url(),
-                "conversation": {"id": conversation_id},
-                "bot": {"id": f"28:{self.app_id}"},
-            }
+            reference = self._bare_reference(conversation_id, await self._any_service_url())
         activity_id = await self._post(reference, report_activity(message))
         return MessageRef(conversation=reference["conversation"]["id"], message_id=activity_id)
 
@@ -227,6 +217,15 @@ class TeamsAdapter:
             raise PermanentSendError(NOT_INSTALLED) from None
         await asyncio.to_thread(store.save, self.core, key, created)
         return created
+
+    def _bare_reference(self, conversation_id: str, service_url: str) -> dict[str, Any]:
+        """Enough of a reference to write to a conversation whose full reference is unknown."""
+        return {
+            "channelId": "msteams",
+            "serviceUrl": service_url,
+            "conversation": {"id": conversation_id},
+            "bot": {"id": f"28:{self.app_id}"},
+        }
 
     async def _any_service_url(self) -> str:
         template = await asyncio.to_thread(store.newest_reference, self.core, self.tenant_id)
