@@ -130,6 +130,7 @@ def _digest(
         "responses": {},
         "figures": {},
         "pilot": {},
+        "rest": {},
         "comments": 0,
     }
     ordered = sorted(workstream.questions, key=lambda q: not q.key_measure)
@@ -140,7 +141,7 @@ def _digest(
             before.question(q.id),
             thresholds,
             shown.counts(now.period, "responses", q.id),
-            shown.counts(now.period, "pilot", q.id),
+            (shown.counts(now.period, "pilot", q.id), shown.counts(now.period, "rest", q.id)),
             thresholds.differs_safely(
                 before.question(q.id).responses,
                 shown.counts(before.period, "responses", q.id),
@@ -195,7 +196,7 @@ def _question_section(
     before: QuestionTally,
     thresholds: Thresholds,
     earlier_counts: list[int],
-    earlier_pilot: list[int],
+    earlier_split: tuple[list[int], list[int]],
     before_safe: bool,
     phase: str,
     texts: list[str],
@@ -248,9 +249,10 @@ def _question_section(
             lines.extend(f"“{text}”" for text in texts)
         else:
             lines.append(f"Answers are quoted once {thresholds.min_comments} have answered.")
-    pilot_line = _pilot_line(question, now, thresholds, earlier_pilot, phase)
+    pilot_line = _pilot_line(question, now, thresholds, earlier_split, phase)
     if pilot_line:
         summary["pilot"][question.id] = now.pilot_responses
+        summary["rest"][question.id] = now.responses - now.pilot_responses
         lines.append(pilot_line)
     return Section(heading, tuple(lines), tuple(fields))
 
@@ -288,7 +290,7 @@ def _pilot_line(
     question: Question,
     now: QuestionTally,
     thresholds: Thresholds,
-    earlier_pilot: list[int],
+    earlier_split: tuple[list[int], list[int]],
     phase: str,
 ) -> str | None:
     """Pilot group vs everyone else, only when both sides are large enough on their own."""
@@ -296,13 +298,18 @@ def _pilot_line(
         return None
     if not thresholds.split_shown(now.pilot_responses, now.responses):
         return None
-    if not thresholds.differs_safely(now.pilot_responses, earlier_pilot, thresholds.min_responses):
+    rest_count = now.responses - now.pilot_responses
+    earlier_pilot, earlier_rest = earlier_split
+    minimum = thresholds.min_responses
+    if not (
+        thresholds.differs_safely(now.pilot_responses, earlier_pilot, minimum)
+        and thresholds.differs_safely(rest_count, earlier_rest, minimum)
+    ):
         return None
     pilot = measures.figure(question.kind, now.pilot_scores)
     rest = measures.figure(question.kind, now.rest_scores)
     if pilot is None or rest is None:
         return None
-    rest_count = now.responses - now.pilot_responses
     return (
         f"Pilot group: {measures.written(question.kind, pilot)} ({now.pilot_responses}) · "
         f"everyone else: {measures.written(question.kind, rest)} ({rest_count})"

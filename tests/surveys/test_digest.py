@@ -205,3 +205,21 @@ def test_late_answers_to_a_posted_period_cannot_be_subtracted(core: LearnPulse) 
     _, fields = _section(_digest(core), "Key measure: ")
     assert fields["Change"].startswith("no comparison")  # 4.0 -> 3.5 would reveal the "1"
     assert fields["Result"] == "5.0 / 5"
+
+
+def test_a_pilot_split_shown_before_is_not_shown_again_when_the_rest_barely_moved(
+    core: LearnPulse,
+) -> None:
+    answers(core, "respect", KEY, THIS_WEEK, ["5"] * 5 + ["3"] * 5, pilot=5)
+    first = _digest(core)
+    with core.session() as session:
+        session.add(
+            PostedDigest(key="digest:respect:manual", workstream_id="respect",
+                         period_start=first.period.start, period_end=first.period.end,
+                         destination=first.destination, summary=first.summary,
+                         posted_at=datetime(2026, 11, 27, 21, tzinfo=UTC))
+        )  # fmt: skip
+    answers(core, "respect", KEY, THIS_WEEK, ["5"] * 5 + ["1"], pilot=5)  # 5 pilot, 1 other
+    lines, fields = _section(_digest(core), "Key measure: ")
+    assert fields["Responses"] == "16"  # the whole moved by 6: shown
+    assert "Pilot group" not in lines  # everyone else moved by 1: that one answer would show
