@@ -3,15 +3,20 @@
 ``confidential`` answers carry a pseudonymous respondent key, so the person can change them and
 see their own trend. ``anonymous`` answers carry nothing; the delivery only remembers which items
 were answered, so a second click is ignored and nobody is reminded twice.
+
+A click is on the hot path (every answer of every person), so this reads and writes with a few
+plain statements in one transaction: one read for the delivery, its person and occurrence, one
+for the person's own answers, then the writes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
 
 from bot.events import AnswerGiven, CommentGiven
 from bot.messages import Prompt
@@ -27,12 +32,17 @@ from storage.tables import (
 )
 from surveys import sentiment
 from surveys.choices import MAX_TEXT, InvalidAnswer, check
-from surveys.prompts import render_prompt
+from surveys.prompts import PromptSubject, Recorded, build_prompt
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
 
 ANSWERABLE = (*OPEN_STATUSES, DeliveryStatus.ANSWERED)
+DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
+PEOPLE = PersonRecord.__table__  # type: ignore[attr-defined]
+OCCURRENCES = Occurrence.__table__  # type: ignore[attr-defined]
+ANSWERS = Answer.__table__  # type: ignore[attr-defined]
+NOT_YOURS = "That question isn't one I asked you, so nothing was recorded."
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,21 @@ class AnswerOutcome:
     ref: MessageRef | None
 
 
+@dataclass
+class _Click:
+    """Everything one click needs, read in one statement."""
+
+    subject: PromptSubject
+    local_date: date
+    ref: MessageRef | None
+    key: str | None  # respondent key (None in anonymous mode)
+    own: dict[str, tuple[int, Recorded]]  # question id -> (answer id, what it shows)
+
+    @property
+    def recorded(self) -> dict[str, Recorded]:
+        return {q: shown for q, (_id, shown) in self.own.items()}
+
+
 def _refused(message: str) -> AnswerOutcome:
     return AnswerOutcome(False, message, None, None)
 
@@ -52,177 +77,211 @@ def _refused(message: str) -> AnswerOutcome:
 def record(core: LearnPulse, event: AnswerGiven | CommentGiven) -> AnswerOutcome:
     """Store an answer or a comment from ``event.person`` for one item of a delivery."""
     try:
-        return _record(core, event)
-    except IntegrityError:  # a concurrent identical click won the insert: read its result
-        return _record(core, event)
+        try:
+            return _record(core, event)
+        except IntegrityError:  # a concurrent identical click won the insert: read its result
+            return _record(core, event)
+    except InvalidAnswer as exc:  # raised inside the transaction, which is rolled back
+        return _refused(str(exc))
+
+
+def _load(
+    core: LearnPulse, connection: Connection, event: AnswerGiven | CommentGiven
+) -> _Click | None:
+    query = (
+        select(
+            DELIVERIES.c.status,
+            DELIVERIES.c.expires_at,
+            DELIVERIES.c.answered_items,
+            DELIVERIES.c.conversation,
+            DELIVERIES.c.message_id,
+            OCCURRENCES.c.id,
+            OCCURRENCES.c.question_id,
+            OCCURRENCES.c.bank,
+            OCCURRENCES.c.workstream_id,
+            OCCURRENCES.c.local_date,
+            PEOPLE.c.ref,
+            PEOPLE.c.timezone,
+        )
+        .select_from(
+            DELIVERIES.join(PEOPLE, PEOPLE.c.id == DELIVERIES.c.person_id).join(
+                OCCURRENCES, OCCURRENCES.c.id == DELIVERIES.c.occurrence_id
+            )
+        )
+        .where(DELIVERIES.c.id == event.delivery_id)
+    )
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update(of=DELIVERIES)  # concurrent clicks on one prompt queue up
+    row = connection.execute(query).first()
+    if row is None or row.ref != event.person:
+        return None
+    ref = (
+        MessageRef(row.conversation, row.message_id)
+        if row.conversation and row.message_id
+        else None
+    )
+    subject = PromptSubject(
+        delivery_id=event.delivery_id,
+        status=row.status,
+        expires_at=row.expires_at,
+        answered_items=list(row.answered_items or []),
+        occurrence_id=row.id,
+        question_id=row.question_id,
+        bank=row.bank,
+        workstream_id=row.workstream_id,
+        person=row.ref,
+        timezone=row.timezone,
+    )
+    key = (
+        None
+        if core.require_program().anonymity.mode == "anonymous"
+        else core.vault.respondent_key(row.ref)
+    )
+    own: dict[str, tuple[int, Recorded]] = {}
+    if key is not None:
+        for answer_id, question_id, value, has_comment in connection.execute(
+            select(
+                ANSWERS.c.id, ANSWERS.c.question_id, ANSWERS.c.value, ANSWERS.c.comment.is_not(None)
+            ).where(ANSWERS.c.occurrence_id == row.id, ANSWERS.c.respondent_key == key)
+        ):
+            own[question_id] = (answer_id, Recorded(value, bool(has_comment)))
+    return _Click(subject, row.local_date, ref, key, own)
 
 
 def _record(core: LearnPulse, event: AnswerGiven | CommentGiven) -> AnswerOutcome:
-    with core.session() as session:
-        # One read for the delivery, its person and occurrence; the delivery row is locked
-        # (PostgreSQL) so concurrent clicks on one prompt queue up.
-        found = session.exec(
-            select(Delivery, PersonRecord, Occurrence)
-            .join(PersonRecord, col(PersonRecord.id) == Delivery.person_id)
-            .join(Occurrence, col(Occurrence.id) == Delivery.occurrence_id)
-            .where(Delivery.id == event.delivery_id)
-            .with_for_update(of=Delivery)
-        ).first()
-        if found is None or found[1].ref != event.person:
-            return _refused("That question isn't one I asked you, so nothing was recorded.")
-        delivery, person, occurrence = found
+    with core.engine.begin() as connection:
+        click = _load(core, connection, event)
+        if click is None:
+            return _refused(NOT_YOURS)
+        subject = click.subject
         question = next(
-            (q for q in core.catalog.questions_of(occurrence) if q.id == event.question_id), None
+            (
+                q
+                for q in core.catalog.questions_for(subject.question_id, subject.bank)
+                if q.id == event.question_id
+            ),
+            None,
         )
         if question is None:
             return _refused("That question isn't part of this prompt, so nothing was recorded.")
-        ref = (
-            MessageRef(delivery.conversation, delivery.message_id)
-            if delivery.conversation and delivery.message_id
-            else None
-        )
-        now = core.clock.now()
-        if delivery.status not in ANSWERABLE or now >= delivery.expires_at:
-            prompt = render_prompt(session, core, delivery, person=person, occurrence=occurrence)
-            return AnswerOutcome(
-                False,
-                f"Sorry, this question closed on {prompt.closes}; answers are no longer accepted.",
-                prompt,
-                ref,
+        if subject.status not in ANSWERABLE or core.clock.now() >= subject.expires_at:
+            prompt = build_prompt(core, subject, click.recorded)
+            closed = (
+                f"Sorry, this question closed on {prompt.closes}; answers are no longer accepted."
             )
-        try:
-            if isinstance(event, AnswerGiven):
-                message = _answer(core, session, delivery, occurrence, question, person.ref, event)
-            else:
-                message = _comment(
-                    core, session, delivery, occurrence, question, person.ref, event.comment
-                )
-        except InvalidAnswer as exc:
-            return _refused(str(exc))
-        session.flush()
-        prompt = render_prompt(session, core, delivery, person=person, occurrence=occurrence)
-    return AnswerOutcome(True, message, prompt, ref)
+            return AnswerOutcome(False, closed, prompt, click.ref)
+        if isinstance(event, AnswerGiven):
+            message = _answer(core, connection, click, question, event)
+        else:
+            message = _comment(core, connection, click, question, event.comment)
+        prompt = build_prompt(core, click.subject, click.recorded)
+    return AnswerOutcome(True, message, prompt, click.ref)
 
 
 def _answer(
     core: LearnPulse,
-    session: Session,
-    delivery: Delivery,
-    occurrence: Occurrence,
+    connection: Connection,
+    click: _Click,
     question: QuestionRecord,
-    person: str,
     event: AnswerGiven,
 ) -> str | None:
     value, score = check(question.kind, event.value, question.options)
     comment = _clean_comment(event.comment)
-    anonymous = core.require_program().anonymity.mode == "anonymous"
-    answered = list(delivery.answered_items or [])
-    if anonymous:
-        if question.id in answered:
+    if click.key is None:  # anonymous
+        if question.id in click.subject.answered_items:
             return "Your anonymous answer is already recorded; anonymous answers cannot be changed."
-        session.add(
-            _new_answer(core, session, occurrence, question, None, value, score, comment, person)
-        )
+        _insert(core, connection, click, question, value, score, comment)
     else:
-        key = core.vault.respondent_key(person)
-        existing = _own_answer(session, occurrence, question, key)
+        existing = click.own.get(question.id)
         if existing is None:
-            session.add(
-                _new_answer(core, session, occurrence, question, key, value, score, comment, person)
-            )
+            _insert(core, connection, click, question, value, score, comment)
         else:
-            if existing.value == value and comment is None:
+            answer_id, shown = existing
+            if shown.value == value and comment is None:
                 return None  # the same click twice: one answer
-            existing.value, existing.score = value, score
+            changes: dict[str, Any] = {"value": value, "score": score}
             if comment is not None:
-                existing.comment, existing.sentiment = (
-                    core.vault.encrypt(comment),
-                    sentiment.polarity(comment),
-                )
-            session.add(existing)
-    _mark_answered(session, delivery, question.id, answered)
+                changes |= {
+                    "comment": core.vault.encrypt(comment),
+                    "sentiment": sentiment.polarity(comment),
+                }
+            connection.execute(update(ANSWERS).where(ANSWERS.c.id == answer_id).values(**changes))
+            click.own[question.id] = (
+                answer_id,
+                Recorded(value, shown.has_comment or comment is not None),
+            )
+    _mark_answered(connection, click, question.id)
     core.metrics.answers.inc()
     return None
 
 
 def _comment(
-    core: LearnPulse,
-    session: Session,
-    delivery: Delivery,
-    occurrence: Occurrence,
-    question: QuestionRecord,
-    person: str,
-    text: str,
+    core: LearnPulse, connection: Connection, click: _Click, question: QuestionRecord, text: str
 ) -> str | None:
     comment = _clean_comment(text)
     if comment is None:
         raise InvalidAnswer("The comment is empty.")
-    anonymous = core.require_program().anonymity.mode == "anonymous"
-    if anonymous:
+    if click.key is None:
         # Nothing links the earlier answer to this person, so the comment stands on its own.
-        session.add(
-            _new_answer(core, session, occurrence, question, None, "", None, comment, person)
-        )
+        _insert(core, connection, click, question, "", None, comment)
         return "Thanks, your comment is recorded anonymously."
-    key = core.vault.respondent_key(person)
-    existing = _own_answer(session, occurrence, question, key)
+    existing = click.own.get(question.id)
     if existing is None:
         raise InvalidAnswer("Answer the question first, then add a comment.")
-    existing.comment, existing.sentiment = core.vault.encrypt(comment), sentiment.polarity(comment)
-    session.add(existing)
+    answer_id, shown = existing
+    connection.execute(
+        update(ANSWERS)
+        .where(ANSWERS.c.id == answer_id)
+        .values(comment=core.vault.encrypt(comment), sentiment=sentiment.polarity(comment))
+    )
+    click.own[question.id] = (answer_id, Recorded(shown.value, True))
     return "Thanks, your comment is recorded."
 
 
-def _own_answer(
-    session: Session, occurrence: Occurrence, question: QuestionRecord, key: str
-) -> Answer | None:
-    return session.exec(
-        select(Answer).where(
-            Answer.occurrence_id == occurrence.id,
-            Answer.question_id == question.id,
-            Answer.respondent_key == key,
-        )
-    ).first()
-
-
-def _new_answer(
+def _insert(
     core: LearnPulse,
-    session: Session,
-    occurrence: Occurrence,
+    connection: Connection,
+    click: _Click,
     question: QuestionRecord,
-    key: str | None,
     value: str,
     score: float | None,
     comment: str | None,
-    person: str,
-) -> Answer:
-    assert occurrence.id is not None
-    return Answer(
-        occurrence_id=occurrence.id,
-        question_id=question.id,
-        workstream_id=occurrence.workstream_id,
-        respondent_key=key,
-        value=value,
-        score=score,
-        comment=core.vault.encrypt(comment) if comment else None,
-        sentiment=sentiment.polarity(comment) if comment else None,
-        in_pilot=_in_pilot(core, occurrence.workstream_id, person),
-        answered_on=occurrence.local_date,  # the period asked, not the minute answered
-    )
-
-
-def _in_pilot(core: LearnPulse, workstream_id: str, person: str) -> bool:
-    workstream = core.require_program().workstream(workstream_id)
-    return workstream is not None and person in workstream.pilot
-
-
-def _mark_answered(
-    session: Session, delivery: Delivery, question_id: str, answered: list[str]
 ) -> None:
-    if question_id not in answered:
-        delivery.answered_items = [*answered, question_id]
-    delivery.status = DeliveryStatus.ANSWERED
-    session.add(delivery)
+    workstream = core.require_program().workstream(click.subject.workstream_id)
+    result = connection.execute(
+        insert(ANSWERS).values(
+            occurrence_id=click.subject.occurrence_id,
+            question_id=question.id,
+            workstream_id=click.subject.workstream_id,
+            respondent_key=click.key,
+            value=value,
+            score=score,
+            comment=core.vault.encrypt(comment) if comment else None,
+            sentiment=sentiment.polarity(comment) if comment else None,
+            in_pilot=workstream is not None and click.subject.person in workstream.pilot,
+            answered_on=click.local_date,  # the period asked, not the minute answered
+        )
+    )
+    if click.key is not None and value:
+        answer_id = int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
+        click.own[question.id] = (answer_id, Recorded(value, comment is not None))
+
+
+def _mark_answered(connection: Connection, click: _Click, question_id: str) -> None:
+    answered = click.subject.answered_items
+    items = answered if question_id in answered else [*answered, question_id]
+    connection.execute(
+        update(DELIVERIES)
+        .where(DELIVERIES.c.id == click.subject.delivery_id)
+        .values(status=DeliveryStatus.ANSWERED.value, answered_items=items)
+    )
+    click.subject = PromptSubject(
+        **{
+            **click.subject.__dict__,
+            "status": DeliveryStatus.ANSWERED.value,
+            "answered_items": items,
+        }
+    )
 
 
 def _clean_comment(text: str | None) -> str | None:

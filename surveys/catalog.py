@@ -34,7 +34,10 @@ class Catalog:
 
     def questions_of(self, occurrence: Occurrence) -> list[QuestionRecord]:
         """The questions an occurrence asks, in order: one question, or a bank's items."""
-        if occurrence.question_id is not None:
-            question = self.questions.get(occurrence.question_id)
+        return self.questions_for(occurrence.question_id, occurrence.bank)
+
+    def questions_for(self, question_id: str | None, bank: str | None) -> list[QuestionRecord]:
+        if question_id is not None:
+            question = self.questions.get(question_id)
             return [question] if question is not None else []
-        return list(self.banks.get(occurrence.bank or "", ()))
+        return list(self.banks.get(bank or "", ()))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
@@ -28,6 +31,30 @@ def privacy_note(core: LearnPulse) -> str:
     )
 
 
+@dataclass(frozen=True)
+class PromptSubject:
+    """What a prompt is rendered from, however it was read."""
+
+    delivery_id: int
+    status: str
+    expires_at: datetime
+    answered_items: list[str]
+    occurrence_id: int
+    question_id: str | None
+    bank: str | None
+    workstream_id: str
+    person: str
+    timezone: str | None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One of the person's own answers, as far as the prompt needs to show it."""
+
+    value: str
+    has_comment: bool
+
+
 def render_prompt(
     session: Session,
     core: LearnPulse,
@@ -41,35 +68,57 @@ def render_prompt(
     they are already loaded)."""
     occurrence = occurrence or session.get(Occurrence, delivery.occurrence_id)
     person = person or session.get(PersonRecord, delivery.person_id)
-    if occurrence is None or person is None:
+    if occurrence is None or person is None or occurrence.id is None:
         raise LookupError(f"delivery {delivery.id} has no occurrence or person")
-    catalog = core.catalog
-    questions = catalog.questions_of(occurrence)
-    program = core.require_program()
-    anonymous = program.anonymity.mode == "anonymous"
-    recorded: dict[str, Answer] = {}
-    if not anonymous:
+    subject = PromptSubject(
+        delivery_id=int(delivery.id or 0),
+        status=delivery.status,
+        expires_at=delivery.expires_at,
+        answered_items=list(delivery.answered_items or []),
+        occurrence_id=occurrence.id,
+        question_id=occurrence.question_id,
+        bank=occurrence.bank,
+        workstream_id=occurrence.workstream_id,
+        person=person.ref,
+        timezone=person.timezone,
+    )
+    recorded: dict[str, Recorded] = {}
+    if core.require_program().anonymity.mode != "anonymous":
         key = core.vault.respondent_key(person.ref)
         for own in session.exec(
             select(Answer).where(
                 Answer.occurrence_id == occurrence.id, Answer.respondent_key == key
             )
         ).all():
-            recorded[own.question_id] = own
+            recorded[own.question_id] = Recorded(own.value, own.comment is not None)
+    return build_prompt(core, subject, recorded, reminder)
+
+
+def build_prompt(
+    core: LearnPulse,
+    subject: PromptSubject,
+    recorded: Mapping[str, Recorded],
+    reminder: bool = False,
+) -> Prompt:
+    """The prompt for ``subject``, given the person's own recorded answers (none in anonymous
+    mode, where only ``answered_items`` says what was answered)."""
+    catalog = core.catalog
+    questions = catalog.questions_for(subject.question_id, subject.bank)
+    program = core.require_program()
+    anonymous = program.anonymity.mode == "anonymous"
     now = core.clock.now()
     closed = (
-        delivery.status in (DeliveryStatus.EXPIRED, DeliveryStatus.MISSED)
-        or now >= delivery.expires_at
+        subject.status in (DeliveryStatus.EXPIRED, DeliveryStatus.MISSED)
+        or now >= subject.expires_at
     )
     items = []
     for question in questions:
         statement = question.bank is not None
-        answer: Answer | None = recorded.get(question.id)
-        done = answer is not None or question.id in (delivery.answered_items or [])
+        answer = recorded.get(question.id)
         shown = None
         if answer is not None and answer.value:
             shown = label_of(question.kind, answer.value, question.options, statement)
-        elif done:
+        elif answer is not None or question.id in subject.answered_items:
             shown = "Answered"
         items.append(
             PromptItem(
@@ -79,15 +128,15 @@ def render_prompt(
                 choices=choices_for(question.kind, question.options, statement),
                 comment_invited=question.comment == "optional",
                 recorded=shown,
-                recorded_comment=bool(answer is not None and answer.comment),
+                recorded_comment=bool(answer is not None and answer.has_comment),
             )
         )
     state = PromptState.CLOSED if closed else PromptState.OPEN
     if not closed and items and all(item.recorded for item in items):
         state = PromptState.ANSWERED
-    work = WorkCalendar.for_person(program, person.timezone)
-    closes = delivery.expires_at.astimezone(work.zone).strftime("%a %d %b, %H:%M")
-    title = catalog.workstream_names.get(occurrence.workstream_id, occurrence.workstream_id)
+    work = WorkCalendar.for_person(program, subject.timezone)
+    closes = subject.expires_at.astimezone(work.zone).strftime("%a %d %b, %H:%M")
+    title = catalog.workstream_names.get(subject.workstream_id, subject.workstream_id)
     status_line = None
     if state is PromptState.CLOSED:
         status_line = f"This question closed on {closes}; answers are no longer accepted."
@@ -96,8 +145,8 @@ def render_prompt(
             "" if anonymous else " You can change it until the window closes."
         )
     return Prompt(
-        delivery_id=int(delivery.id or 0),
-        workstream=occurrence.workstream_id,
+        delivery_id=subject.delivery_id,
+        workstream=subject.workstream_id,
         title=title,
         items=tuple(items),
         privacy_note=privacy_note(core),
