@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes, Attachment
 
-from adapters.teams import render, store
+from adapters.teams import files, render, store
 from adapters.teams.connector import Connector, PagedMember, ServiceUrlRefused
 from adapters.teams.endpoints import PUBLIC_CLOUD, BotFrameworkEndpoints, authentication
 from adapters.teams.refs import CHANNEL_PREFIX, PERSON_PREFIX, PLATFORM, TEAM_PREFIX, person_ref
@@ -37,7 +37,6 @@ log = logging.getLogger("learnpulse.teams")
 T = TypeVar("T")
 
 NOT_INSTALLED = "app not installed for this person"
-INLINE_FILE_LIMIT = 20_000  # characters of an export shown inline in a card
 
 
 @dataclass
@@ -154,18 +153,16 @@ class TeamsAdapter:
         return MessageRef(conversation=reference["conversation"]["id"], message_id=activity_id)
 
     async def send_file(self, person: str, filename: str, content: bytes, comment: str) -> None:
-        """Teams bots cannot attach a file to a chat without a consent round trip through the
-        person's OneDrive; the export is shown inline instead, when it fits in a message."""
-        text = content.decode("utf-8", errors="replace")
-        if len(text) > INLINE_FILE_LIMIT:
-            raise PermanentSendError("export too large to show in a Teams message")
-        report = Report(title=filename, summary=comment, sections=())
-        card = render.report_card(report)
-        card["body"].append(
-            {"type": "TextBlock", "text": text, "wrap": True, "fontType": "Monospace"}
-        )
+        """Offer the file in the person's 1:1 chat with a consent card (``files.py``); it is
+        uploaded to their OneDrive when they press Allow."""
         reference = await self._personal_reference(person)
-        await self._post(reference, card_activity(card, filename))
+        token = await asyncio.to_thread(files.offer, self.core, person.lower(), filename, content)
+        activity = files.consent_activity(filename, len(content), comment, token)
+        try:
+            await self._post(reference, activity)
+        except SendError:
+            await asyncio.to_thread(store.delete, self.core, store.file_key(token))
+            raise
 
     async def members(self, audience: str) -> list[Member]:
         """A person is themself; a team or channel is listed page by page by the connector."""

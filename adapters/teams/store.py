@@ -12,6 +12,7 @@ Two kinds of rows share the table, told apart by key:
   refuses removes the row. Reconciliation then reads it: absent means not delivered, ``sent``
   gives the message, and ``sending`` means the process stopped mid-call, the outcome is unknown,
   and it is answered as "arrived" so that the prompt is never sent twice.
+- ``teams:file:<token>``: a file offered to a person, waiting for their consent (``files.py``).
 
 The functions are synchronous (they run in a worker thread) and never log what they store.
 """
@@ -19,6 +20,7 @@ The functions are synchronous (they run in a worker thread) and never log what t
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
@@ -30,12 +32,18 @@ if TYPE_CHECKING:
     from bot.app import LearnPulse
 
 PROMPT_PREFIX = "teams:prompt:"
+FILE_PREFIX = "teams:file:"
+STATE_PREFIXES = (PROMPT_PREFIX, FILE_PREFIX)  # rows that are not conversation references
 SENDING = "sending"
 SENT = "sent"
 
 
 def prompt_key(delivery_id: int) -> str:
     return f"{PROMPT_PREFIX}{delivery_id}"
+
+
+def file_key(token: str) -> str:
+    return f"{FILE_PREFIX}{token}"
 
 
 def save(core: LearnPulse, key: str, document: dict[str, Any]) -> None:
@@ -79,6 +87,19 @@ def delete(core: LearnPulse, key: str) -> bool:
     return True
 
 
+def delete_older(core: LearnPulse, prefix: str, before: datetime) -> int:
+    """Forget every row under ``prefix`` last written before ``before``; how many."""
+    with core.session() as session:
+        rows = session.exec(
+            select(ConversationReference)
+            .where(col(ConversationReference.key).startswith(prefix))
+            .where(col(ConversationReference.updated_at) < before)
+        ).all()
+        for row in rows:
+            session.delete(row)
+    return len(rows)
+
+
 def newest_reference(core: LearnPulse, tenant_id: str | None) -> dict[str, Any] | None:
     """The most recently refreshed reference in ``tenant_id`` (any tenant when None).
 
@@ -89,7 +110,7 @@ def newest_reference(core: LearnPulse, tenant_id: str | None) -> dict[str, Any] 
         rows = session.exec(
             select(ConversationReference.reference)
             .where(col(ConversationReference.key).startswith("teams:"))
-            .where(~col(ConversationReference.key).startswith(PROMPT_PREFIX))
+            .where(*(~col(ConversationReference.key).startswith(p) for p in STATE_PREFIXES))
             .order_by(col(ConversationReference.updated_at).desc())
             .limit(50)
         ).all()

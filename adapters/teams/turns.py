@@ -20,7 +20,7 @@ from aiohttp import web
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
-from adapters.teams import render, store, translate
+from adapters.teams import files, render, store, translate
 from adapters.teams.adapter import INVOKE_CAPTURE, CardCapture, TeamsAdapter, report_activity
 from adapters.teams.connector import service_url_allowed
 from adapters.teams.refs import channel_ref
@@ -39,6 +39,8 @@ BODY_KEY = "learnpulse.teams.body"
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 UNKNOWN_PERSON = "LearnPulse could not tell who you are; Teams did not send your account id."
 NOT_A_COMMAND = "I only understand commands here. Try learning-help to see them."
+FILE_GONE = "That file is no longer waiting; ask for it again (learning-mydata export)."
+FILE_FAILED = "The file could not be uploaded to your OneDrive; please ask for it again."
 
 
 class TeamsTurns:
@@ -111,6 +113,8 @@ class TeamsTurns:
             case ActivityTypes.invoke if activity.name == ADAPTIVE_CARD_ACTION:
                 await self._remember(body, person)
                 await self._on_card_action(context, person)
+            case ActivityTypes.invoke if activity.name == files.FILE_CONSENT_INVOKE:
+                await self._on_file_consent(context, person)
             case _:
                 return
 
@@ -240,8 +244,38 @@ class TeamsTurns:
             body = render.invoke_message_response(text)
         await _invoke_response(context, body)
 
+    # -- file consent -----------------------------------------------------------------------------
 
-async def _invoke_response(context: TurnContext, body: dict[str, Any]) -> None:
+    async def _on_file_consent(self, context: TurnContext, person: str | None) -> None:
+        """Allow: upload the waiting file and show it; Decline: drop it. Either way it is gone."""
+        value = context.activity.value if isinstance(context.activity.value, dict) else {}
+        token = str((value.get("context") or {}).get("file") or "")
+        offered = (
+            await asyncio.to_thread(files.waiting, self.core, token, person)
+            if token and person
+            else None
+        )
+        if offered is None:
+            await self._reply(context, person, notice(FILE_GONE))
+        elif value.get("action") == "accept":
+            upload_info = value.get("uploadInfo") or {}
+            try:
+                await files.upload(
+                    str(upload_info.get("uploadUrl") or ""),
+                    offered[1],
+                    emulator=not self.adapter.requires_auth,
+                )
+            except files.UploadRefused as exc:
+                log.warning("file not uploaded: %s", exc)
+                await self._reply(context, person, notice(FILE_FAILED))
+            else:
+                await context.send_activity(files.info_activity(upload_info))
+        if offered is not None:
+            await asyncio.to_thread(store.delete, self.core, store.file_key(token))
+        await _invoke_response(context, None)
+
+
+async def _invoke_response(context: TurnContext, body: dict[str, Any] | None) -> None:
     await context.send_activity(
         Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
     )

@@ -133,3 +133,23 @@ def card_action(service_url: str, aad: str, verb: str, data: dict[str, Any]) -> 
         }
     )
     return activity
+
+
+def file_consent(
+    service_url: str, aad: str, action: str, token: str, upload_url: str = ""
+) -> dict[str, Any]:
+    """The ``fileConsent/invoke`` Teams sends when someone presses Allow or Decline."""
+    activity = _base(service_url, aad, "personal", personal_conversation(aad))
+    value: dict[str, Any] = {"type": "fileUpload", "action": action, "context": {"file": token}}
+    if action == "accept":
+        value["uploadInfo"] = {
+            "contentUrl": "https://contoso-my.sharepoint.com/personal/ana/Documents/data.json",
+            "name": "learnpulse-my-data.json",
+            "uploadUrl": upload_url,
+            "uniqueId": "1150D938-8870-4044-9F2C-5BBDEBA70C8C",
+            "fileType": "json",
+        }
+    activity.update(
+        {"type": "invoke", "name": "fileConsent/invoke", "replyToId": "1:1", "value": value}
+    )
+    return activity

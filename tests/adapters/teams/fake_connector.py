@@ -69,6 +69,10 @@ class FakeConnector:
     def refused(self, status: int = 429) -> list[Received]:
         return [c for c in self.calls if c.status == status]
 
+    def uploads(self) -> list[Received]:
+        """Files PUT into an upload session (``body``: the bytes and the Content-Range)."""
+        return [c for c in self.calls if c.path.startswith("/upload/")]
+
     def created(self) -> list[Received]:
         return [c for c in self.calls if c.path == "/v3/conversations" and c.status == 201]
 
@@ -85,6 +89,7 @@ class FakeConnector:
             "/v3/conversations/{conversation}/activities/{activity}", self._put_activity
         )
         app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
+        app.router.add_put("/upload/{name}", self._upload)
         return app
 
     def _record(
@@ -181,6 +186,13 @@ class FakeConnector:
             return failure
         self._record(request, conversation, body, 200)
         return web.json_response({"id": request.match_info["activity"]}, status=200)
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """A OneDrive upload session: takes the whole file in one PUT."""
+        content = await request.read()
+        body = {"content": content, "range": request.headers.get("Content-Range")}
+        self._record(request, "", body, 201)
+        return web.json_response({"id": "file-1", "name": request.match_info["name"]}, status=201)
 
     async def _paged_members(self, request: web.Request) -> web.Response:
         team = request.match_info["conversation"]
