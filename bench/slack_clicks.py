@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import sys
 import time
 
 import aiohttp
@@ -29,6 +30,7 @@ from bench.slack_support import (
     percentile,
     slack_stack,
 )
+from bot.runner import SWITCH_INTERVAL_SECONDS
 from surveys.occurrences import open_now
 from surveys.sender import Sender
 from tests.adapters.slack.fake_slack import BOT_TOKEN, FakeSlack
@@ -122,6 +124,9 @@ async def anchor(people: int, bodies: list[str]) -> tuple[float, list[float]]:
 
 
 async def main() -> None:
+    sys.setswitchinterval(
+        SWITCH_INTERVAL_SECONDS
+    )  # as `learnpulse serve` runs; both sides share it
     args = arguments(__doc__, full=2_000, quick=500)
     people = args.people
     acked_seconds, ours_seconds, ours_latencies = await ours(people, args.database_url)

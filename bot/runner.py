@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 
 from aiohttp import web
@@ -14,6 +15,8 @@ from bot.settings import Settings
 from surveys.program import ProgramError
 
 log = logging.getLogger("learnpulse")
+
+SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 class StartupError(RuntimeError):
@@ -53,6 +56,9 @@ def prepare(
 
 def run_server(settings: Settings, program_path: Path) -> None:
     """Serve on HOST:PORT until interrupted; exits 2 with one line when startup fails."""
+    # Database work runs in worker threads beside a busy event loop; with CPython's default
+    # 5 ms switch interval each short database call can wait that long for the interpreter.
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     try:
         core, web_app = prepare(settings, program_path)
     except StartupError as exc:

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.events import AnswerGiven, CommentGiven
 from bot.messages import Prompt
 from bot.ports import MessageRef
+from storage.db import write_gate
 from storage.tables import (
     OPEN_STATUSES,
     Answer,
@@ -149,7 +150,7 @@ def _load(
 
 
 def _record(core: LearnPulse, event: AnswerGiven | CommentGiven) -> AnswerOutcome:
-    with core.engine.begin() as connection:
+    with write_gate(core.engine), core.engine.begin() as connection:
         click = _load(core, connection, event)
         if click is None:
             return _refused(NOT_YOURS)
