@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import aiohttp
 import pytest
 
 from adapters.teams.throttle import (
@@ -20,6 +21,7 @@ from adapters.teams.throttle import (
 from bot.ports import PermanentSendError, TransientSendError
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.conftest import TeamsHarness
+from tests.adapters.teams.fake_connector import FakeConnector
 from tests.adapters.teams.test_proactive import installed, prompt
 
 
@@ -118,3 +120,18 @@ async def test_a_burst_to_one_person_never_trips_the_connectors_limit(
     assert time.monotonic() - started >= 1.0  # 7 per second in one conversation
     assert len(teams.connector.posted()) == 9
     assert teams.connector.refused(429) == []
+
+
+async def test_the_fake_connector_does_refuse_a_burst_beyond_the_limit(
+    connector: FakeConnector,
+) -> None:
+    """The oracle the burst test relies on: sent raw, the eighth message in a second is a 429."""
+    url = f"{connector.url}v3/conversations/a:1raw/activities"
+    async with aiohttp.ClientSession() as session:
+        statuses, retry_after = [], None
+        for _ in range(8):
+            async with session.post(url, json={"type": "message", "text": "x"}) as response:
+                statuses.append(response.status)
+                retry_after = response.headers.get("Retry-After")
+    assert statuses == [201] * 7 + [429]
+    assert retry_after is not None and 0 < float(retry_after) <= 1.0
