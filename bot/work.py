@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("learnpulse.work")
 
 AUDIENCE_REFRESH = timedelta(hours=24)
+PARALLEL_MESSAGES = 32  # reminders and closing updates in flight at once
 
 
 @dataclass
@@ -77,34 +78,45 @@ class DueWork:
             return WorkCalendar.for_person(program, prompt.timezone).in_hours(now)
 
         due = await asyncio.to_thread(ledger.claim_reminders, self.core.engine, now, in_hours)
-        sent = 0
-        for prompt in due:
-            rendered = await asyncio.to_thread(self._render, prompt.id, True)
-            try:
-                ref = await self.core.adapters.for_ref(prompt.person).send_prompt(
-                    prompt.person, rendered
+        slots = asyncio.Semaphore(PARALLEL_MESSAGES)
+
+        async def remind(prompt: ledger.OpenPrompt) -> bool:
+            async with slots:
+                rendered = await asyncio.to_thread(self._render, prompt.id, True)
+                try:
+                    adapter = self.core.adapters.for_ref(prompt.person)
+                    ref = await adapter.send_prompt(prompt.person, rendered)
+                except (SendError, NoAdapterError) as exc:
+                    log.warning("reminder for delivery %d not sent: %s", prompt.id, exc)
+                    return False
+                await asyncio.to_thread(
+                    ledger.set_message,
+                    self.core.engine,
+                    prompt.id,
+                    ref.conversation,
+                    ref.message_id,
                 )
-            except (SendError, NoAdapterError) as exc:
-                log.warning("reminder for delivery %d not sent: %s", prompt.id, exc)
-                continue
-            await asyncio.to_thread(
-                ledger.set_message, self.core.engine, prompt.id, ref.conversation, ref.message_id
-            )
-            sent += 1
-        return sent
+                return True
+
+        return sum(await asyncio.gather(*(remind(p) for p in due)))
 
     async def _close(self, now: datetime) -> tuple[int, int]:
         closed, missed = await asyncio.to_thread(ledger.expire_due, self.core.engine, now)
-        for prompt in closed:
+        slots = asyncio.Semaphore(PARALLEL_MESSAGES)
+
+        async def close(prompt: ledger.OpenPrompt) -> None:
             if not (prompt.conversation and prompt.message_id):
-                continue
-            rendered = await asyncio.to_thread(self._render, prompt.id, False)
-            try:
-                await self.core.adapters.for_ref(prompt.person).update_prompt(
-                    MessageRef(prompt.conversation, prompt.message_id), rendered
-                )
-            except (SendError, NoAdapterError) as exc:
-                log.warning("closing update for delivery %d failed: %s", prompt.id, exc)
+                return
+            async with slots:
+                rendered = await asyncio.to_thread(self._render, prompt.id, False)
+                try:
+                    await self.core.adapters.for_ref(prompt.person).update_prompt(
+                        MessageRef(prompt.conversation, prompt.message_id), rendered
+                    )
+                except (SendError, NoAdapterError) as exc:
+                    log.warning("closing update for delivery %d failed: %s", prompt.id, exc)
+
+        await asyncio.gather(*(close(p) for p in closed))
         return len(closed), missed
 
     def _render(self, delivery_id: int, reminder: bool) -> Prompt:
