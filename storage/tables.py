@@ -158,11 +158,14 @@ class Answer(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("occurrence_id", "question_id", "respondent_key", name="uq_answer_once"),
         Index("ix_answer_period", "workstream_id", "answered_on"),
+        # Digests read a few questions (key measures, choices) over a run of periods; the
+        # question_id prefix also serves every lookup by question alone.
+        Index("ix_answer_question_period", "question_id", "answered_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     occurrence_id: int = Field(foreign_key="occurrence.id", index=True)
-    question_id: str = Field(foreign_key="question.id", index=True)
+    question_id: str = Field(foreign_key="question.id")  # indexed with the date, below
     workstream_id: str = Field(foreign_key="workstream.id")
     respondent_key: str | None = Field(default=None, index=True)
     value: str  # "" for a comment given on its own in anonymous mode

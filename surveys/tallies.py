@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, literal, null, select
+from sqlalchemy import ColumnElement, Table, and_, case, func, null, select
 from sqlmodel import Session, SQLModel
 
 from storage.tables import Answer, AudienceMember, Delivery, DeliveryStatus, Occurrence
@@ -161,13 +161,10 @@ def _tally_answers(
     out: dict[str, list[PeriodTally]],
     offset: int = 0,
 ) -> None:
+    """Scores, pilot split and comment sentiment in one pass; choices in a second, narrow one
+    (grouping every answer by its text would make the main pass sort instead of hash)."""
     a = ANSWERS.c
     bucket = period_index(a.answered_on, periods).label("bucket")
-    choice = (
-        case((a.question_id.in_(choice_questions), a.value), else_=null())
-        if choice_questions
-        else literal(None)
-    ).label("choice")
     given = case((a.value != "", 1), else_=0)
     stmt = (
         select(
@@ -176,7 +173,6 @@ def _tally_answers(
             bucket,
             a.in_pilot,
             a.score,
-            choice,
             func.sum(given),
             func.count(a.sentiment),
             func.sum(a.sentiment),
@@ -184,18 +180,9 @@ def _tally_answers(
             func.sum(case((a.sentiment < NEGATIVE, 1), else_=0)),
         )
         .where(a.workstream_id.in_(workstream_ids), _span(a.answered_on, periods))
-        .group_by(
-            a.workstream_id,
-            a.question_id,
-            bucket,
-            a.in_pilot,
-            a.score,
-            choice,
-        )
+        .group_by(a.workstream_id, a.question_id, bucket, a.in_pilot, a.score)
     )
-    for ws, qid, index, in_pilot, score, choice_value, n, ncom, pol, pos, neg in session.execute(
-        stmt
-    ):
+    for ws, qid, index, in_pilot, score, n, ncom, pol, pos, neg in session.execute(stmt):
         if index is None:
             continue
         target = out[ws][int(index) + offset]
@@ -211,12 +198,26 @@ def _tally_answers(
         q.responses += n
         if score is not None:
             q.scores[float(score)] += n
-        if choice_value is not None:
-            q.choices[str(choice_value)] += n
         if in_pilot:
             q.pilot_responses += n
             if score is not None:
                 q.pilot_scores[float(score)] += n
+    if not choice_questions:
+        return
+    choices = (
+        select(a.workstream_id, a.question_id, bucket, a.value, func.count())
+        .where(
+            a.workstream_id.in_(workstream_ids),
+            a.question_id.in_(choice_questions),
+            _span(a.answered_on, periods),
+            a.value != "",
+        )
+        .group_by(a.workstream_id, a.question_id, bucket, a.value)
+    )
+    for ws, qid, index, value, n in session.execute(choices):
+        if index is not None:
+            question = out[ws][int(index) + offset].questions.setdefault(qid, QuestionTally())
+            question.choices[str(value)] += int(n)
 
 
 def _tally_deliveries(
@@ -226,28 +227,30 @@ def _tally_deliveries(
     out: dict[str, list[PeriodTally]],
     offset: int = 0,
 ) -> None:
+    """Response rates: deliveries counted per occurrence and status (a cheap integer grouping),
+    then summed into periods here, per occurrence rather than per delivery."""
     d, o = DELIVERIES.c, OCCURRENCES.c
-    bucket = period_index(o.local_date, periods).label("bucket")
-    stmt = (
-        select(
-            o.workstream_id,
-            bucket,
-            func.sum(case((d.status == DeliveryStatus.ANSWERED, 1), else_=0)),
-            func.sum(case((d.status.in_(ASKED), 1), else_=0)),
-        )
-        .select_from(DELIVERIES.join(OCCURRENCES, o.id == d.occurrence_id))
-        .where(
-            o.workstream_id.in_(workstream_ids),
-            _span(o.local_date, periods),
-        )
-        .group_by(o.workstream_id, bucket)
+    asked = select(o.id, o.workstream_id, o.local_date).where(
+        o.workstream_id.in_(workstream_ids), _span(o.local_date, periods)
     )
-    for ws, index, responded, asked in session.execute(stmt):
+    occurrences = {int(i): (ws, day) for i, ws, day in session.execute(asked)}
+    if not occurrences:
+        return
+    stmt = (
+        select(d.occurrence_id, d.status, func.count())
+        .where(d.occurrence_id.in_(asked.with_only_columns(o.id).scalar_subquery()))
+        .group_by(d.occurrence_id, d.status)
+    )
+    for occurrence_id, status, n in session.execute(stmt):
+        ws, day = occurrences[int(occurrence_id)]
+        index = next((i for i, p in enumerate(periods) if p.contains(day)), None)
         if index is None:
             continue
-        target = out[ws][int(index) + offset]
-        target.responded += int(responded or 0)
-        target.asked += int(asked or 0)
+        target = out[ws][index + offset]
+        if status == DeliveryStatus.ANSWERED:
+            target.responded += int(n)
+        if status in ASKED:
+            target.asked += int(n)
 
 
 def audience_sizes(session: Session, workstream_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
