@@ -39,7 +39,8 @@ async def help_(context: CommandContext) -> Report:
                 f"Leads see totals only for groups of at least {anonymity.min_responses} people, "
                 f"comments only when at least {anonymity.min_comments} people commented, "
                 "never with names.",
-                "Comments are encrypted at rest. You can export or erase your data any time.",
+                "Comments and written answers are encrypted at rest. "
+                "You can export or erase your data any time.",
             ),
         ),
         Section("Your commands", tuple(mine)),

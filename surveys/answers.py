@@ -32,7 +32,7 @@ from storage.tables import (
     QuestionRecord,
 )
 from surveys import sentiment
-from surveys.choices import MAX_TEXT, InvalidAnswer, check
+from surveys.choices import MAX_TEXT, InvalidAnswer, check, readable_value, stored_value
 from surveys.prompts import PromptSubject, Recorded, build_prompt
 
 if TYPE_CHECKING:
@@ -145,7 +145,12 @@ def _load(
                 ANSWERS.c.id, ANSWERS.c.question_id, ANSWERS.c.value, ANSWERS.c.comment.is_not(None)
             ).where(ANSWERS.c.occurrence_id == row.id, ANSWERS.c.respondent_key == key)
         ):
-            own[question_id] = (answer_id, Recorded(value, bool(has_comment)))
+            question = core.catalog.questions.get(question_id)
+            kind = question.kind if question is not None else ""
+            own[question_id] = (
+                answer_id,
+                Recorded(readable_value(core.vault, kind, value), bool(has_comment)),
+            )
     return _Click(subject, row.local_date, ref, key, own)
 
 
@@ -200,7 +205,10 @@ def _answer(
             answer_id, shown = existing
             if shown.value == value and comment is None:
                 return None  # the same click twice: one answer
-            changes: dict[str, Any] = {"value": value, "score": score}
+            changes: dict[str, Any] = {
+                "value": stored_value(core.vault, question.kind, value),
+                "score": score,
+            }
             if comment is not None:
                 changes |= {
                     "comment": core.vault.encrypt(comment),
@@ -255,7 +263,7 @@ def _insert(
             question_id=question.id,
             workstream_id=click.subject.workstream_id,
             respondent_key=click.key,
-            value=value,
+            value=stored_value(core.vault, question.kind, value),
             score=score,
             comment=core.vault.encrypt(comment) if comment else None,
             sentiment=sentiment.polarity(comment) if comment else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.messages import Choice
+from storage.crypto import Vault
 
 SCALE_LABELS = ("Very low", "Low", "Moderate", "High", "Very high")
 AGREEMENT_LABELS = ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")
@@ -60,3 +61,24 @@ def label_of(kind: str, value: str, options: list[str] | None, statement: bool =
         if choice.value == value:
             return choice.label
     return value
+
+
+def is_free_text(kind: str) -> bool:
+    """Free-text answers are encrypted at rest, like comments; the others are counted in SQL."""
+    return kind == "text"
+
+
+def stored_value(vault: Vault, kind: str, value: str) -> str:
+    """The value as written to the database: encrypted for free text, as is otherwise."""
+    return vault.encrypt(value) if is_free_text(kind) and value else value
+
+
+def readable_value(vault: Vault, kind: str, stored: str) -> str:
+    """The value as a person wrote it (free text decrypted; a value under another key stays
+    unreadable rather than shown as ciphertext)."""
+    if not is_free_text(kind) or not stored:
+        return stored
+    try:
+        return vault.decrypt(stored)
+    except ValueError:
+        return "[cannot be decrypted with LEARNPULSE_SECRET_KEY]"

@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from storage.tables import QuestionRecord
+from surveys.choices import readable_value
 from surveys.tallies import ANSWERS
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def rows(core: LearnPulse) -> Iterator[dict[str, Any]]:
             if comment:
                 text = _decrypt(core, comment) if enough else withheld
             if qid in text_questions and value:
-                value = value if enough else withheld
+                value = readable_value(core.vault, "text", value) if enough else withheld
             row: dict[str, Any] = {
                 "workstream": ws,
                 "question": qid,

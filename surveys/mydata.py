@@ -31,6 +31,7 @@ from storage.tables import (
     PostedDigest,
     QuestionRecord,
 )
+from surveys.choices import readable_value
 from surveys.references import platform_of
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def _own_answers(core: LearnPulse, session: Session, person: str) -> list[dict[s
                 "question": question.id,
                 "ask": question.ask,
                 "date": answer.answered_on.isoformat(),
-                "answer": answer.value,
+                "answer": readable_value(core.vault, question.kind, answer.value),
                 "comment": comment,
                 "comment_sentiment": answer.sentiment,
             }

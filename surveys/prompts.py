@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from bot.messages import Prompt, PromptItem, PromptState
 from storage.tables import Answer, Delivery, DeliveryStatus, Occurrence, PersonRecord
 from surveys.cadence import WorkCalendar
-from surveys.choices import choices_for, label_of
+from surveys.choices import choices_for, label_of, readable_value
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -90,7 +90,9 @@ def render_prompt(
                 Answer.occurrence_id == occurrence.id, Answer.respondent_key == key
             )
         ).all():
-            recorded[own.question_id] = Recorded(own.value, own.comment is not None)
+            question = core.catalog.questions.get(own.question_id)
+            value = readable_value(core.vault, question.kind if question else "", own.value)
+            recorded[own.question_id] = Recorded(value, own.comment is not None)
     return build_prompt(core, subject, recorded, reminder)
 
 

@@ -33,7 +33,7 @@ from storage.tables import (
 )
 from surveys import audience
 from surveys.cadence import WorkCalendar, scheduled_dates, timing_for
-from surveys.choices import check, choices_for
+from surveys.choices import check, choices_for, stored_value
 from surveys.occurrences import Asking, askings
 from surveys.sentiment import polarity
 
@@ -203,7 +203,7 @@ def _answer(
         question_id=question.id,
         workstream_id=occurrence.workstream_id,
         respondent_key=key,
-        value=value,
+        value=stored_value(core.vault, question.kind, value),
         score=score,
         comment=core.vault.encrypt(comment) if comment else None,
         sentiment=_polarity(comment) if comment else None,

@@ -11,6 +11,7 @@ from bot.app import LearnPulse
 from bot.messages import Prompt, Report
 from bot.ports import Member, MessageRef, PermanentSendError
 from storage.tables import Answer, AudienceMember, Delivery, Occurrence, PersonRecord
+from surveys.choices import stored_value
 
 _serial = count(1)
 
@@ -98,6 +99,7 @@ def answers(
     """One occurrence on ``day`` answered with ``values``; the first ``pilot`` are pilot."""
     occ = occurrence(core, workstream, question, day)
     people = people or [f"slack:U{next(_serial):09d}" for _ in values]
+    kind = core.catalog.questions[question].kind
     with core.session() as session:
         for i, value in enumerate(values):
             comment = comments[i] if comments else None
@@ -107,7 +109,7 @@ def answers(
                     question_id=question,
                     workstream_id=workstream,
                     respondent_key=core.vault.respondent_key(people[i]),
-                    value=value,
+                    value=stored_value(core.vault, kind, value),  # as the engine stores it
                     score=scores[i] if scores else (float(value) if value else None),
                     comment=core.vault.encrypt(comment) if comment else None,
                     sentiment=sentiments[i] if sentiments else None,

@@ -255,3 +255,28 @@ def test_self_assessment_bank_is_one_prompt_with_every_item(
     with core.session() as session:
         stored = {a.question_id: a.value for a in session.exec(select(Answer)).all()}
     assert stored == {first: "2", second: "5"}
+
+
+def test_free_text_answers_are_encrypted_at_rest(database_url: str, tmp_path: Path) -> None:
+    questions = [
+        question("lms-confidence", "weekly", "mon", "10:00", key=True),
+        question("lms-blockers", "weekly", "mon", "10:00", kind="text"),
+    ]
+    core, chat, clock = make_core(
+        database_url, tmp_path, program_text(questions), MONDAY_8AM_NY, [Member(ALICE, timezone=NY)]
+    )
+    clock.set(_ny(30, 10))
+    run(core)
+    (prompt,) = [p for p in chat.prompts[ALICE] if p.items[0].question_id == "lms-blockers"]
+    words = "Too many meetings on Tuesday"
+    asyncio.run(core.dispatch(AnswerGiven(ALICE, prompt.delivery_id, "lms-blockers", words)))
+    assert chat.updates[-1][1].items[0].recorded == words  # the person sees their own words
+    with core.session() as session:
+        stored = session.exec(select(Answer)).one()
+    assert "meetings" not in stored.value and core.vault.decrypt(stored.value) == words
+    again = asyncio.run(
+        core.dispatch(AnswerGiven(ALICE, prompt.delivery_id, "lms-blockers", words))
+    )
+    assert again is None  # the same words twice: still one answer
+    with core.session() as session:
+        assert len(session.exec(select(Answer)).all()) == 1

@@ -38,7 +38,8 @@ async def test_a_text_question_is_answered_in_a_modal(
     typed = "Too many meetings on Wednesday."
     assert (await slack_server.interact(view_submission(user, opened["view"], typed)))[0] == 200
     [stored] = await eventually(lambda: answers(slack_server, "lms-blockers"))
-    assert stored.value == typed
+    assert stored.value != typed  # encrypted at rest
+    assert slack_server.core.vault.decrypt(stored.value) == typed
     await eventually(lambda: fake_slack.calls_to("chat.update"))
     assert "Recorded" in str(prompt["blocks"])
 
