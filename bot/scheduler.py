@@ -15,6 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.logsafe import describe
 from surveys.occurrences import askings
 
 if TYPE_CHECKING:
@@ -76,8 +77,8 @@ class Heartbeat:
     async def _wake(self) -> None:
         try:
             report = await self.core.due_work().run()
-        except Exception:
-            log.exception("due work failed; the next tick tries again")
+        except Exception as exc:
+            log.error("due work failed (%s); the next tick tries again", describe(exc))
             return
         if report.sent.sent or report.reminded or report.closed or report.posted:
             log.info(

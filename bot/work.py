@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from bot.logsafe import describe
 from bot.messages import Prompt
 from bot.ports import MessageRef, SendError
 from bot.registry import NoAdapterError
@@ -138,8 +139,8 @@ class DueWork:
                 continue
             try:
                 posted += int(await job(self.core) or 0)
-            except Exception:
-                log.exception("%s failed", name)
+            except Exception as exc:
+                log.error("%s failed: %s", name, describe(exc))
         return posted
 
 

@@ -22,6 +22,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     failing with "database is locked" when a reader upgrades to a writer.
     """
     parsed = make_url(url)
+    # Error messages never carry bound values: a failed write's text could otherwise put an
+    # answer into a log line.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

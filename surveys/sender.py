@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
+from bot.logsafe import describe
 from bot.messages import Prompt
 from bot.ports import PermanentSendError, TransientSendError
 from bot.registry import NoAdapterError
@@ -245,7 +246,7 @@ class Sender:
         except TransientSendError as exc:
             return self._retry_or_give_up(c, exc.reason, exc.retry_after, adapter.platform)
         except Exception as exc:  # an adapter bug or an unexpected transport error
-            log.exception("delivery %d: unexpected error while sending", c.id)
+            log.error("delivery %d: unexpected error while sending: %s", c.id, describe(exc))
             return self._retry_or_give_up(c, exc.__class__.__name__, None, adapter.platform)
         metrics.deliveries.labels(adapter.platform, "sent").inc()
         return ledger.Outcome(

@@ -25,6 +25,7 @@ from adapters.teams.adapter import INVOKE_CAPTURE, CardCapture, TeamsAdapter, re
 from adapters.teams.connector import service_url_allowed
 from adapters.teams.refs import channel_ref
 from bot.events import CommandIssued, Event, PersonSeen
+from bot.logsafe import describe
 from bot.messages import Report, notice
 from bot.ports import SendError
 
@@ -78,8 +79,8 @@ class TeamsTurns:
 
         try:
             result = await self.adapter.cloud.process_activity(trusted, activity, on_turn)
-        except Exception:
-            log.exception("a Teams %s activity failed", activity.type)
+        except Exception as exc:
+            log.error("a Teams %s activity failed: %s", activity.type, describe(exc))
             return web.Response(status=500, text="the bot could not handle this activity")
         if isinstance(result, InvokeResponse):
             return web.json_response(result.body, status=result.status or 200)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 from sqlmodel import SQLModel, select
 
 from bot.app import LearnPulse
+from bot.logsafe import describe
 from storage.crypto import Vault
 from storage.db import make_engine, session_scope
 from storage.migrate import upgrade
@@ -142,3 +143,19 @@ def test_naive_timestamps_are_refused(engine: Engine) -> None:
                 created_at=datetime(2026, 1, 1) + timedelta(0),
             )
         )
+
+
+def test_a_failed_write_is_logged_without_the_values_written(engine: Engine) -> None:
+    """PostgreSQL quotes a failing row in its error text; the log line must not."""
+    secret_value = "my-very-private-answer"
+    statement = text(
+        "INSERT INTO answer (occurrence_id, question_id, workstream_id, value, answered_on) "
+        "VALUES (:o, :q, :w, :v, :d)"
+    )
+    with pytest.raises(Exception) as caught, engine.begin() as connection:
+        connection.execute(
+            statement, {"o": 1, "q": "q", "w": "w", "v": secret_value, "d": "2026-01-01"}
+        )
+    line = describe(caught.value)
+    assert secret_value not in line
+    assert line.startswith("sqlalchemy.exc.") and "Error at " in line
