@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
 from bot.settings import Settings, SettingsError, load_settings
-from surveys.program import Program, ProgramError, load_program
+from surveys.program import Program, ProgramError, Workstream, load_program
+
+if TYPE_CHECKING:
+    from bot.app import LearnPulse
 
 app = typer.Typer(
     help="LearnPulse: a culture-of-learning feedback loop in Slack and Teams.",
@@ -62,6 +65,27 @@ def program_or_exit(path: Path) -> Program:
         for line in exc.problems:
             typer.echo(line, err=True)
         raise typer.Exit(2) from None
+
+
+def running_core(settings: Settings) -> LearnPulse:
+    """The app as ``serve`` builds it (database migrated, program loaded, adapters on), or one
+    line and exit 2."""
+    from bot.runner import StartupError, prepare
+
+    configure_logging()
+    try:
+        core, _web_app = prepare(settings, settings.learnpulse_program)
+    except StartupError as exc:
+        fail(str(exc))
+    return core
+
+
+def workstream_or_exit(program: Program, workstream_id: str) -> Workstream:
+    chosen = program.workstream(workstream_id)
+    if chosen is None:
+        known = ", ".join(w.id for w in program.workstreams)
+        fail(f"no workstream {workstream_id!r} (known: {known})")
+    return chosen
 
 
 @app.command()
@@ -121,24 +145,14 @@ def send(
     """Open an occurrence now and deliver it through the configured adapters."""
     import asyncio
 
-    from bot.runner import StartupError, prepare
     from bot.sending import send_now
 
     settings = settings_or_exit()
-    program = program_or_exit(settings.learnpulse_program)
-    chosen = program.workstream(workstream)
-    if chosen is None:
-        fail(
-            f"no workstream {workstream!r} (known: {', '.join(w.id for w in program.workstreams)})"
-        )
+    chosen = workstream_or_exit(program_or_exit(settings.learnpulse_program), workstream)
     known = [q.id for q in chosen.questions]
     if question is not None and question not in known:
         fail(f"no question {question!r} in {workstream} (known: {', '.join(known)})")
-    configure_logging()
-    try:
-        core, _web_app = prepare(settings, settings.learnpulse_program)
-    except StartupError as exc:
-        fail(str(exc))
+    core = running_core(settings)
     if not core.adapters:
         fail("no chat adapter is enabled: set the Slack or Teams settings (see README)")
     report = asyncio.run(send_now(core, workstream, question))
@@ -154,19 +168,10 @@ def digest(workstream: Annotated[str, typer.Argument(help="Workstream id.")]) ->
     import asyncio
 
     from bot.reporting import post_digest
-    from bot.runner import StartupError, prepare
 
-    configure_logging()
     settings = settings_or_exit()
-    try:
-        core, _web_app = prepare(settings, settings.learnpulse_program)
-    except StartupError as exc:
-        fail(str(exc))
-    program = core.require_program()
-    chosen = program.workstream(workstream)
-    if chosen is None:
-        known = ", ".join(w.id for w in program.workstreams)
-        fail(f"no workstream {workstream!r} (known: {known})")
+    chosen = workstream_or_exit(program_or_exit(settings.learnpulse_program), workstream)
+    core = running_core(settings)
     if not core.adapters.serves(chosen.digest_to):
         fail(f"no chat adapter is enabled for {chosen.digest_to}: set its settings (see README)")
     posted = asyncio.run(post_digest(core, workstream))
@@ -185,14 +190,8 @@ def review(
     import asyncio
 
     from bot.reporting import post_review, review_html
-    from bot.runner import StartupError, prepare
 
-    configure_logging()
-    settings = settings_or_exit()
-    try:
-        core, _web_app = prepare(settings, settings.learnpulse_program)
-    except StartupError as exc:
-        fail(str(exc))
+    core = running_core(settings_or_exit())
     program = core.require_program()
     if out_file is None and (program.review is None or not core.adapters.serves(program.review.to)):
         fail("nowhere to post the review (no review.to with an enabled adapter): use --out FILE")
