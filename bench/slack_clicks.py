@@ -22,9 +22,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import actions
+from bench.programs import QUESTION, WORKSTREAM
 from bench.slack_support import (
-    QUESTION,
-    WORKSTREAM,
     arguments,
     fake_slack_with,
     percentile,

@@ -19,7 +19,8 @@ from sqlmodel import select
 
 from adapters.slack import render
 from adapters.slack.sender import SlackAdapter
-from bench.slack_support import QUESTION, WORKSTREAM, arguments, fake_slack_with, slack_stack
+from bench.programs import QUESTION, WORKSTREAM
+from bench.slack_support import arguments, fake_slack_with, slack_stack
 from bot.clock import SystemClock
 from bot.messages import Prompt
 from storage.tables import Delivery

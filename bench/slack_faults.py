@@ -14,7 +14,8 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from bench.slack_support import QUESTION, WORKSTREAM, Stack, arguments, slack_stack
+from bench.programs import QUESTION, WORKSTREAM
+from bench.slack_support import Stack, arguments, slack_stack
 from storage.tables import DeliveryStatus
 from surveys.occurrences import open_now
 from surveys.sender import Sender

@@ -19,6 +19,7 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from adapters.slack import SLACK_APP_KEY, SlackApp
+from bench.programs import one_question_program
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
@@ -30,36 +31,14 @@ from tests.adapters.slack.fake_slack import BOT_TOKEN, FakeSlack
 from tests.adapters.slack.payloads import SIGNING_SECRET
 
 CHANNEL = "C0BENCH001"
-WORKSTREAM = "bench"
-QUESTION = "bench-q"
 MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-PROGRAM = f"""\
-program: Slack benchmark
-timezone: America/New_York
-working_days: [mon, tue, wed, thu, fri]
-working_hours: ["09:00", "17:00"]
-max_prompts_per_week: 5
-anonymity: {{min_responses: 5, min_comments: 5, mode: confidential}}
-admins: ["slack:U0ADMIN001"]
-workstreams:
-  - id: {WORKSTREAM}
-    name: Benchmark workstream
-    lead: slack:U0LEAD0001
-    digest_to: slack:channel:C0DIGEST01
-    digest: {{cadence: weekly, on: fri, at: "16:00"}}
-    phase: organization
-    audience: [slack:channel:{CHANNEL}]
-    questions:
-      - id: {QUESTION}
-        ask: How easy was it to find the learning you needed this week?
-        kind: scale
-        cadence: weekly
-        on: mon
-        at: "10:00"
-        key_measure: true
-        target: 4.0
-        comment: optional
-"""
+PROGRAM = one_question_program(
+    "Slack",
+    "slack:U0ADMIN001",
+    "slack:U0LEAD0001",
+    "slack:channel:C0DIGEST01",
+    f"slack:channel:{CHANNEL}",
+)
 
 
 def user_ids(people: int) -> list[str]:

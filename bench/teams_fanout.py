@@ -30,6 +30,7 @@ from aiohttp import web
 from sqlalchemy import func, text
 from sqlmodel import select
 
+from bench.programs import QUESTION, WORKSTREAM, one_question_program
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
@@ -44,36 +45,14 @@ from tests.adapters.teams.fake_connector import FakeConnector
 BOT_RATE = 30
 TEAM = "19:benchteam@thread.tacv2"
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
-WORKSTREAM = "bench"
-QUESTION = "bench-q"
 MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-PROGRAM = f"""\
-program: Teams benchmark
-timezone: America/New_York
-working_days: [mon, tue, wed, thu, fri]
-working_hours: ["09:00", "17:00"]
-max_prompts_per_week: 5
-anonymity: {{min_responses: 5, min_comments: 5, mode: confidential}}
-admins: ["teams:00000000-0000-4000-9000-00000000ad01"]
-workstreams:
-  - id: {WORKSTREAM}
-    name: Benchmark workstream
-    lead: teams:00000000-0000-4000-9000-00000000ad02
-    digest_to: teams:channel:{TEAM}
-    digest: {{cadence: weekly, on: fri, at: "16:00"}}
-    phase: organization
-    audience: [teams:team:{TEAM}]
-    questions:
-      - id: {QUESTION}
-        ask: How easy was it to find the learning you needed this week?
-        kind: scale
-        cadence: weekly
-        on: mon
-        at: "10:00"
-        key_measure: true
-        target: 4.0
-        comment: optional
-"""
+PROGRAM = one_question_program(
+    "Teams",
+    "teams:00000000-0000-4000-9000-00000000ad01",
+    "teams:00000000-0000-4000-9000-00000000ad02",
+    f"teams:channel:{TEAM}",
+    f"teams:team:{TEAM}",
+)
 
 
 def aad(n: int) -> str:
