@@ -117,6 +117,7 @@ class Claimed:
     due_at: datetime
     expires_at: datetime
     attempts: int
+    remind_at: datetime | None = None
 
 
 def claim_due(engine: Engine, now: datetime, limit: int) -> list[Claimed]:
@@ -172,6 +173,7 @@ class Outcome:
     conversation: str | None = None
     message_id: str | None = None
     reason: str | None = None
+    remind_at: datetime | None = None  # for a late send: the reminder point moved after it
 
 
 def record_outcomes(engine: Engine, outcomes: Sequence[Outcome]) -> None:
@@ -186,7 +188,8 @@ def record_outcomes(engine: Engine, outcomes: Sequence[Outcome]) -> None:
             table.c.status == DeliveryStatus.PENDING.value,
         ),
     )
-    sent = [o for o in outcomes if o.status is DeliveryStatus.SENT]
+    sent = [o for o in outcomes if o.status is DeliveryStatus.SENT and o.remind_at is None]
+    sent_late = [o for o in outcomes if o.status is DeliveryStatus.SENT and o.remind_at is not None]
     retry = [o for o in outcomes if o.status is DeliveryStatus.PENDING]
     final = [o for o in outcomes if o.status not in (DeliveryStatus.SENT, DeliveryStatus.PENDING)]
     with engine.begin() as connection:
@@ -209,6 +212,29 @@ def record_outcomes(engine: Engine, outcomes: Sequence[Outcome]) -> None:
                         "b_message": o.message_id,
                     }
                     for o in sent
+                ],
+            )
+        if sent_late:
+            connection.execute(
+                update(table)
+                .where(guard)
+                .values(
+                    status=DeliveryStatus.SENT.value,
+                    sent_at=bindparam("b_at"),
+                    conversation=bindparam("b_conversation"),
+                    message_id=bindparam("b_message"),
+                    remind_at=bindparam("b_remind"),
+                    last_error=None,
+                ),
+                [
+                    {
+                        "b_id": o.id,
+                        "b_at": o.at,
+                        "b_conversation": o.conversation,
+                        "b_message": o.message_id,
+                        "b_remind": o.remind_at,
+                    }
+                    for o in sent_late
                 ],
             )
         if retry:
@@ -293,6 +319,7 @@ def _claimed_columns() -> Any:
         table.c.due_at,
         table.c.expires_at,
         table.c.attempts,
+        table.c.remind_at,
     ).join(PERSONS, PERSONS.c.id == table.c.person_id)
 
 

@@ -249,13 +249,23 @@ class Sender:
             log.error("delivery %d: unexpected error while sending: %s", c.id, describe(exc))
             return self._retry_or_give_up(c, exc.__class__.__name__, None, adapter.platform)
         metrics.deliveries.labels(adapter.platform, "sent").inc()
+        now = self.core.clock.now()
         return ledger.Outcome(
             c.id,
             DeliveryStatus.SENT,
-            self.core.clock.now(),
+            now,
             conversation=ref.conversation,
             message_id=ref.message_id,
+            remind_at=self._late_reminder(c, now),
         )
+
+    def _late_reminder(self, c: Claimed, sent_at: datetime) -> datetime | None:
+        """A prompt sent after its planned reminder point (downtime, retries) is reminded
+        halfway through the working time it still has, never right after it arrives."""
+        if c.remind_at is None or c.remind_at > sent_at:
+            return None
+        work = WorkCalendar.for_person(self.core.require_program(), c.timezone)
+        return work.working_midpoint(sent_at, c.expires_at) or c.expires_at
 
     def _retry_or_give_up(
         self, c: Claimed, reason: str, retry_after: float | None, platform: str

@@ -117,6 +117,26 @@ def test_downtime_inside_the_window_sends_on_start(database_url: str, tmp_path: 
     assert chat.count(ALICE) == 1  # never twice
 
 
+def test_a_late_prompt_is_reminded_halfway_through_what_is_left(
+    database_url: str, tmp_path: Path
+) -> None:
+    core, chat, clock = _weekly_core(database_url, tmp_path)
+    run(core)
+    clock.set(_ny(31, 14))  # down until Tuesday 14:00, past the planned reminder (13:30)
+    run(core)
+    assert chat.count(ALICE) == 1
+    clock.set(_ny(31, 14, 1))
+    run(core)
+    assert chat.reminders(ALICE) == 0  # not reminded a minute after it arrived
+    # 11 working hours remain (Tue 14-17, Wed 9-17): the reminder comes 5.5 h in, Wed 11:30.
+    clock.set(_ny(32, 11, 29))
+    run(core)
+    assert chat.reminders(ALICE) == 0
+    clock.set(_ny(32, 11, 30))
+    run(core)
+    assert chat.reminders(ALICE) == 1
+
+
 def test_downtime_past_the_window_records_missed(database_url: str, tmp_path: Path) -> None:
     core, chat, clock = _weekly_core(database_url, tmp_path)
     run(core)
