@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,9 +45,14 @@ def user_ids(people: int) -> list[str]:
     return [f"UB{n:08d}" for n in range(people)]
 
 
-def arguments(description: str | None, full: int, quick: int) -> argparse.Namespace:
+def arguments(
+    description: str | None, full: int, quick: int, switches: Mapping[str, str] | None = None
+) -> argparse.Namespace:
+    """``--people``, ``--quick``, ``--database-url``, and on/off ``switches`` (flag: help)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--people", type=int, default=None)
+    for flag, help_text in (switches or {}).items():
+        parser.add_argument(flag, action="store_true", help=help_text)
     parser.add_argument(
         "--quick", action="store_true", help=f"{quick:,} people instead of {full:,}"
     )
@@ -93,11 +98,23 @@ async def fake_slack_with(people: int, channel_interval: float = 0.0) -> FakeSla
     return await fake.start()
 
 
+@dataclass
+class Server:
+    """The real server on loopback, talking to the Slack Web API at whatever URL it was given."""
+
+    url: str
+    core: LearnPulse
+    web_app: web.Application
+    clock: ManualClock
+
+    def count_answers(self) -> int:
+        with self.core.session() as session:
+            return int(session.exec(select(func.count()).select_from(Answer)).one())
+
+
 @asynccontextmanager
-async def slack_stack(
-    people: int, database_url: str | None = None, channel_interval: float = 0.0
-) -> AsyncIterator[Stack]:
-    """Fake Slack with ``people`` in one audience channel, and the real server on loopback."""
+async def learnpulse_server(api_url: str, database_url: str | None = None) -> AsyncIterator[Server]:
+    """``serve``'s web app with the Slack adapter, on a fresh database, calling ``api_url``."""
     workdir = Path(tempfile.mkdtemp(prefix="learnpulse-bench-"))
     program = workdir / "program.yaml"
     program.write_text(PROGRAM, encoding="utf-8")
@@ -107,7 +124,6 @@ async def slack_stack(
         with engine.begin() as connection:
             connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     upgrade(engine)
-    fake = await fake_slack_with(people, channel_interval)
     clock = ManualClock(MONDAY_10_NEW_YORK)
     settings = load_settings(
         DATABASE_URL=url,
@@ -116,7 +132,7 @@ async def slack_stack(
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_APP_TOKEN=None,
-        SLACK_API_URL=fake.url,
+        SLACK_API_URL=api_url,
     )
     core = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
     core.load_program()
@@ -127,17 +143,23 @@ async def slack_stack(
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     try:
-        yield Stack(
-            f"http://127.0.0.1:{runner.addresses[0][1]}",
-            core,
-            fake,
-            web_app[SLACK_APP_KEY],
-            clock,
-        )
+        yield Server(f"http://127.0.0.1:{runner.addresses[0][1]}", core, web_app, clock)
     finally:
         await runner.cleanup()
-        await fake.stop()
         engine.dispose()
+
+
+@asynccontextmanager
+async def slack_stack(
+    people: int, database_url: str | None = None, channel_interval: float = 0.0
+) -> AsyncIterator[Stack]:
+    """Fake Slack with ``people`` in one audience channel, and the real server on loopback."""
+    fake = await fake_slack_with(people, channel_interval)
+    try:
+        async with learnpulse_server(fake.url, database_url) as server:
+            yield Stack(server.url, server.core, fake, server.web_app[SLACK_APP_KEY], server.clock)
+    finally:
+        await fake.stop()
 
 
 def percentile(samples: list[float], q: float) -> float:
