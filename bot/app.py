@@ -115,12 +115,18 @@ class LearnPulse:
             self.adapters.register(setup(self, web_app))
             self.adapter_status[platform] = f"on ({why})"
 
-    async def dispatch(self, event: Event) -> Report | None:
-        """Handle one incoming event; the returned report is the reply for the asker only."""
+    def warm_up(self) -> None:
+        """Load the event handlers (and the sentiment model behind them) now, not on the first
+        click after a start, which would otherwise wait about a second for the imports."""
         if self._dispatcher is None:
             from bot.dispatch import Dispatcher
 
             self._dispatcher = Dispatcher(self)
+
+    async def dispatch(self, event: Event) -> Report | None:
+        """Handle one incoming event; the returned report is the reply for the asker only."""
+        self.warm_up()
+        assert self._dispatcher is not None
         return await self._dispatcher.dispatch(event)
 
     def due_work(self) -> DueWork:

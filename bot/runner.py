@@ -48,6 +48,7 @@ def prepare(
         log.warning(
             "LEARNPULSE_SECRET_KEY is not set: using the development key; set it in production"
         )
+    core.warm_up()
     web_app = build_web_app(core)
     core.enable_platform_adapters(web_app)
     log.info(core.describe_adapters())

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.events import AnswerGiven, CommentGiven
@@ -44,6 +44,53 @@ PEOPLE = PersonRecord.__table__  # type: ignore[attr-defined]
 OCCURRENCES = Occurrence.__table__  # type: ignore[attr-defined]
 ANSWERS = Answer.__table__  # type: ignore[attr-defined]
 NOT_YOURS = "That question isn't one I asked you, so nothing was recorded."
+
+# Built once: a click runs these every time, and building a statement costs more than running it.
+_CLICK = (
+    select(
+        DELIVERIES.c.status,
+        DELIVERIES.c.expires_at,
+        DELIVERIES.c.answered_items,
+        DELIVERIES.c.conversation,
+        DELIVERIES.c.message_id,
+        OCCURRENCES.c.id,
+        OCCURRENCES.c.question_id,
+        OCCURRENCES.c.bank,
+        OCCURRENCES.c.workstream_id,
+        OCCURRENCES.c.local_date,
+        PEOPLE.c.ref,
+        PEOPLE.c.timezone,
+    )
+    .select_from(
+        DELIVERIES.join(PEOPLE, PEOPLE.c.id == DELIVERIES.c.person_id).join(
+            OCCURRENCES, OCCURRENCES.c.id == DELIVERIES.c.occurrence_id
+        )
+    )
+    .where(DELIVERIES.c.id == bindparam("delivery_id"))
+)
+_CLICK_LOCKED = _CLICK.with_for_update(of=DELIVERIES)  # PostgreSQL: clicks on one prompt queue up
+_OWN_ANSWERS = select(
+    ANSWERS.c.id, ANSWERS.c.question_id, ANSWERS.c.value, ANSWERS.c.comment.is_not(None)
+).where(
+    ANSWERS.c.occurrence_id == bindparam("occurrence_id"),
+    ANSWERS.c.respondent_key == bindparam("respondent_key"),
+)
+_INSERT_ANSWER = insert(ANSWERS)
+_CHANGE_ANSWER = (
+    update(ANSWERS)
+    .where(ANSWERS.c.id == bindparam("answer_id"))
+    .values(value=bindparam("new_value"), score=bindparam("new_score"))
+)
+_SET_COMMENT = (
+    update(ANSWERS)
+    .where(ANSWERS.c.id == bindparam("answer_id"))
+    .values(comment=bindparam("new_comment"), sentiment=bindparam("new_sentiment"))
+)
+_MARK_ANSWERED = (
+    update(DELIVERIES)
+    .where(DELIVERIES.c.id == bindparam("delivery_id"))
+    .values(status=DeliveryStatus.ANSWERED.value, answered_items=bindparam("items"))
+)
 
 
 @dataclass(frozen=True)
@@ -89,31 +136,8 @@ def record(core: LearnPulse, event: AnswerGiven | CommentGiven) -> AnswerOutcome
 def _load(
     core: LearnPulse, connection: Connection, event: AnswerGiven | CommentGiven
 ) -> _Click | None:
-    query = (
-        select(
-            DELIVERIES.c.status,
-            DELIVERIES.c.expires_at,
-            DELIVERIES.c.answered_items,
-            DELIVERIES.c.conversation,
-            DELIVERIES.c.message_id,
-            OCCURRENCES.c.id,
-            OCCURRENCES.c.question_id,
-            OCCURRENCES.c.bank,
-            OCCURRENCES.c.workstream_id,
-            OCCURRENCES.c.local_date,
-            PEOPLE.c.ref,
-            PEOPLE.c.timezone,
-        )
-        .select_from(
-            DELIVERIES.join(PEOPLE, PEOPLE.c.id == DELIVERIES.c.person_id).join(
-                OCCURRENCES, OCCURRENCES.c.id == DELIVERIES.c.occurrence_id
-            )
-        )
-        .where(DELIVERIES.c.id == event.delivery_id)
-    )
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update(of=DELIVERIES)  # concurrent clicks on one prompt queue up
-    row = connection.execute(query).first()
+    query = _CLICK_LOCKED if connection.dialect.name == "postgresql" else _CLICK
+    row = connection.execute(query, {"delivery_id": event.delivery_id}).first()
     if row is None or row.ref != event.person:
         return None
     ref = (
@@ -141,9 +165,7 @@ def _load(
     own: dict[str, tuple[int, Recorded]] = {}
     if key is not None:
         for answer_id, question_id, value, has_comment in connection.execute(
-            select(
-                ANSWERS.c.id, ANSWERS.c.question_id, ANSWERS.c.value, ANSWERS.c.comment.is_not(None)
-            ).where(ANSWERS.c.occurrence_id == row.id, ANSWERS.c.respondent_key == key)
+            _OWN_ANSWERS, {"occurrence_id": row.id, "respondent_key": key}
         ):
             question = core.catalog.questions.get(question_id)
             kind = question.kind if question is not None else ""
@@ -180,8 +202,10 @@ def _record(core: LearnPulse, event: AnswerGiven | CommentGiven) -> AnswerOutcom
             message = _answer(core, connection, click, question, event)
         else:
             message = _comment(core, connection, click, question, event.comment)
-        prompt = build_prompt(core, click.subject, click.recorded)
-    return AnswerOutcome(True, message, prompt, click.ref)
+    # Rendered after the commit, so the write lock is not held for it.
+    return AnswerOutcome(
+        True, message, build_prompt(core, click.subject, click.recorded), click.ref
+    )
 
 
 def _answer(
@@ -205,16 +229,16 @@ def _answer(
             answer_id, shown = existing
             if shown.value == value and comment is None:
                 return None  # the same click twice: one answer
-            changes: dict[str, Any] = {
-                "value": stored_value(core.vault, question.kind, value),
-                "score": score,
-            }
+            connection.execute(
+                _CHANGE_ANSWER,
+                {
+                    "answer_id": answer_id,
+                    "new_value": stored_value(core.vault, question.kind, value),
+                    "new_score": score,
+                },
+            )
             if comment is not None:
-                changes |= {
-                    "comment": core.vault.encrypt(comment),
-                    "sentiment": sentiment.polarity(comment),
-                }
-            connection.execute(update(ANSWERS).where(ANSWERS.c.id == answer_id).values(**changes))
+                _store_comment(core, connection, answer_id, comment)
             click.own[question.id] = (
                 answer_id,
                 Recorded(value, shown.has_comment or comment is not None),
@@ -238,13 +262,21 @@ def _comment(
     if existing is None:
         raise InvalidAnswer("Answer the question first, then add a comment.")
     answer_id, shown = existing
-    connection.execute(
-        update(ANSWERS)
-        .where(ANSWERS.c.id == answer_id)
-        .values(comment=core.vault.encrypt(comment), sentiment=sentiment.polarity(comment))
-    )
+    _store_comment(core, connection, answer_id, comment)
     click.own[question.id] = (answer_id, Recorded(shown.value, True))
     return "Thanks, your comment is recorded."
+
+
+def _store_comment(core: LearnPulse, connection: Connection, answer_id: int, comment: str) -> None:
+    """Encrypt a comment onto an answer, with its sentiment computed now, once."""
+    connection.execute(
+        _SET_COMMENT,
+        {
+            "answer_id": answer_id,
+            "new_comment": core.vault.encrypt(comment),
+            "new_sentiment": sentiment.polarity(comment),
+        },
+    )
 
 
 def _insert(
@@ -258,18 +290,19 @@ def _insert(
 ) -> None:
     workstream = core.require_program().workstream(click.subject.workstream_id)
     result = connection.execute(
-        insert(ANSWERS).values(
-            occurrence_id=click.subject.occurrence_id,
-            question_id=question.id,
-            workstream_id=click.subject.workstream_id,
-            respondent_key=click.key,
-            value=stored_value(core.vault, question.kind, value),
-            score=score,
-            comment=core.vault.encrypt(comment) if comment else None,
-            sentiment=sentiment.polarity(comment) if comment else None,
-            in_pilot=workstream is not None and click.subject.person in workstream.pilot,
-            answered_on=click.local_date,  # the period asked, not the minute answered
-        )
+        _INSERT_ANSWER,
+        {
+            "occurrence_id": click.subject.occurrence_id,
+            "question_id": question.id,
+            "workstream_id": click.subject.workstream_id,
+            "respondent_key": click.key,
+            "value": stored_value(core.vault, question.kind, value),
+            "score": score,
+            "comment": core.vault.encrypt(comment) if comment else None,
+            "sentiment": sentiment.polarity(comment) if comment else None,
+            "in_pilot": workstream is not None and click.subject.person in workstream.pilot,
+            "answered_on": click.local_date,  # the period asked, not the minute answered
+        },
     )
     if click.key is not None and value:
         answer_id = int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
@@ -279,11 +312,7 @@ def _insert(
 def _mark_answered(connection: Connection, click: _Click, question_id: str) -> None:
     answered = click.subject.answered_items
     items = answered if question_id in answered else [*answered, question_id]
-    connection.execute(
-        update(DELIVERIES)
-        .where(DELIVERIES.c.id == click.subject.delivery_id)
-        .values(status=DeliveryStatus.ANSWERED.value, answered_items=items)
-    )
+    connection.execute(_MARK_ANSWERED, {"delivery_id": click.subject.delivery_id, "items": items})
     click.subject = PromptSubject(
         **{
             **click.subject.__dict__,
