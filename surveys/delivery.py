@@ -188,8 +188,7 @@ def record_outcomes(engine: Engine, outcomes: Sequence[Outcome]) -> None:
             table.c.status == DeliveryStatus.PENDING.value,
         ),
     )
-    sent = [o for o in outcomes if o.status is DeliveryStatus.SENT and o.remind_at is None]
-    sent_late = [o for o in outcomes if o.status is DeliveryStatus.SENT and o.remind_at is not None]
+    sent = [o for o in outcomes if o.status is DeliveryStatus.SENT]
     retry = [o for o in outcomes if o.status is DeliveryStatus.PENDING]
     final = [o for o in outcomes if o.status not in (DeliveryStatus.SENT, DeliveryStatus.PENDING)]
     with engine.begin() as connection:
@@ -202,28 +201,10 @@ def record_outcomes(engine: Engine, outcomes: Sequence[Outcome]) -> None:
                     sent_at=bindparam("b_at"),
                     conversation=bindparam("b_conversation"),
                     message_id=bindparam("b_message"),
-                    last_error=None,
-                ),
-                [
-                    {
-                        "b_id": o.id,
-                        "b_at": o.at,
-                        "b_conversation": o.conversation,
-                        "b_message": o.message_id,
-                    }
-                    for o in sent
-                ],
-            )
-        if sent_late:
-            connection.execute(
-                update(table)
-                .where(guard)
-                .values(
-                    status=DeliveryStatus.SENT.value,
-                    sent_at=bindparam("b_at"),
-                    conversation=bindparam("b_conversation"),
-                    message_id=bindparam("b_message"),
-                    remind_at=bindparam("b_remind"),
+                    # a late send moves its reminder; otherwise the planned one stands
+                    remind_at=func.coalesce(
+                        bindparam("b_remind", type_=UTCDateTime()), table.c.remind_at
+                    ),
                     last_error=None,
                 ),
                 [
@@ -234,7 +215,7 @@ def record_outcomes(engine: Engine, outcomes: Sequence[Outcome]) -> None:
                         "b_message": o.message_id,
                         "b_remind": o.remind_at,
                     }
-                    for o in sent_late
+                    for o in sent
                 ],
             )
         if retry:
