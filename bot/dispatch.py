@@ -22,6 +22,7 @@ from bot.events import (
 )
 from bot.messages import Report, notice
 from bot.ports import MessageRef, SendError
+from bot.recording import AnswerRecorder
 from surveys import answers, home, people
 
 if TYPE_CHECKING:
@@ -31,10 +32,11 @@ log = logging.getLogger("learnpulse.dispatch")
 
 
 class Dispatcher:
-    """Routes neutral events to use cases. Database work runs in a worker thread."""
+    """Routes neutral events to use cases. Database work runs in worker threads."""
 
     def __init__(self, core: LearnPulse) -> None:
         self.core = core
+        self.recorder = AnswerRecorder(core)
 
     async def dispatch(self, event: Event) -> Report | None:
         match event:
@@ -57,7 +59,7 @@ class Dispatcher:
         raise TypeError(f"unknown event {type(event).__name__}")
 
     async def _answer(self, event: AnswerGiven | CommentGiven) -> Report | None:
-        outcome = await asyncio.to_thread(answers.record, self.core, event)
+        outcome = await self.recorder.record(event)
         if outcome.prompt is not None and outcome.ref is not None:
             await self._update(event.person, outcome.ref, outcome)
         return notice(outcome.message) if outcome.message else None

@@ -11,6 +11,7 @@ for the person's own answers, then the writes.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -124,13 +125,26 @@ def _refused(message: str) -> AnswerOutcome:
 
 def record(core: LearnPulse, event: AnswerGiven | CommentGiven) -> AnswerOutcome:
     """Store an answer or a comment from ``event.person`` for one item of a delivery."""
+    return record_all(core, [event])[0]
+
+
+def record_all(
+    core: LearnPulse, events: Sequence[AnswerGiven | CommentGiven]
+) -> list[AnswerOutcome]:
+    """Store many clicks in one transaction, in order; each gets its own outcome.
+
+    A click that is refused (not yours, closed, an invalid value) is refused before it writes
+    anything, so it never spoils the others. Clicks on the same prompt in one batch see each
+    other as if they had come one after another.
+    """
     try:
-        try:
-            return _record(core, event)
-        except IntegrityError:  # a concurrent identical click won the insert: read its result
-            return _record(core, event)
-    except InvalidAnswer as exc:  # raised inside the transaction, which is rolled back
-        return _refused(str(exc))
+        return _record_all(core, events)
+    except IntegrityError:
+        # A concurrent identical click (another process) won an insert and the whole batch was
+        # rolled back: record again, each click now reading what won.
+        if len(events) == 1:
+            return _record_all(core, events)
+        return [record(core, event) for event in events]
 
 
 def _load(
@@ -176,36 +190,65 @@ def _load(
     return _Click(subject, row.local_date, ref, key, own)
 
 
-def _record(core: LearnPulse, event: AnswerGiven | CommentGiven) -> AnswerOutcome:
-    with write_gate(core.engine), core.engine.begin() as connection:
-        click = _load(core, connection, event)
-        if click is None:
-            return _refused(NOT_YOURS)
-        subject = click.subject
-        question = next(
-            (
-                q
-                for q in core.catalog.questions_for(subject.question_id, subject.bank)
-                if q.id == event.question_id
-            ),
-            None,
+@dataclass
+class _Done:
+    """A click handled inside the transaction; its prompt is rendered after the commit."""
+
+    accepted: bool
+    message: str | None
+    click: _Click | None  # None: refused before the prompt mattered
+    closed: bool = False
+
+    def outcome(self, core: LearnPulse) -> AnswerOutcome:
+        if self.click is None:
+            return _refused(self.message or NOT_YOURS)
+        prompt = build_prompt(core, self.click.subject, self.click.recorded)
+        message = (
+            f"Sorry, this question closed on {prompt.closes}; answers are no longer accepted."
+            if self.closed
+            else self.message
         )
-        if question is None:
-            return _refused("That question isn't part of this prompt, so nothing was recorded.")
-        if subject.status not in ANSWERABLE or core.clock.now() >= subject.expires_at:
-            prompt = build_prompt(core, subject, click.recorded)
-            closed = (
-                f"Sorry, this question closed on {prompt.closes}; answers are no longer accepted."
-            )
-            return AnswerOutcome(False, closed, prompt, click.ref)
+        return AnswerOutcome(self.accepted, message, prompt, self.click.ref)
+
+
+def _record_all(
+    core: LearnPulse, events: Sequence[AnswerGiven | CommentGiven]
+) -> list[AnswerOutcome]:
+    with write_gate(core.engine), core.engine.begin() as connection:
+        done = [_record_one(core, connection, event) for event in events]
+    # Rendered after the commit, so the write lock is not held for it.
+    return [each.outcome(core) for each in done]
+
+
+def _record_one(
+    core: LearnPulse, connection: Connection, event: AnswerGiven | CommentGiven
+) -> _Done:
+    click = _load(core, connection, event)
+    if click is None:
+        return _Done(False, NOT_YOURS, None)
+    subject = click.subject
+    question = next(
+        (
+            q
+            for q in core.catalog.questions_for(subject.question_id, subject.bank)
+            if q.id == event.question_id
+        ),
+        None,
+    )
+    if question is None:
+        return _Done(
+            False, "That question isn't part of this prompt, so nothing was recorded.", None
+        )
+    if subject.status not in ANSWERABLE or core.clock.now() >= subject.expires_at:
+        return _Done(False, None, click, closed=True)
+    try:
         if isinstance(event, AnswerGiven):
             message = _answer(core, connection, click, question, event)
         else:
             message = _comment(core, connection, click, question, event.comment)
-    # Rendered after the commit, so the write lock is not held for it.
-    return AnswerOutcome(
-        True, message, build_prompt(core, click.subject, click.recorded), click.ref
-    )
+    except InvalidAnswer as exc:  # raised before this click wrote anything
+        return _Done(False, str(exc), None)
+    return _Done(True, message, click)
 
 
 def _answer(
