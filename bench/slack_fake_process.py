@@ -4,7 +4,7 @@ Run as ``python -m bench.slack_fake_process --people N``: it starts the test sui
 ``N`` people (as ``fake_slack_with`` does), prints one JSON line ``{"api_url", "control_url"}``
 and serves until its stdin closes. The control app answers what the benchmark needs to know
 from the fake's state: ``GET /clicks`` (one answer click per prompt sent) and ``GET /updates``
-(how many ``chat.update`` calls succeeded). ``fake_slack_process`` is the parent's side.
+(how many prompts were re-rendered, through ``response_url`` or ``chat.update``). ``fake_slack_process`` is the parent's side.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ def clicks(fake: FakeSlack) -> list[str]:
     bodies = []
     for user, dm in fake.dms.items():
         [prompt] = fake.prompts_for(user)
-        bodies.append(interaction(block_actions(user, dm, prompt, actions.ANSWER, "4")))
+        hook = fake.hook_url(dm, prompt["ts"])  # as Slack sends one with every click
+        bodies.append(interaction(block_actions(user, dm, prompt, actions.ANSWER, "4", hook)))
     return bodies
 
 
@@ -43,7 +44,8 @@ def control_app(fake: FakeSlack) -> web.Application:
         return web.json_response(clicks(fake))
 
     async def get_updates(_: web.Request) -> web.Response:
-        return web.json_response({"updated": len(fake.calls_to("chat.update"))})
+        updated = len(fake.calls_to("chat.update")) + len(fake.replaced)
+        return web.json_response({"updated": updated})
 
     app = web.Application()
     app.router.add_get("/clicks", get_clicks)

@@ -22,7 +22,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import actions, refs, render, translate
-from adapters.slack.sender import SlackAdapter
+from adapters.slack.sender import CLICK_ORIGIN, ClickOrigin, SlackAdapter
 from adapters.slack.verify import is_authentic
 from bot.commands import COMMAND_NAMES
 from bot.events import Event, HomeOpened
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("learnpulse.slack")
 
-WORK_IN_PARALLEL = 8
+WORK_IN_PARALLEL = 64
 SOMETHING_WENT_WRONG = "Sorry, that did not work. Please try again in a minute."
 OUR_ACTIONS = re.compile(
     "^("
@@ -81,8 +81,8 @@ class SlackApp:
         self.adapter = adapter
         self.verifier = verifier
         self.handled_events = RecentIds()
-        # Work after the ack runs in database threads; a few at a time keeps the event loop
-        # free to acknowledge new requests promptly under a burst of clicks.
+        # Work after the ack is bounded, so a burst of clicks cannot pile up unbounded work;
+        # clicks waiting together are written together (``bot.recording``).
         self._work = asyncio.Semaphore(WORK_IN_PARALLEL)
         self.bolt = AsyncApp(
             client=adapter.client,
@@ -112,9 +112,10 @@ class SlackApp:
     # --- listeners -------------------------------------------------------------------------------
 
     def _register(self) -> None:
+        # bolt tries listeners in this order; clicks come in bursts, so they are matched first.
+        self.bolt.action({"type": "block_actions", "action_id": OUR_ACTIONS})(self.on_action)
         for name in COMMAND_NAMES:
             self.bolt.command(f"/{name}")(self.on_command)
-        self.bolt.action({"type": "block_actions", "action_id": OUR_ACTIONS})(self.on_action)
         self.bolt.view_submission(actions.COMMENT_MODAL)(self.on_view_submission)
         self.bolt.view_submission(actions.TEXT_MODAL)(self.on_view_submission)
         self.bolt.event("app_home_opened")(self.on_home_opened)
@@ -137,8 +138,15 @@ class SlackApp:
         if isinstance(interpreted, translate.OpenModal):
             await self._open_modal(interpreted)
             return
-        reply = await self._dispatch(interpreted)
-        if (body.get("container") or {}).get("type") == "view":
+        container = body.get("container") or {}
+        origin = _click_origin(container, body)
+        token = CLICK_ORIGIN.set(origin) if origin is not None else None
+        try:
+            reply = await self._dispatch(interpreted)
+        finally:
+            if token is not None:
+                CLICK_ORIGIN.reset(token)
+        if container.get("type") == "view":
             await self._publish_home(interpreted.person, reply)
         elif reply is not None and body.get("response_url"):
             await self._respond(respond, reply)
@@ -242,3 +250,15 @@ class SlackApp:
             )
         except SendError as exc:
             log.warning("reply not delivered: %s", exc.reason)
+
+
+def _click_origin(container: dict[str, Any], body: dict[str, Any]) -> ClickOrigin | None:
+    """Where a click on a message came from, when Slack gave a response_url to answer it."""
+    response_url = str(body.get("response_url") or "")
+    if container.get("type") != "message" or not response_url:
+        return None
+    return ClickOrigin(
+        channel=str(container.get("channel_id", "")),
+        ts=str(container.get("message_ts", "")),
+        response_url=response_url,
+    )

@@ -3,15 +3,23 @@
 Each prompt carries its delivery id in the message ``metadata``; that is how a delivery whose
 outcome is unknown (a crash, a 5xx after Slack may have posted) is found again in the DM's
 history instead of being sent twice.
+
+A prompt re-rendered because someone clicked it is replaced through the click's
+``response_url``, not ``chat.update``: ``chat.update`` is a Tier 3 method (about 50 calls a
+minute for the whole workspace), so when a company answers at 10:00 most of those updates would
+wait minutes behind HTTP 429s, while every click brings a ``response_url`` of its own.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import actions, refs, render
 from adapters.slack.directory import Directory
@@ -22,6 +30,21 @@ from bot.ports import Clock, Member, MessageRef, PermanentSendError, TransientSe
 log = logging.getLogger("learnpulse.slack")
 
 HISTORY_PAGES = 5  # how far back find_prompt looks: 5 pages of 200 messages of one DM
+
+
+@dataclass(frozen=True)
+class ClickOrigin:
+    """The message a click was made on, and the ``response_url`` Slack sent with the click."""
+
+    channel: str
+    ts: str
+    response_url: str
+
+
+# Set while a click is handled; an update of the message clicked goes through its response_url.
+CLICK_ORIGIN: contextvars.ContextVar[ClickOrigin | None] = contextvars.ContextVar(
+    "slack_click_origin", default=None
+)
 
 
 class SlackAdapter:
@@ -64,18 +87,51 @@ class SlackAdapter:
 
     async def update_prompt(self, ref: MessageRef, prompt: Prompt) -> None:
         """Re-render in place: the recorded answer, or that the window closed."""
+        text, blocks = render.prompt_text(prompt), render.prompt_blocks(prompt)
+        metadata = {
+            "event_type": actions.PROMPT_EVENT_TYPE,
+            "event_payload": {"delivery_id": prompt.delivery_id},
+        }
+        origin = CLICK_ORIGIN.get()
+        if (
+            origin is not None
+            and (origin.channel, origin.ts) == (ref.conversation, ref.message_id)
+            and await self._replace_clicked(origin.response_url, text, blocks, metadata)
+        ):
+            return
         await self.api.call(
             "chat.update",
             pace=ref.conversation,
             channel=ref.conversation,
             ts=ref.message_id,
-            text=render.prompt_text(prompt),
-            blocks=render.prompt_blocks(prompt),
-            metadata={
-                "event_type": actions.PROMPT_EVENT_TYPE,
-                "event_payload": {"delivery_id": prompt.delivery_id},
-            },
+            text=text,
+            blocks=blocks,
+            metadata=metadata,
         )
+
+    async def _replace_clicked(
+        self,
+        response_url: str,
+        text: str,
+        blocks: list[render.Block],
+        metadata: dict[str, Any],
+    ) -> bool:
+        """Replace the clicked message through its response_url; False when that did not work
+        (the URL expired or was used up), so the caller falls back to ``chat.update``."""
+        hook = AsyncWebhookClient(response_url, session=self.client.session)
+        try:
+            response = await hook.send(
+                replace_original=True, text=text, blocks=blocks, metadata=metadata
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.info("response_url unreachable (%s); updating with chat.update", type(exc).__name__)
+            return False
+        if response.status_code != 200:
+            log.info(
+                "response_url refused (HTTP %d); updating with chat.update", response.status_code
+            )
+            return False
+        return True
 
     async def find_prompt(self, person: str, delivery_id: int) -> MessageRef | None:
         """Look through the DM's recent history for the message carrying this delivery id."""

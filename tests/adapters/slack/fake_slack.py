@@ -28,6 +28,7 @@ BOT_USER = "U0BOTUSER1"
 BOT_ID = "B0BOTID001"
 TEAM = "T0NORTHWND"
 JSON_BODY = dict[str, Any]
+HOOK_USES = 5  # a response_url answers five times (within 30 minutes)
 
 
 @dataclass
@@ -66,6 +67,9 @@ class FakeSlack:
         self.messages: dict[str, list[JSON_BODY]] = defaultdict(list)
         self.calls: list[Call] = []
         self.responses: list[JSON_BODY] = []  # bodies posted to response_url hooks
+        self.replaced: list[JSON_BODY] = []  # response_url bodies that replaced a message
+        self._hook_messages: dict[str, tuple[str, str]] = {}
+        self._hook_uses: dict[str, int] = defaultdict(int)
         self.ephemerals: list[JSON_BODY] = []
         self.views: list[JSON_BODY] = []  # views.open / views.publish
         self.uploads: dict[str, bytes] = {}
@@ -125,8 +129,12 @@ class FakeSlack:
         if self._runner is not None:
             await self._runner.cleanup()
 
-    def hook_url(self) -> str:
-        return f"{self.base}/hooks/{next(self._ids)}"
+    def hook_url(self, channel: str | None = None, ts: str | None = None) -> str:
+        """A ``response_url``; one of a click on a message (``channel``, ``ts``) can replace it."""
+        hook_id = str(next(self._ids))
+        if channel is not None and ts is not None:
+            self._hook_messages[hook_id] = (channel, ts)
+        return f"{self.base}/hooks/{hook_id}"
 
     def calls_to(self, method: str, status: int | None = 200) -> list[Call]:
         return [
@@ -191,8 +199,26 @@ class FakeSlack:
         return None
 
     async def _hook(self, request: web.Request) -> web.Response:
-        self.responses.append(await request.json())
-        return web.Response(text="ok")
+        """A ``response_url``: five uses each, as Slack allows; ``replace_original`` edits the
+        message the click came from."""
+        hook_id = request.match_info["id"]
+        self._hook_uses[hook_id] += 1
+        if self._hook_uses[hook_id] > HOOK_USES:
+            return web.Response(status=404, text="used_url")
+        body = await request.json()
+        if not body.get("replace_original"):
+            self.responses.append(body)
+            return web.Response(text="ok")
+        channel, ts = self._hook_messages.get(hook_id, ("", ""))
+        for message in self.messages.get(channel, []):
+            if message["ts"] == ts:
+                message["text"] = body.get("text", "")
+                message["blocks"] = body.get("blocks") or []
+                message["metadata"] = body.get("metadata") or message.get("metadata")
+                message["edited"] = {"user": BOT_USER, "ts": ts}
+                self.replaced.append(body)
+                return web.Response(text="ok")
+        return web.Response(status=404, text="no_message")
 
     async def _upload(self, request: web.Request) -> web.Response:
         form = await request.post()

@@ -71,13 +71,13 @@ async def test_a_click_after_the_window_closed_is_refused_and_the_message_says_s
     user = PILOT[2]
     [prompt] = fake_slack.prompts_for(user)
     clock.advance(timedelta(days=7))
-    hook = fake_slack.hook_url()
+    hook = fake_slack.hook_url(fake_slack.dms[user], prompt["ts"])
     click = block_actions(user, fake_slack.dms[user], dict(prompt), actions.ANSWER, "4", hook)
     assert (await slack_server.interact(click))[0] == 200
     [reply] = await eventually(lambda: fake_slack.responses)
     assert reply["response_type"] == "ephemeral"
     assert "closed" in reply["text"]
-    await eventually(lambda: fake_slack.calls_to("chat.update"))
+    await eventually(lambda: fake_slack.replaced)
     assert not [b for b in prompt["blocks"] if b["type"] == "actions"]
     assert answers(slack_server) == []
 

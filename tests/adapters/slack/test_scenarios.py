@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import aiohttp
 from sqlmodel import select
 
 from adapters.slack import actions
@@ -72,8 +73,9 @@ async def test_a_prompt_goes_out_as_a_dm_and_one_click_stores_the_answer(
     assert delivery.status == DeliveryStatus.SENT
     assert (delivery.conversation, delivery.message_id) == (fake_slack.dms[user], prompt["ts"])
 
+    dm = fake_slack.dms[user]
     click = block_actions(
-        user, fake_slack.dms[user], prompt, actions.ANSWER, "4", fake_slack.hook_url()
+        user, dm, prompt, actions.ANSWER, "4", fake_slack.hook_url(dm, prompt["ts"])
     )
     status, _ = await slack_server.interact(click)
     assert status == 200
@@ -81,10 +83,36 @@ async def test_a_prompt_goes_out_as_a_dm_and_one_click_stores_the_answer(
     [stored] = await eventually(lambda: answers(slack_server))
     assert (stored.value, stored.score) == ("4", 4.0)
     assert stored.respondent_key and user not in stored.respondent_key
-    await eventually(lambda: fake_slack.calls_to("chat.update"))
+    # The message is replaced through the click's response_url, not the rate-tiered chat.update,
+    # and keeps the metadata that finds it again.
+    [replacement] = await eventually(lambda: fake_slack.replaced)
+    assert replacement["replace_original"] is True
+    assert fake_slack.calls_to("chat.update", status=None) == []
     recorded = [b for b in prompt["blocks"] if b["type"] == "context"]
     assert any("Recorded" in e["text"] for b in recorded for e in b["elements"])
+    assert prompt["metadata"]["event_payload"] == {"delivery_id": delivery.id}
     assert delivery_of(slack_server, user).status == DeliveryStatus.ANSWERED
+
+
+async def test_a_click_whose_response_url_is_used_up_updates_with_chat_update(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    await deliver(slack_server)
+    user = PILOT[4]
+    [prompt] = fake_slack.prompts_for(user)
+    dm = fake_slack.dms[user]
+    hook = fake_slack.hook_url(dm, prompt["ts"])
+    async with aiohttp.ClientSession() as session:
+        for _ in range(5):  # Slack allows five uses of one response_url
+            async with session.post(hook, json={"text": "earlier reply"}) as response:
+                assert response.status == 200
+    click = block_actions(user, dm, prompt, actions.ANSWER, "2", hook)
+    assert (await slack_server.interact(click))[0] == 200
+
+    [update] = await eventually(lambda: fake_slack.calls_to("chat.update"))
+    assert (update.params["channel"], update.params["ts"]) == (dm, prompt["ts"])
+    assert fake_slack.replaced == []
+    assert "Recorded" in str(prompt["blocks"])
 
 
 async def test_a_double_click_and_a_changed_answer_keep_one_answer(
@@ -94,15 +122,16 @@ async def test_a_double_click_and_a_changed_answer_keep_one_answer(
     user = PILOT[1]
     [prompt] = fake_slack.prompts_for(user)
     dm = fake_slack.dms[user]
-    first = block_actions(user, dm, dict(prompt), actions.ANSWER, "5", fake_slack.hook_url())
-    again = block_actions(user, dm, dict(prompt), actions.ANSWER, "5", fake_slack.hook_url())
+    ts = prompt["ts"]
+    first = block_actions(user, dm, dict(prompt), actions.ANSWER, "5", fake_slack.hook_url(dm, ts))
+    again = block_actions(user, dm, dict(prompt), actions.ANSWER, "5", fake_slack.hook_url(dm, ts))
     statuses = await asyncio.gather(slack_server.interact(first), slack_server.interact(again))
     assert [s for s, _ in statuses] == [200, 200]
     await eventually(lambda: answers(slack_server))
     # both clicks were handled (each re-renders the message) before the answer is changed
-    await eventually(lambda: len(fake_slack.calls_to("chat.update")) == 2)
+    await eventually(lambda: len(fake_slack.replaced) == 2)
 
-    change = block_actions(user, dm, prompt, actions.CHANGE, "2", fake_slack.hook_url())
+    change = block_actions(user, dm, prompt, actions.CHANGE, "2", fake_slack.hook_url(dm, ts))
     assert (await slack_server.interact(change))[0] == 200
     await eventually(lambda: [a.value for a in answers(slack_server)] == ["2"])
     assert len(answers(slack_server)) == 1
@@ -115,6 +144,7 @@ async def test_add_a_comment_opens_a_modal_and_the_submission_is_stored(
     user = PILOT[2]
     [prompt] = fake_slack.prompts_for(user)
     dm = fake_slack.dms[user]
+    # Without a response_url (none came with the click) the message is updated with chat.update.
     await slack_server.interact(block_actions(user, dm, prompt, actions.ANSWER, "3"))
     await eventually(lambda: answers(slack_server))
     await eventually(lambda: fake_slack.calls_to("chat.update"))
