@@ -3,8 +3,8 @@
 Run as ``python -m bench.click_load --url URL --bodies FILE --clients N``: it reads the bodies
 (a JSON list of strings), signs every one of them up front, prints ``ready``, waits for a line
 on stdin, then POSTs them with ``N`` concurrent clients and prints one JSON line
-``{"seconds", "latencies"}``. Keeping it out of the measured process means the clients take no
-CPU from the server; ``click_load`` is the parent's side.
+``{"seconds", "latencies", "cpu_seconds"}``. Keeping it out of the measured process means the
+clients take no CPU from the server; ``click_load`` is the parent's side.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ REPOSITORY = Path(__file__).resolve().parents[1]
 class Hammered:
     seconds: float
     latencies: list[float]
+    cpu_seconds: float  # the clients' own CPU time while they ran
 
 
 async def hammer(url: str, bodies: list[str], clients: int) -> Hammered:
@@ -55,9 +56,9 @@ async def hammer(url: str, bodies: list[str], clients: int) -> Hammered:
 
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         await asyncio.gather(*(client() for _ in range(clients)))
-        return Hammered(time.perf_counter() - started, latencies)
+        return Hammered(time.perf_counter() - started, latencies, time.process_time() - cpu_started)
 
 
 @asynccontextmanager
@@ -93,7 +94,7 @@ async def click_load(
         if not line:
             raise RuntimeError("the load generator failed (see its error above)")
         result = json.loads(line)
-        return Hammered(result["seconds"], result["latencies"])
+        return Hammered(result["seconds"], result["latencies"], result["cpu_seconds"])
 
     try:
         if (await stdout.readline()).strip() != b"ready":
@@ -113,7 +114,12 @@ def main() -> None:
     args = parser.parse_args()
     bodies = json.loads(Path(args.bodies).read_text(encoding="utf-8"))
     done = asyncio.run(hammer(args.url, bodies, args.clients))
-    print(json.dumps({"seconds": done.seconds, "latencies": done.latencies}), flush=True)
+    timings = {
+        "seconds": done.seconds,
+        "latencies": done.latencies,
+        "cpu_seconds": done.cpu_seconds,
+    }
+    print(json.dumps(timings), flush=True)
 
 
 if __name__ == "__main__":

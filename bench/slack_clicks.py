@@ -1,10 +1,11 @@
 """Answer clicks: signed ``block_actions`` through the real server, each answer stored.
 
 Ours: every click goes to ``POST /slack/events`` of the running server (signature check, bolt,
-ack, then the answer stored and the prompt updated with ``chat.update``); the clock stops when
-the last answer is in the database. Anchor: a bare slack-bolt ``AsyncApp`` on the same aiohttp
-that only acks the same payloads. 32 concurrent clients. Target: at least 0.7x the anchor's
-throughput. Prints throughput, p50 / p99 acknowledgement latency and the ratio.
+ack, then the answer stored and the prompt re-rendered through the click's ``response_url``);
+the clock stops when the last answer is in the database. Anchor: a bare slack-bolt ``AsyncApp``
+on the same aiohttp that only acks the same payloads. 32 concurrent clients. Target: at least
+0.7x the anchor's throughput. Prints throughput, p50 / p99 acknowledgement latency, the CPU time
+each process spent per click (server, clients, fake Slack) and the ratio.
 
 On both sides only the server runs in this process: the clients (``bench.click_load``) and the
 fake Slack Web API (``bench.slack_fake_process``) run in processes of their own, so neither
@@ -19,10 +20,12 @@ from __future__ import annotations
 import asyncio
 import importlib
 import io
+import os
 import re
 import sys
 import time
 from contextlib import nullcontext
+from dataclasses import dataclass
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -45,10 +48,20 @@ CLIENTS = 32
 POLL_SECONDS = 0.05  # how often the database and the fake are asked how far along they are
 
 
+@dataclass
+class Run:
+    """One side's measurement: wall time, the clients' timings, and CPU time per process."""
+
+    seconds: float  # until every answer was stored (ours) or every click acked (anchor)
+    hammered: Hammered
+    server_cpu: float
+    fake_cpu: float
+
+
 async def ours(
     people: int, database_url: str | None, cold: bool, profile: io.StringIO | None
-) -> tuple[float, Hammered, list[str]]:
-    """(seconds until every answer was stored, the clients' timings, the click bodies)"""
+) -> tuple[Run, list[str]]:
+    """Our server's run, and the click bodies (the anchor gets the same ones)."""
     if not cold:
         importlib.import_module("bot.dispatch")  # what the first event dispatched imports
     async with (
@@ -62,18 +75,21 @@ async def ours(
         async with click_load(f"{server.url}/slack/events", bodies, CLIENTS) as go:
             loop = asyncio.get_running_loop()
             with profiled(loop, profile) if profile is not None else nullcontext():
-                started = time.perf_counter()
+                fake_started = await fake.cpu_seconds()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 hammering = asyncio.create_task(go())
                 while await asyncio.to_thread(server.count_answers) < people:
                     await asyncio.sleep(POLL_SECONDS)
                 stored = time.perf_counter() - started
+                server_cpu = time.process_time() - cpu_started
+                fake_cpu = await fake.cpu_seconds() - fake_started
                 hammered = await hammering
         while await fake.updates() < people:  # let the last updates land
             await asyncio.sleep(POLL_SECONDS)
-        return stored, hammered, bodies
+        return Run(stored, hammered, server_cpu, fake_cpu), bodies
 
 
-async def anchor(people: int, bodies: list[str]) -> Hammered:
+async def anchor(people: int, bodies: list[str]) -> Run:
     async with fake_slack_process(people) as fake:
         bolt = AsyncApp(
             signing_secret=SIGNING_SECRET,
@@ -98,9 +114,32 @@ async def anchor(people: int, bodies: list[str]) -> Hammered:
         try:
             url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
             async with click_load(url, bodies, CLIENTS) as go:
-                return await go()
+                fake_started = await fake.cpu_seconds()
+                cpu_started = time.process_time()
+                hammered = await go()
+                server_cpu = time.process_time() - cpu_started
+                fake_cpu = await fake.cpu_seconds() - fake_started
+                return Run(hammered.seconds, hammered, server_cpu, fake_cpu)
         finally:
             await runner.cleanup()
+
+
+def cpu_table(people: int, runs: dict[str, Run]) -> str:
+    """CPU milliseconds per click of every process, per side, and the cores they share."""
+    lines = [
+        f"CPU per click (ms) on {os.cpu_count()} cores shared by all three processes:",
+        f"  {'':<8} {'server':>7} {'clients':>8} {'fake Slack':>11} {'all':>6}",
+    ]
+    for name, run in runs.items():
+        server, clients, fake = (
+            run.server_cpu * 1000 / people,
+            run.hammered.cpu_seconds * 1000 / people,
+            run.fake_cpu * 1000 / people,
+        )
+        lines.append(
+            f"  {name:<8} {server:7.2f} {clients:8.2f} {fake:11.2f} {server + clients + fake:6.2f}"
+        )
+    return "\n".join(lines)
 
 
 async def main() -> None:
@@ -118,20 +157,22 @@ async def main() -> None:
     )
     people = args.people
     profile = io.StringIO() if args.profile else None
-    ours_seconds, ours_hammered, bodies = await ours(people, args.database_url, args.cold, profile)
+    our_run, bodies = await ours(people, args.database_url, args.cold, profile)
     anchored = await anchor(people, bodies)  # the same payloads; bolt only acks them
     print(f"clicks: {people:,} from {CLIENTS} concurrent clients")
-    for name, seconds, latencies in (
-        ("ours (acked, stored, updated)", ours_seconds, ours_hammered.latencies),
-        ("anchor (bare bolt, ack only)", anchored.seconds, anchored.latencies),
+    for name, run in (
+        ("ours (acked, stored, updated)", our_run),
+        ("anchor (bare bolt, ack only)", anchored),
     ):
+        latencies = run.hammered.latencies
         print(
-            f"{name:<30} {people / seconds:8,.0f} clicks/s   "
+            f"{name:<30} {people / run.seconds:8,.0f} clicks/s   "
             f"p50 {percentile(latencies, 0.5) * 1000:6.1f} ms   "
             f"p99 {percentile(latencies, 0.99) * 1000:6.1f} ms"
         )
-    print(f"ours, acknowledged only:        {people / ours_hammered.seconds:8,.0f} clicks/s")
-    ratio = anchored.seconds / ours_seconds
+    print(f"ours, acknowledged only:        {people / our_run.hammered.seconds:8,.0f} clicks/s")
+    print(cpu_table(people, {"ours": our_run, "anchor": anchored}))
+    ratio = anchored.seconds / our_run.seconds
     print(f"ratio: {ratio:.2f}x the anchor's throughput, every answer stored (target >= 0.70)")
     if profile is not None:
         print(profile.getvalue())

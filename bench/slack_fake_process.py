@@ -4,7 +4,8 @@ Run as ``python -m bench.slack_fake_process --people N``: it starts the test sui
 ``N`` people (as ``fake_slack_with`` does), prints one JSON line ``{"api_url", "control_url"}``
 and serves until its stdin closes. The control app answers what the benchmark needs to know
 from the fake's state: ``GET /clicks`` (one answer click per prompt sent) and ``GET /updates``
-(how many prompts were re-rendered, through ``response_url`` or ``chat.update``). ``fake_slack_process`` is the parent's side.
+(how many prompts were re-rendered, through ``response_url`` or ``chat.update``, and the CPU
+time the fake has used). ``fake_slack_process`` is the parent's side.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import asyncio
 import json
 import sys
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -45,7 +47,7 @@ def control_app(fake: FakeSlack) -> web.Application:
 
     async def get_updates(_: web.Request) -> web.Response:
         updated = len(fake.calls_to("chat.update")) + len(fake.replaced)
-        return web.json_response({"updated": updated})
+        return web.json_response({"updated": updated, "cpu_seconds": time.process_time()})
 
     app = web.Application()
     app.router.add_get("/clicks", get_clicks)
@@ -81,8 +83,16 @@ class FakeSlackProcess:
             return bodies
 
     async def updates(self) -> int:
+        return int((await self._updates())["updated"])
+
+    async def cpu_seconds(self) -> float:
+        """CPU time the fake's process has used so far."""
+        return float((await self._updates())["cpu_seconds"])
+
+    async def _updates(self) -> dict[str, float]:
         async with self.session.get(f"{self.control_url}/updates") as response:
-            return int((await response.json())["updated"])
+            answer: dict[str, float] = await response.json()
+            return answer
 
 
 @asynccontextmanager

@@ -120,8 +120,9 @@ class SlackAdapter:
         (the URL expired or was used up), so the caller falls back to ``chat.update``."""
         hook = AsyncWebhookClient(response_url, session=self.client.session)
         try:
-            response = await hook.send(
-                replace_original=True, text=text, blocks=blocks, metadata=metadata
+            # Already plain dicts: send_dict skips the conversion of Block Kit objects.
+            response = await hook.send_dict(
+                {"replace_original": True, "text": text, "blocks": blocks, "metadata": metadata}
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.info("response_url unreachable (%s); updating with chat.update", type(exc).__name__)
