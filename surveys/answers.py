@@ -5,8 +5,8 @@ see their own trend. ``anonymous`` answers carry nothing; the delivery only reme
 were answered, so a second click is ignored and nobody is reminded twice.
 
 A click is on the hot path (every answer of every person), so this reads and writes with a few
-plain statements in one transaction: one read for the delivery, its person and occurrence, one
-for the person's own answers, then the writes.
+plain statements, and clicks that arrive together share one transaction: one read for their
+deliveries, people and occurrences, one for the people's own answers, then each click's writes.
 """
 
 from __future__ import annotations
@@ -47,8 +47,10 @@ ANSWERS = Answer.__table__  # type: ignore[attr-defined]
 NOT_YOURS = "That question isn't one I asked you, so nothing was recorded."
 
 # Built once: a click runs these every time, and building a statement costs more than running it.
-_CLICK = (
+# A group of clicks is read with one statement for the deliveries and one for the answers.
+_CLICKS = (
     select(
+        DELIVERIES.c.id.label("delivery_id"),
         DELIVERIES.c.status,
         DELIVERIES.c.expires_at,
         DELIVERIES.c.answered_items,
@@ -67,14 +69,21 @@ _CLICK = (
             OCCURRENCES, OCCURRENCES.c.id == DELIVERIES.c.occurrence_id
         )
     )
-    .where(DELIVERIES.c.id == bindparam("delivery_id"))
+    .where(DELIVERIES.c.id.in_(bindparam("delivery_ids", expanding=True)))
+    .order_by(DELIVERIES.c.id)  # PostgreSQL locks the rows in this order: no deadlocks
 )
-_CLICK_LOCKED = _CLICK.with_for_update(of=DELIVERIES)  # PostgreSQL: clicks on one prompt queue up
+# PostgreSQL: clicks on one prompt from another process wait for this transaction.
+_CLICKS_LOCKED = _CLICKS.with_for_update(of=DELIVERIES)
 _OWN_ANSWERS = select(
-    ANSWERS.c.id, ANSWERS.c.question_id, ANSWERS.c.value, ANSWERS.c.comment.is_not(None)
+    ANSWERS.c.id,
+    ANSWERS.c.question_id,
+    ANSWERS.c.value,
+    ANSWERS.c.comment.is_not(None),
+    ANSWERS.c.occurrence_id,
+    ANSWERS.c.respondent_key,
 ).where(
-    ANSWERS.c.occurrence_id == bindparam("occurrence_id"),
-    ANSWERS.c.respondent_key == bindparam("respondent_key"),
+    ANSWERS.c.occurrence_id.in_(bindparam("occurrence_ids", expanding=True)),
+    ANSWERS.c.respondent_key.in_(bindparam("respondent_keys", expanding=True)),
 )
 _INSERT_ANSWER = insert(ANSWERS)
 _CHANGE_ANSWER = (
@@ -147,47 +156,54 @@ def record_all(
         return [record(core, event) for event in events]
 
 
-def _load(
-    core: LearnPulse, connection: Connection, event: AnswerGiven | CommentGiven
-) -> _Click | None:
-    query = _CLICK_LOCKED if connection.dialect.name == "postgresql" else _CLICK
-    row = connection.execute(query, {"delivery_id": event.delivery_id}).first()
-    if row is None or row.ref != event.person:
-        return None
-    ref = (
-        MessageRef(row.conversation, row.message_id)
-        if row.conversation and row.message_id
-        else None
-    )
-    subject = PromptSubject(
-        delivery_id=event.delivery_id,
-        status=row.status,
-        expires_at=row.expires_at,
-        answered_items=list(row.answered_items or []),
-        occurrence_id=row.id,
-        question_id=row.question_id,
-        bank=row.bank,
-        workstream_id=row.workstream_id,
-        person=row.ref,
-        timezone=row.timezone,
-    )
-    key = (
-        None
-        if core.require_program().anonymity.mode == "anonymous"
-        else core.vault.respondent_key(row.ref)
-    )
-    own: dict[str, tuple[int, Recorded]] = {}
-    if key is not None:
-        for answer_id, question_id, value, has_comment in connection.execute(
-            _OWN_ANSWERS, {"occurrence_id": row.id, "respondent_key": key}
-        ):
+def _load_all(
+    core: LearnPulse, connection: Connection, delivery_ids: set[int]
+) -> dict[int, _Click]:
+    """What every click of a group needs, by delivery id, in two statements."""
+    query = _CLICKS_LOCKED if connection.dialect.name == "postgresql" else _CLICKS
+    rows = connection.execute(query, {"delivery_ids": sorted(delivery_ids)}).all()
+    anonymous = core.require_program().anonymity.mode == "anonymous"
+    keys = {row.ref: None if anonymous else core.vault.respondent_key(row.ref) for row in rows}
+    clicks: dict[int, _Click] = {}
+    for row in rows:
+        subject = PromptSubject(
+            delivery_id=row.delivery_id,
+            status=row.status,
+            expires_at=row.expires_at,
+            answered_items=list(row.answered_items or []),
+            occurrence_id=row.id,
+            question_id=row.question_id,
+            bank=row.bank,
+            workstream_id=row.workstream_id,
+            person=row.ref,
+            timezone=row.timezone,
+        )
+        ref = (
+            MessageRef(row.conversation, row.message_id)
+            if row.conversation and row.message_id
+            else None
+        )
+        clicks[row.delivery_id] = _Click(subject, row.local_date, ref, keys[row.ref], {})
+    wanted = {(c.subject.occurrence_id, c.key): c for c in clicks.values() if c.key is not None}
+    if wanted:
+        found = connection.execute(
+            _OWN_ANSWERS,
+            {
+                "occurrence_ids": sorted({occurrence for occurrence, _ in wanted}),
+                "respondent_keys": sorted({str(key) for _, key in wanted}),
+            },
+        )
+        for answer_id, question_id, value, has_comment, occurrence_id, key in found:
+            click = wanted.get((occurrence_id, key))
+            if click is None:  # another of these people's answers to another of these askings
+                continue
             question = core.catalog.questions.get(question_id)
             kind = question.kind if question is not None else ""
-            own[question_id] = (
+            click.own[question_id] = (
                 answer_id,
                 Recorded(readable_value(core.vault, kind, value), bool(has_comment)),
             )
-    return _Click(subject, row.local_date, ref, key, own)
+    return clicks
 
 
 @dataclass
@@ -215,16 +231,21 @@ def _record_all(
     core: LearnPulse, events: Sequence[AnswerGiven | CommentGiven]
 ) -> list[AnswerOutcome]:
     with write_gate(core.engine), core.engine.begin() as connection:
-        done = [_record_one(core, connection, event) for event in events]
+        clicks = _load_all(core, connection, {event.delivery_id for event in events})
+        # Clicks on one prompt share its state, so each sees what the one before it wrote.
+        done = [_record_one(core, connection, clicks, event) for event in events]
     # Rendered after the commit, so the write lock is not held for it.
     return [each.outcome(core) for each in done]
 
 
 def _record_one(
-    core: LearnPulse, connection: Connection, event: AnswerGiven | CommentGiven
+    core: LearnPulse,
+    connection: Connection,
+    clicks: dict[int, _Click],
+    event: AnswerGiven | CommentGiven,
 ) -> _Done:
-    click = _load(core, connection, event)
-    if click is None:
+    click = clicks.get(event.delivery_id)
+    if click is None or click.subject.person != event.person:
         return _Done(False, NOT_YOURS, None)
     subject = click.subject
     question = next(

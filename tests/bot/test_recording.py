@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlmodel import select
 
-from bot.events import AnswerGiven
+from bot.events import AnswerGiven, CommentGiven
 from bot.ports import Member
 from bot.recording import AnswerRecorder
 from storage.tables import Answer
+from surveys import answers
 from surveys.answers import NOT_YOURS
 from tests.fakes import FakeChat
 from tests.surveys.engine_support import make_core, program_text, question, run
@@ -88,3 +89,49 @@ def test_when_the_database_fails_every_click_of_the_group_hears_it_and_nothing_i
     recorded = asyncio.run(burst(["2", "3", "4"]))
     assert [o.accepted for o in recorded] == [True, True, True]
     assert _stored(core) == ["2", "3", "4"]
+
+
+def test_clicks_on_one_prompt_in_one_group_see_each_other_in_order(
+    database_url: str, tmp_path: Path
+) -> None:
+    core, chat = _sent(database_url, tmp_path)
+    first, second = PEOPLE[0].person, PEOPLE[1].person
+    delivery = chat.prompts[first][0].delivery_id
+    group = [
+        AnswerGiven(first, delivery, QUESTION, "4"),
+        AnswerGiven(second, chat.prompts[second][0].delivery_id, QUESTION, "5"),
+        AnswerGiven(first, delivery, QUESTION, "2"),  # changed, in the same group
+        CommentGiven(first, delivery, QUESTION, "More time to practise, please."),
+    ]
+    outcomes = answers.record_all(core, group)
+    assert [o.accepted for o in outcomes] == [True, True, True, True]
+    with core.session() as session:
+        stored = {a.value: a for a in session.exec(select(Answer)).all()}
+    assert sorted(stored) == ["2", "5"]
+    assert stored["2"].comment is not None
+    assert core.vault.decrypt(stored["2"].comment) == "More time to practise, please."
+    # Every outcome of the prompt shows where it ended: the changed answer, with its comment.
+    last = outcomes[3].prompt
+    assert last is not None and last.items[0].recorded_comment is True
+    assert str(last.items[0].recorded).startswith("2")
+
+
+def test_an_anonymous_answer_cannot_be_changed_within_one_group_either(
+    database_url: str, tmp_path: Path
+) -> None:
+    text = program_text([question(QUESTION, "weekly", "mon", "10:00", key=True)], mode="anonymous")
+    core, chat, _clock = make_core(database_url, tmp_path, text, MONDAY_10AM_NY, PEOPLE[:1])
+    run(core)
+    person = PEOPLE[0].person
+    delivery = chat.prompts[person][0].delivery_id
+    outcomes = answers.record_all(
+        core,
+        [
+            AnswerGiven(person, delivery, QUESTION, "3"),
+            AnswerGiven(person, delivery, QUESTION, "5"),
+        ],
+    )
+    assert outcomes[0].message is None
+    assert "cannot be changed" in str(outcomes[1].message)
+    with core.session() as session:
+        assert [(a.value, a.respondent_key) for a in session.exec(select(Answer))] == [("3", None)]
