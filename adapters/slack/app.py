@@ -18,10 +18,10 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.app.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import actions, refs, render, translate
+from adapters.slack.bolt_request import bolt_request
 from adapters.slack.sender import CLICK_ORIGIN, ClickOrigin, SlackAdapter
 from adapters.slack.verify import is_authentic
 from bot.commands import COMMAND_NAMES
@@ -102,12 +102,12 @@ class SlackApp:
         body = await request.read()
         if self.verifier is None or not is_authentic(self.verifier, body, request.headers):
             return web.json_response({"error": "invalid request"}, status=401)
-        bolt_request = AsyncBoltRequest(
-            body=body.decode("utf-8", errors="replace"),
-            query=request.query_string,
-            headers=dict(request.headers.items()),
+        parsed = bolt_request(
+            body.decode("utf-8", errors="replace"),
+            request.query_string,
+            dict(request.headers.items()),
         )
-        return await to_aiohttp_response(await self.bolt.async_dispatch(bolt_request))
+        return await to_aiohttp_response(await self.bolt.async_dispatch(parsed))
 
     # --- listeners -------------------------------------------------------------------------------
 

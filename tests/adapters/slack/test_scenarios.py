@@ -166,6 +166,20 @@ async def test_add_a_comment_opens_a_modal_and_the_submission_is_stored(
     )
 
 
+async def test_a_command_mentioning_payload_reaches_its_handler(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    # An interaction is a form with a ``payload`` field; a command whose text (or channel name)
+    # merely contains the word is still a command.
+    hook = fake_slack.hook_url()
+    body = slash_command("learning-help", OUTSIDER, "payload", "C0ALLHANDS", hook)
+    assert "payload" in body.replace("response_url", "")
+    status, _ = await slack_server.command(body)
+    assert status == 200
+    [reply] = await eventually(lambda: fake_slack.responses)
+    assert reply["blocks"][0]["type"] == "header"
+
+
 async def test_slash_commands_reply_ephemerally_with_role_checks(
     slack_server: SlackServer, fake_slack: FakeSlack
 ) -> None:
