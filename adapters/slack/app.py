@@ -103,9 +103,7 @@ class SlackApp:
         if self.verifier is None or not is_authentic(self.verifier, body, request.headers):
             return web.json_response({"error": "invalid request"}, status=401)
         parsed = bolt_request(
-            body.decode("utf-8", errors="replace"),
-            request.query_string,
-            dict(request.headers.items()),
+            body.decode("utf-8", errors="replace"), request.query_string, request.headers
         )
         return await to_aiohttp_response(await self.bolt.async_dispatch(parsed))
 
@@ -138,15 +136,14 @@ class SlackApp:
         if isinstance(interpreted, translate.OpenModal):
             await self._open_modal(interpreted)
             return
-        container = body.get("container") or {}
-        origin = _click_origin(container, body)
+        origin = _click_origin(body)
         token = CLICK_ORIGIN.set(origin) if origin is not None else None
         try:
             reply = await self._dispatch(interpreted)
         finally:
             if token is not None:
                 CLICK_ORIGIN.reset(token)
-        if container.get("type") == "view":
+        if (body.get("container") or {}).get("type") == "view":
             await self._publish_home(interpreted.person, reply)
         elif reply is not None and body.get("response_url"):
             await self._respond(respond, reply)
@@ -252,8 +249,9 @@ class SlackApp:
             log.warning("reply not delivered: %s", exc.reason)
 
 
-def _click_origin(container: dict[str, Any], body: dict[str, Any]) -> ClickOrigin | None:
+def _click_origin(body: dict[str, Any]) -> ClickOrigin | None:
     """Where a click on a message came from, when Slack gave a response_url to answer it."""
+    container = body.get("container") or {}
     response_url = str(body.get("response_url") or "")
     if container.get("type") != "message" or not response_url:
         return None

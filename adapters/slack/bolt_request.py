@@ -42,7 +42,7 @@ def bolt_request(raw: str, query: str, headers: Mapping[str, str]) -> AsyncBoltR
     request = AsyncBoltRequest(
         body=parse_body(raw, headers.get("Content-Type") or headers.get("content-type")),
         query=query,
-        headers=dict(headers),
+        headers=dict(headers.items()),
         mode="socket_mode",
     )
     request.raw_body = raw

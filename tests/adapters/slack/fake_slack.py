@@ -210,15 +210,23 @@ class FakeSlack:
             self.responses.append(body)
             return web.Response(text="ok")
         channel, ts = self._hook_messages.get(hook_id, ("", ""))
+        edited = self._edit(channel, ts, body.get("text", ""), body.get("blocks"))
+        if edited is None:
+            return web.Response(status=404, text="no_message")
+        edited["metadata"] = body.get("metadata") or edited.get("metadata")
+        self.replaced.append(body)
+        return web.Response(text="ok")
+
+    def _edit(self, channel: str, ts: Any, text: str, blocks: Any) -> JSON_BODY | None:
+        """Replace the text and blocks of message ``ts`` in ``channel``; None when it is not
+        there."""
         for message in self.messages.get(channel, []):
             if message["ts"] == ts:
-                message["text"] = body.get("text", "")
-                message["blocks"] = body.get("blocks") or []
-                message["metadata"] = body.get("metadata") or message.get("metadata")
-                message["edited"] = {"user": BOT_USER, "ts": ts}
-                self.replaced.append(body)
-                return web.Response(text="ok")
-        return web.Response(status=404, text="no_message")
+                message["text"] = text
+                message["blocks"] = blocks or []
+                message["edited"] = {"user": BOT_USER, "ts": message["ts"]}
+                return message
+        return None
 
     async def _upload(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -309,13 +317,12 @@ class FakeSlack:
         limited = self._paced(channel)
         if limited is not None:
             return limited
-        for message in self.messages.get(channel, []):
-            if message["ts"] == params.get("ts"):
-                message["text"] = params.get("text", "")
-                message["blocks"] = _json(params.get("blocks")) or []
-                message["edited"] = {"user": BOT_USER, "ts": message["ts"]}
-                return _ok(channel=channel, ts=message["ts"], text=message["text"], message=message)
-        return _error("message_not_found")
+        message = self._edit(
+            channel, params.get("ts"), params.get("text", ""), _json(params.get("blocks"))
+        )
+        if message is None:
+            return _error("message_not_found")
+        return _ok(channel=channel, ts=message["ts"], text=message["text"], message=message)
 
     def m_chat_postEphemeral(self, params: dict[str, Any]) -> web.Response:
         self.ephemerals.append(params)
