@@ -21,7 +21,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import actions, refs, render, translate
-from adapters.slack.bolt_request import bolt_request
+from adapters.slack.bolt_request import MalformedBody, bolt_request
 from adapters.slack.sender import CLICK_ORIGIN, ClickOrigin, SlackAdapter
 from adapters.slack.verify import is_authentic
 from bot.commands import COMMAND_NAMES
@@ -98,13 +98,18 @@ class SlackApp:
     # --- HTTP ------------------------------------------------------------------------------------
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """``POST /slack/events``: 401 for a forged or stale request, else bolt's answer."""
+        """``POST /slack/events``: 401 for a forged or stale request, 400 for a body that is not
+        Slack's, else bolt's answer."""
         body = await request.read()
         if self.verifier is None or not is_authentic(self.verifier, body, request.headers):
             return web.json_response({"error": "invalid request"}, status=401)
-        parsed = bolt_request(
-            body.decode("utf-8", errors="replace"), request.query_string, request.headers
-        )
+        try:
+            parsed = bolt_request(
+                body.decode("utf-8", errors="replace"), request.query_string, request.headers
+            )
+        except MalformedBody as exc:
+            log.warning("a signed Slack request was not understood: %s", exc)
+            return web.json_response({"error": str(exc)}, status=400)
         return await to_aiohttp_response(await self.bolt.async_dispatch(parsed))
 
     # --- listeners -------------------------------------------------------------------------------

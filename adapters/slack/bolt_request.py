@@ -9,28 +9,41 @@ only when it has a ``payload`` field; otherwise it is what it says it is.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qsl
 
+import orjson
 from slack_bolt.request.async_request import AsyncBoltRequest
+
+from adapters.slack.form_body import form_fields
 
 JSON_TYPE = "application/json"
 
 
+class MalformedBody(ValueError):
+    """A signed body that is not what Slack sends: JSON that does not parse, or not an object."""
+
+
 def parse_body(raw: str, content_type: str | None) -> dict[str, Any]:
-    """A Slack request body as bolt's listeners expect it."""
+    """A Slack request body as bolt's listeners expect it; ``MalformedBody`` when it is not one."""
     if not raw:
         return {}
     if (content_type or "").split(";")[0].strip() == JSON_TYPE or raw.startswith("{"):
-        parsed: dict[str, Any] = json.loads(raw)
-        return parsed
-    form = dict(parse_qsl(raw, keep_blank_values=True))
+        return _json_object(raw)
+    form = form_fields(raw)
     if "payload" in form:
-        interaction: dict[str, Any] = json.loads(form["payload"])
-        return interaction
+        return _json_object(form["payload"])
     return form
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise MalformedBody("the body's JSON does not parse") from None
+    if not isinstance(parsed, dict):
+        raise MalformedBody("the body's JSON is not an object")
+    return parsed
 
 
 def bolt_request(raw: str, query: str, headers: Mapping[str, str]) -> AsyncBoltRequest:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
+from urllib.parse import quote_plus
 
+import pytest
 from sqlmodel import select
 
 from adapters.slack.verify import make_verifier
@@ -92,3 +95,23 @@ async def test_a_fresh_signature_is_accepted_and_url_verification_answers_the_ch
     status, text = await slack_server.event(body)
     assert status == 200
     assert challenge in text
+
+
+async def test_a_signed_body_that_is_not_slacks_gets_400_and_stores_nothing(
+    slack_server: SlackServer, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = _people(slack_server)
+    secret_looking = "my answer is 2"
+    for body, content_type in (
+        ("payload=" + quote_plus('{"type": "block_actions", ' + secret_looking), FORM),
+        ("payload=" + quote_plus('["block_actions"]'), FORM),
+        ('{"type": "event_callback", ' + secret_looking, JSON),
+    ):
+        with caplog.at_level(logging.WARNING):
+            status, text = await slack_server.post(body, content_type)
+        assert status == 400, body
+        assert "JSON" in json.loads(text)["error"]
+    assert "not understood" in caplog.text
+    assert secret_looking not in caplog.text  # the body is not echoed into the log
+    assert _people(slack_server) == before
+    assert fake_slack.calls == []
