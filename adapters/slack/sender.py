@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import orjson
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack import actions, refs, render
 from adapters.slack.directory import Directory
@@ -29,6 +30,8 @@ from bot.ports import Clock, Member, MessageRef, PermanentSendError, TransientSe
 
 log = logging.getLogger("learnpulse.slack")
 
+JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
+RESPONSE_URL_TIMEOUT = aiohttp.ClientTimeout(total=30)
 HISTORY_PAGES = 5  # how far back find_prompt looks: 5 pages of 200 messages of one DM
 
 
@@ -118,19 +121,16 @@ class SlackAdapter:
     ) -> bool:
         """Replace the clicked message through its response_url; False when that did not work
         (the URL expired or was used up), so the caller falls back to ``chat.update``."""
-        hook = AsyncWebhookClient(response_url, session=self.client.session)
+        message = {"replace_original": True, "text": text, "blocks": blocks, "metadata": metadata}
         try:
-            # Already plain dicts: send_dict skips the conversion of Block Kit objects.
-            response = await hook.send_dict(
-                {"replace_original": True, "text": text, "blocks": blocks, "metadata": metadata}
+            status = await self._post(
+                response_url, orjson.dumps(message), JSON_HEADERS, RESPONSE_URL_TIMEOUT
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.info("response_url unreachable (%s); updating with chat.update", type(exc).__name__)
             return False
-        if response.status_code != 200:
-            log.info(
-                "response_url refused (HTTP %d); updating with chat.update", response.status_code
-            )
+        if status != 200:
+            log.info("response_url refused (HTTP %d); updating with chat.update", status)
             return False
         return True
 
@@ -224,20 +224,31 @@ class SlackAdapter:
     async def _put_bytes(self, url: str, filename: str, content: bytes) -> None:
         form = aiohttp.FormData()
         form.add_field("file", content, filename=filename)
-        session = self.client.session
         try:
-            if session is None:
-                async with aiohttp.ClientSession() as own, own.post(url, data=form) as response:
-                    status = response.status
-            else:
-                async with session.post(url, data=form) as response:
-                    status = response.status
+            status = await self._post(url, form)
         except aiohttp.ClientError as exc:
             raise TransientSendError(f"file upload failed ({type(exc).__name__})") from None
         if status >= 500:
             raise TransientSendError(f"file upload failed (HTTP {status})")
         if status >= 400:
             raise PermanentSendError(f"file upload refused (HTTP {status})")
+
+    async def _post(
+        self,
+        url: str,
+        data: bytes | aiohttp.FormData,
+        headers: dict[str, str] | None = None,
+        timeout: aiohttp.ClientTimeout | None = None,
+    ) -> int:
+        """A POST outside the Web API (an upload URL, a response_url), on the shared connection
+        pool: its HTTP status, with the answer read so the connection can be used again."""
+        async with AsyncExitStack() as stack:
+            session = self.client.session
+            if session is None:
+                session = await stack.enter_async_context(aiohttp.ClientSession())
+            async with session.post(url, data=data, headers=headers, timeout=timeout) as response:
+                await response.read()
+                return response.status
 
     # --- people ----------------------------------------------------------------------------------
 
