@@ -22,7 +22,6 @@ import importlib
 import io
 import os
 import re
-import sys
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -38,7 +37,7 @@ from bench.programs import QUESTION, WORKSTREAM
 from bench.server_profile import profiled
 from bench.slack_fake_process import fake_slack_process
 from bench.slack_support import arguments, learnpulse_server, percentile
-from bot.runner import SWITCH_INTERVAL_SECONDS
+from bot import interpreter
 from surveys.occurrences import open_now
 from surveys.sender import Sender
 from tests.adapters.slack.fake_slack import BOT_TOKEN
@@ -72,6 +71,7 @@ async def ours(
         report = await Sender(server.core).send_due()
         assert report.sent == people, report
         bodies = await fake.clicks()
+        interpreter.freeze_startup_objects()  # as `serve` does once it is up
         async with click_load(f"{server.url}/slack/events", bodies, CLIENTS) as go:
             loop = asyncio.get_running_loop()
             with profiled(loop, profile) if profile is not None else nullcontext():
@@ -113,6 +113,7 @@ async def anchor(people: int, bodies: list[str]) -> Run:
         await site.start()
         try:
             url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+            interpreter.freeze_startup_objects()  # as for ours
             async with click_load(url, bodies, CLIENTS) as go:
                 fake_started = await fake.cpu_seconds()
                 cpu_started = time.process_time()
@@ -143,9 +144,7 @@ def cpu_table(people: int, runs: dict[str, Run]) -> str:
 
 
 async def main() -> None:
-    sys.setswitchinterval(
-        SWITCH_INTERVAL_SECONDS
-    )  # as `learnpulse serve` runs; both sides share it
+    interpreter.tune()  # as `learnpulse serve` runs; both sides share it
     args = arguments(
         __doc__,
         full=2_000,

@@ -24,7 +24,7 @@ from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
 from bot.settings import load_settings
-from storage.db import make_engine
+from storage.db import make_engine, write_gate
 from storage.migrate import upgrade
 from storage.tables import Answer, Delivery, DeliveryStatus
 from tests.adapters.slack.fake_slack import BOT_TOKEN, FakeSlack
@@ -63,6 +63,14 @@ def arguments(
     return args
 
 
+def count_answers(core: LearnPulse) -> int:
+    """How many answers are stored. Polled while clicks are written, so on SQLite it queues
+    behind the server's writers (``write_gate``) rather than colliding with them inside SQLite,
+    whose busy handler would make a writer sleep."""
+    with write_gate(core.engine), core.session() as session:
+        return int(session.exec(select(func.count()).select_from(Answer)).one())
+
+
 @dataclass
 class Stack:
     """The running server, its core, and the fake Slack it talks to."""
@@ -74,8 +82,7 @@ class Stack:
     clock: ManualClock
 
     def count_answers(self) -> int:
-        with self.core.session() as session:
-            return int(session.exec(select(func.count()).select_from(Answer)).one())
+        return count_answers(self.core)
 
     def statuses(self) -> dict[str, int]:
         with self.core.session() as session:
@@ -108,8 +115,7 @@ class Server:
     clock: ManualClock
 
     def count_answers(self) -> int:
-        with self.core.session() as session:
-            return int(session.exec(select(func.count()).select_from(Answer)).one())
+        return count_answers(self.core)
 
 
 @asynccontextmanager

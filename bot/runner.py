@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 from aiohttp import web
 
+from bot import interpreter
 from bot.app import LearnPulse
 from bot.scheduler import Heartbeat
 from bot.server import build_web_app
@@ -15,8 +15,6 @@ from bot.settings import Settings
 from surveys.program import ProgramError
 
 log = logging.getLogger("learnpulse")
-
-SWITCH_INTERVAL_SECONDS = 0.0005
 
 
 class StartupError(RuntimeError):
@@ -57,9 +55,7 @@ def prepare(
 
 def run_server(settings: Settings, program_path: Path) -> None:
     """Serve on HOST:PORT until interrupted; exits 2 with one line when startup fails."""
-    # Database work runs in worker threads beside a busy event loop; with CPython's default
-    # 5 ms switch interval each short database call can wait that long for the interpreter.
-    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
+    interpreter.tune()
     try:
         core, web_app = prepare(settings, program_path)
     except StartupError as exc:
@@ -73,7 +69,11 @@ def run_server(settings: Settings, program_path: Path) -> None:
     async def stop_scheduler(_app: web.Application) -> None:
         heartbeat.stop()
 
+    async def freeze_startup_objects(_app: web.Application) -> None:
+        interpreter.freeze_startup_objects()
+
     web_app.on_startup.append(start_scheduler)
+    web_app.on_startup.append(freeze_startup_objects)  # last: after everything startup loads
     web_app.on_cleanup.append(stop_scheduler)
     log.info("listening on http://%s:%d", settings.host, settings.port)
     web.run_app(web_app, host=settings.host, port=settings.port, print=None, access_log=None)
