@@ -61,6 +61,9 @@ async def hammer(url: str, bodies: list[str], clients: int) -> Hammered:
         return Hammered(time.perf_counter() - started, latencies, time.process_time() - cpu_started)
 
 
+RESULT_BYTES_PER_CLICK = 32  # a latency in the result line, with room to spare
+
+
 @asynccontextmanager
 async def click_load(
     url: str, bodies: list[str], clients: int
@@ -83,6 +86,7 @@ async def click_load(
         cwd=REPOSITORY,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
+        limit=RESULT_BYTES_PER_CLICK * len(bodies) + 2**16,  # the result is one line
     )
     assert child.stdin is not None and child.stdout is not None
     stdin, stdout = child.stdin, child.stdout
