@@ -6,7 +6,8 @@ were answered, so a second click is ignored and nobody is reminded twice.
 
 A click is on the hot path (every answer of every person), so this reads and writes with a few
 plain statements, and clicks that arrive together share one transaction: one read for their
-deliveries, people and occurrences, one for the people's own answers, then each click's writes.
+deliveries, people and occurrences, one for the people's own answers, then their writes, the
+new answers and the answered deliveries each sent as one batch (``_GroupWrites``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -86,6 +87,11 @@ _OWN_ANSWERS = select(
     ANSWERS.c.respondent_key.in_(bindparam("respondent_keys", expanding=True)),
 )
 _INSERT_ANSWER = insert(ANSWERS)
+_ANSWER_ID = select(ANSWERS.c.id).where(  # the one answer uq_answer_once allows
+    ANSWERS.c.occurrence_id == bindparam("occurrence_id"),
+    ANSWERS.c.question_id == bindparam("question_id"),
+    ANSWERS.c.respondent_key == bindparam("respondent_key"),
+)
 _CHANGE_ANSWER = (
     update(ANSWERS)
     .where(ANSWERS.c.id == bindparam("answer_id"))
@@ -121,7 +127,8 @@ class _Click:
     local_date: date
     ref: MessageRef | None
     key: str | None  # respondent key (None in anonymous mode)
-    own: dict[str, tuple[int, Recorded]]  # question id -> (answer id, what it shows)
+    # question id -> (answer id, what it shows); no id yet for an answer inserted in this group
+    own: dict[str, tuple[int | None, Recorded]]
 
     @property
     def recorded(self) -> dict[str, Recorded]:
@@ -232,15 +239,65 @@ def _record_all(
 ) -> list[AnswerOutcome]:
     with write_gate(core.engine), core.engine.begin() as connection:
         clicks = _load_all(core, connection, {event.delivery_id for event in events})
+        writes = _GroupWrites(connection)
         # Clicks on one prompt share its state, so each sees what the one before it wrote.
-        done = [_record_one(core, connection, clicks, event) for event in events]
+        done = [_record_one(core, writes, clicks, event) for event in events]
+        writes.send()
     # Rendered after the commit, so the write lock is not held for it.
     return [each.outcome(core) for each in done]
 
 
+class _GroupWrites:
+    """The writes of a group of clicks. New answers and answered deliveries wait and are sent
+    at the end, each kind as one batch (on PostgreSQL one round trip, not one per click);
+    changing or commenting an answer inserted earlier in the group sends them first."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self._new_answers: list[dict[str, Any]] = []
+        self._answered: dict[int, list[str]] = {}  # delivery id -> its answered items
+
+    def insert_answer(self, values: dict[str, Any]) -> None:
+        self._new_answers.append(values)
+
+    def mark_answered(self, delivery_id: int, items: list[str]) -> None:
+        self._answered[delivery_id] = items
+
+    def update(self, statement: Any, values: dict[str, Any]) -> None:
+        self.connection.execute(statement, values)
+
+    def answer_id(self, click: _Click, question_id: str) -> int:
+        """The id of the person's answer, sending what waits when it was inserted in this group."""
+        answer_id, shown = click.own[question_id]
+        if answer_id is None:
+            self.send()
+            answer_id = int(
+                self.connection.execute(
+                    _ANSWER_ID,
+                    {
+                        "occurrence_id": click.subject.occurrence_id,
+                        "question_id": question_id,
+                        "respondent_key": click.key,
+                    },
+                ).scalar_one()
+            )
+            click.own[question_id] = (answer_id, shown)
+        return answer_id
+
+    def send(self) -> None:
+        if self._new_answers:
+            self.connection.execute(_INSERT_ANSWER, self._new_answers)
+        if self._answered:
+            self.connection.execute(
+                _MARK_ANSWERED,
+                [{"delivery_id": id_, "items": items} for id_, items in self._answered.items()],
+            )
+        self._new_answers, self._answered = [], {}
+
+
 def _record_one(
     core: LearnPulse,
-    connection: Connection,
+    writes: _GroupWrites,
     clicks: dict[int, _Click],
     event: AnswerGiven | CommentGiven,
 ) -> _Done:
@@ -264,9 +321,9 @@ def _record_one(
         return _Done(False, None, click, closed=True)
     try:
         if isinstance(event, AnswerGiven):
-            message = _answer(core, connection, click, question, event)
+            message = _answer(core, writes, click, question, event)
         else:
-            message = _comment(core, connection, click, question, event.comment)
+            message = _comment(core, writes, click, question, event.comment)
     except InvalidAnswer as exc:  # raised before this click wrote anything
         return _Done(False, str(exc), None)
     return _Done(True, message, click)
@@ -274,7 +331,7 @@ def _record_one(
 
 def _answer(
     core: LearnPulse,
-    connection: Connection,
+    writes: _GroupWrites,
     click: _Click,
     question: QuestionRecord,
     event: AnswerGiven,
@@ -284,16 +341,17 @@ def _answer(
     if click.key is None:  # anonymous
         if question.id in click.subject.answered_items:
             return "Your anonymous answer is already recorded; anonymous answers cannot be changed."
-        _insert(core, connection, click, question, value, score, comment)
+        _insert(core, writes, click, question, value, score, comment)
     else:
         existing = click.own.get(question.id)
         if existing is None:
-            _insert(core, connection, click, question, value, score, comment)
+            _insert(core, writes, click, question, value, score, comment)
         else:
-            answer_id, shown = existing
+            shown = existing[1]
             if shown.value == value and comment is None:
                 return None  # the same click twice: one answer
-            connection.execute(
+            answer_id = writes.answer_id(click, question.id)
+            writes.update(
                 _CHANGE_ANSWER,
                 {
                     "answer_id": answer_id,
@@ -302,38 +360,38 @@ def _answer(
                 },
             )
             if comment is not None:
-                _store_comment(core, connection, answer_id, comment)
+                _store_comment(core, writes, answer_id, comment)
             click.own[question.id] = (
                 answer_id,
                 Recorded(value, shown.has_comment or comment is not None),
             )
-    _mark_answered(connection, click, question.id)
+    _mark_answered(writes, click, question.id)
     core.metrics.answers.inc()
     return None
 
 
 def _comment(
-    core: LearnPulse, connection: Connection, click: _Click, question: QuestionRecord, text: str
+    core: LearnPulse, writes: _GroupWrites, click: _Click, question: QuestionRecord, text: str
 ) -> str | None:
     comment = _clean_comment(text)
     if comment is None:
         raise InvalidAnswer("The comment is empty.")
     if click.key is None:
         # Nothing links the earlier answer to this person, so the comment stands on its own.
-        _insert(core, connection, click, question, "", None, comment)
+        _insert(core, writes, click, question, "", None, comment)
         return "Thanks, your comment is recorded anonymously."
     existing = click.own.get(question.id)
     if existing is None:
         raise InvalidAnswer("Answer the question first, then add a comment.")
-    answer_id, shown = existing
-    _store_comment(core, connection, answer_id, comment)
-    click.own[question.id] = (answer_id, Recorded(shown.value, True))
+    answer_id = writes.answer_id(click, question.id)
+    _store_comment(core, writes, answer_id, comment)
+    click.own[question.id] = (answer_id, Recorded(existing[1].value, True))
     return "Thanks, your comment is recorded."
 
 
-def _store_comment(core: LearnPulse, connection: Connection, answer_id: int, comment: str) -> None:
+def _store_comment(core: LearnPulse, writes: _GroupWrites, answer_id: int, comment: str) -> None:
     """Encrypt a comment onto an answer, with its sentiment computed now, once."""
-    connection.execute(
+    writes.update(
         _SET_COMMENT,
         {
             "answer_id": answer_id,
@@ -345,7 +403,7 @@ def _store_comment(core: LearnPulse, connection: Connection, answer_id: int, com
 
 def _insert(
     core: LearnPulse,
-    connection: Connection,
+    writes: _GroupWrites,
     click: _Click,
     question: QuestionRecord,
     value: str,
@@ -353,8 +411,7 @@ def _insert(
     comment: str | None,
 ) -> None:
     workstream = core.require_program().workstream(click.subject.workstream_id)
-    result = connection.execute(
-        _INSERT_ANSWER,
+    writes.insert_answer(
         {
             "occurrence_id": click.subject.occurrence_id,
             "question_id": question.id,
@@ -369,14 +426,13 @@ def _insert(
         },
     )
     if click.key is not None and value:
-        answer_id = int(result.inserted_primary_key[0]) if result.inserted_primary_key else 0
-        click.own[question.id] = (answer_id, Recorded(value, comment is not None))
+        click.own[question.id] = (None, Recorded(value, comment is not None))
 
 
-def _mark_answered(connection: Connection, click: _Click, question_id: str) -> None:
+def _mark_answered(writes: _GroupWrites, click: _Click, question_id: str) -> None:
     answered = click.subject.answered_items
     items = answered if question_id in answered else [*answered, question_id]
-    connection.execute(_MARK_ANSWERED, {"delivery_id": click.subject.delivery_id, "items": items})
+    writes.mark_answered(click.subject.delivery_id, items)
     click.subject = PromptSubject(
         **{
             **click.subject.__dict__,

@@ -135,3 +135,19 @@ def test_an_anonymous_answer_cannot_be_changed_within_one_group_either(
     assert "cannot be changed" in str(outcomes[1].message)
     with core.session() as session:
         assert [(a.value, a.respondent_key) for a in session.exec(select(Answer))] == [("3", None)]
+
+
+def test_a_groups_writes_are_sent_as_one_batch_per_kind(database_url: str, tmp_path: Path) -> None:
+    core, chat = _sent(database_url, tmp_path)
+    statements: list[tuple[str, bool]] = []
+
+    def seen(_conn: Any, _cursor: Any, sql: str, _params: Any, _context: Any, many: bool) -> None:
+        statements.append((sql.split()[0].upper(), many))
+
+    event.listen(core.engine, "before_cursor_execute", seen)
+    outcomes = answers.record_all(core, [_click(chat, p.person, "4") for p in PEOPLE])
+    assert all(o.accepted for o in outcomes)
+    assert _stored(core) == ["4"] * len(PEOPLE)
+    writes = [(verb, many) for verb, many in statements if verb in ("INSERT", "UPDATE")]
+    # Twelve new answers and twelve answered deliveries: one batch each, not one per click.
+    assert sorted(writes) == [("INSERT", True), ("UPDATE", True)]
