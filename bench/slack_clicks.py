@@ -11,7 +11,9 @@ On both sides only the server runs in this process: the clients (``bench.click_l
 fake Slack Web API (``bench.slack_fake_process``) run in processes of their own, so neither
 takes CPU from the server measured. A long-running server has long since loaded what its first
 answer imports (the answer path pulls in the sentiment library, about a second of imports), so
-that is loaded before the clock starts; ``--cold`` leaves it to the first click instead.
+that is loaded before the clock starts; ``--cold`` leaves it to the first click instead. Both
+sides run with ``serve``'s interpreter settings (``bot.interpreter``), startup objects frozen
+just before their clients start.
 ``--profile`` prints where our server's CPU time goes.
 """
 
