@@ -5,6 +5,7 @@ with the delivery id in metadata, record) through the Slack adapter. Also measur
 adapter's own send path (``SlackAdapter.send_prompt`` for the same prompts, no ledger), to tell
 the adapter's cost from the ledger's. Anchor: a raw ``AsyncWebClient.chat_postMessage`` loop
 posting the same blocks at the same concurrency. Target: at least 0.8x the anchor's throughput.
+Every side runs with ``serve``'s interpreter settings (``bot.interpreter``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from adapters.slack import render
 from adapters.slack.sender import SlackAdapter
 from bench.programs import QUESTION, WORKSTREAM
 from bench.slack_support import arguments, fake_slack_with, slack_stack
+from bot import interpreter
 from bot.clock import SystemClock
 from bot.messages import Prompt
 from storage.tables import Delivery
@@ -43,6 +45,7 @@ async def through_the_sender(people: int, database_url: str | None) -> tuple[flo
             assert delivery is not None
             prompt = render_prompt(session, stack.core, delivery)
         sender = Sender(stack.core, concurrency=CONCURRENCY)
+        interpreter.freeze_startup_objects()  # as `serve` does once it is up
         started = time.perf_counter()
         report = await sender.send_due()
         elapsed = time.perf_counter() - started
@@ -68,6 +71,7 @@ async def through_the_adapter(people: int, prompt: Prompt) -> float:
                     f"slack:{user}", dataclasses.replace(prompt, delivery_id=n)
                 )
 
+        interpreter.freeze_startup_objects()
         started = time.perf_counter()
         await asyncio.gather(*(send(u, n) for n, u in enumerate(list(fake.users))))
         elapsed = time.perf_counter() - started
@@ -95,6 +99,7 @@ async def anchor(people: int, prompt: Prompt) -> float:
                     },
                 )
 
+        interpreter.freeze_startup_objects()
         started = time.perf_counter()
         await asyncio.gather(*(post(u, n) for n, u in enumerate(list(fake.users))))
         elapsed = time.perf_counter() - started
@@ -104,6 +109,7 @@ async def anchor(people: int, prompt: Prompt) -> float:
 
 async def main() -> None:
     args = arguments(__doc__, full=10_000, quick=2_000)
+    interpreter.tune()  # as `learnpulse serve` runs; every side shares it
     people = args.people
     sender_seconds, planned, prompt = await through_the_sender(people, args.database_url)
     adapter_seconds = await through_the_adapter(people, prompt)
