@@ -2,7 +2,7 @@
 
 Every click reaches us as a form with one field, ``payload``: the interaction's JSON, about 4 KB
 with some 700 percent escapes. ``urllib.parse`` decodes those escapes one by one in Python, which
-costs more than everything else bolt does with the click. Percent escapes are the escapes of
+costs about as much as everything else bolt does with the click. Percent escapes are the escapes of
 quoted-printable with another escape character, and ``binascii.a2b_qp`` decodes those in C; so a
 value is decoded there when that is certain to give what ``urllib.parse.unquote_plus`` gives, and
 by ``unquote_plus`` otherwise (a malformed escape, bytes that are not UTF-8, or characters that

@@ -32,6 +32,7 @@ log = logging.getLogger("learnpulse.slack")
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 RESPONSE_URL_TIMEOUT = aiohttp.ClientTimeout(total=30)
+UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=300, sock_connect=30)  # aiohttp's own default
 HISTORY_PAGES = 5  # how far back find_prompt looks: 5 pages of 200 messages of one DM
 
 
@@ -225,7 +226,7 @@ class SlackAdapter:
         form = aiohttp.FormData()
         form.add_field("file", content, filename=filename)
         try:
-            status = await self._post(url, form)
+            status = await self._post(url, form, None, UPLOAD_TIMEOUT)
         except aiohttp.ClientError as exc:
             raise TransientSendError(f"file upload failed ({type(exc).__name__})") from None
         if status >= 500:
@@ -237,8 +238,8 @@ class SlackAdapter:
         self,
         url: str,
         data: bytes | aiohttp.FormData,
-        headers: dict[str, str] | None = None,
-        timeout: aiohttp.ClientTimeout | None = None,
+        headers: dict[str, str] | None,
+        timeout: aiohttp.ClientTimeout,
     ) -> int:
         """A POST outside the Web API (an upload URL, a response_url), on the shared connection
         pool: its HTTP status, with the answer read so the connection can be used again."""
