@@ -44,6 +44,7 @@ from surveys.occurrences import open_now
 from surveys.sender import Sender
 from tests.adapters.slack.fake_slack import BOT_TOKEN
 from tests.adapters.slack.payloads import SIGNING_SECRET
+from tests.support import serving
 
 CLIENTS = 32
 POLL_SECONDS = 0.05  # how often the database and the fake are asked how far along they are
@@ -109,12 +110,8 @@ async def anchor(people: int, bodies: list[str]) -> Run:
 
         app = web.Application()
         app.router.add_post("/slack/events", handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        try:
-            url = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+        async with serving(app) as base:
+            url = f"{base}/slack/events"
             interpreter.freeze_startup_objects()  # as for ours
             async with click_load(url, bodies, CLIENTS) as go:
                 fake_started = await fake.cpu_seconds()
@@ -123,8 +120,6 @@ async def anchor(people: int, bodies: list[str]) -> Run:
                 server_cpu = time.process_time() - cpu_started
                 fake_cpu = await fake.cpu_seconds() - fake_started
                 return Run(hammered.seconds, hammered, server_cpu, fake_cpu)
-        finally:
-            await runner.cleanup()
 
 
 def cpu_table(people: int, runs: dict[str, Run]) -> str:

@@ -27,6 +27,7 @@ from adapters.slack import actions
 from bench.slack_support import fake_slack_with
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.payloads import block_actions, interaction
+from tests.support import serving
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -57,15 +58,11 @@ def control_app(fake: FakeSlack) -> web.Application:
 
 async def serve(people: int) -> None:
     fake = await fake_slack_with(people)
-    runner = web.AppRunner(control_app(fake), access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", 0).start()
-    control_url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    print(json.dumps({"api_url": fake.url, "control_url": control_url}), flush=True)
     try:
-        await asyncio.to_thread(sys.stdin.read)  # the parent closes stdin to stop us
+        async with serving(control_app(fake)) as control_url:
+            print(json.dumps({"api_url": fake.url, "control_url": control_url}), flush=True)
+            await asyncio.to_thread(sys.stdin.read)  # the parent closes stdin to stop us
     finally:
-        await runner.cleanup()
         await fake.stop()
 
 

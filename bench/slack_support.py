@@ -29,6 +29,7 @@ from storage.migrate import upgrade
 from storage.tables import Answer, Delivery, DeliveryStatus
 from tests.adapters.slack.fake_slack import BOT_TOKEN, FakeSlack
 from tests.adapters.slack.payloads import SIGNING_SECRET
+from tests.support import serving
 
 CHANNEL = "C0BENCH001"
 MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
@@ -144,14 +145,10 @@ async def learnpulse_server(api_url: str, database_url: str | None = None) -> As
     core.load_program()
     web_app = build_web_app(core)
     core.enable_platform_adapters(web_app)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
     try:
-        yield Server(f"http://127.0.0.1:{runner.addresses[0][1]}", core, web_app, clock)
+        async with serving(web_app) as url:
+            yield Server(url, core, web_app, clock)
     finally:
-        await runner.cleanup()
         engine.dispose()
 
 

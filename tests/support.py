@@ -1,4 +1,4 @@
-"""Helpers for tests that run the real server as a subprocess on loopback."""
+"""Helpers for tests that run the real server on loopback, in this process or as a subprocess."""
 
 from __future__ import annotations
 
@@ -7,13 +7,26 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import aiohttp
+from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@asynccontextmanager
+async def serving(web_app: web.Application) -> AsyncIterator[str]:
+    """``web_app`` on a free loopback port, without access logs; its base URL while in use."""
+    runner = web.AppRunner(web_app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from sqlmodel import select
 from bot.settings import load_settings
 from storage.db import make_engine
 from storage.tables import Delivery, DeliveryStatus
-from tests.support import ROOT
+from tests.support import ROOT, serving
 from tests.surveys.engine_support import program_text, question
 from tests.surveys.fanout_child import PEOPLE
 
@@ -68,14 +68,8 @@ async def test_kill_mid_fanout_then_restart_delivers_exactly_once(
     app = web.Application()
     app.router.add_post("/send", send)
     app.router.add_get("/find", find)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     env = {**os.environ, "LEARNPULSE_CLAIM_LEASE_SECONDS": "0"}
-    base = f"http://127.0.0.1:{port}"
-    try:
+    async with serving(app) as base:
         child["first"] = await _child([database_url, str(program), base, "open"], env)
         await asyncio.wait_for(child["first"].wait(), timeout=60)
         assert child["first"].returncode == -signal.SIGKILL
@@ -86,8 +80,6 @@ async def test_kill_mid_fanout_then_restart_delivers_exactly_once(
         assert second.returncode == 0, err.decode()
         reconciled = int(out.decode().split("reconciled=")[1].split()[0])
         assert reconciled >= 1  # the prompt in flight at the kill was found, not resent
-    finally:
-        await runner.cleanup()
 
     per_person = Counter(person for person, _ in received)
     assert len(per_person) == PEOPLE

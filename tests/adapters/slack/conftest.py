@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 
 import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy import Engine
 
 from adapters.slack import SLACK_APP_KEY, SlackAdapter, SlackApp
@@ -19,6 +18,7 @@ from bot.settings import load_settings
 from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 from tests.adapters.slack.payloads import FORM, JSON, SIGNING_SECRET, interaction, signed_headers
 from tests.conftest import EXAMPLE_PROGRAM
+from tests.support import serving
 
 PILOT = ["U04K7QP2M1", "U05B9TR3XK", "U03HJ8WN6D", "U06CQ2LZ7P", "U02MXV5E9R", "U05TNA4K8W"]
 ADMIN = "U0ADMIN001"
@@ -96,14 +96,6 @@ class SlackServer:
 async def slack_server(slack_core: LearnPulse) -> AsyncIterator[SlackServer]:
     web_app = build_web_app(slack_core)
     slack_core.enable_platform_adapters(web_app)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
     slack_app = web_app[SLACK_APP_KEY]
-    async with aiohttp.ClientSession() as session:
-        yield SlackServer(
-            f"http://127.0.0.1:{port}", slack_core, slack_app, slack_app.adapter, session
-        )
-    await runner.cleanup()
+    async with serving(web_app) as url, aiohttp.ClientSession() as session:
+        yield SlackServer(url, slack_core, slack_app, slack_app.adapter, session)

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from aiohttp import web
 from sqlalchemy import Engine
 from sqlmodel import select
 
@@ -21,6 +20,7 @@ from tests.adapters.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.adapters.slack.payloads import event_callback
 from tests.adapters.slack.test_scenarios import eventually
 from tests.conftest import EXAMPLE_PROGRAM
+from tests.support import serving
 
 
 @pytest.fixture
@@ -41,12 +41,8 @@ async def socket_server(
     core.load_program()
     web_app = build_web_app(core)
     core.enable_platform_adapters(web_app)
-    runner = web.AppRunner(web_app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}", core
-    await runner.cleanup()
+    async with serving(web_app) as url:
+        yield url, core
 
 
 async def test_socket_mode_connects_on_startup_and_handles_commands_and_events(
