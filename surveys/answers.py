@@ -34,7 +34,7 @@ from storage.tables import (
     QuestionRecord,
 )
 from surveys import sentiment
-from surveys.choices import MAX_TEXT, InvalidAnswer, check, readable_value, stored_value
+from surveys.choices import MAX_TEXT, InvalidAnswer, check, stored_value
 from surveys.prompts import PromptSubject, Recorded, build_prompt
 
 if TYPE_CHECKING:
@@ -204,11 +204,9 @@ def _load_all(
             click = wanted.get((occurrence_id, key))
             if click is None:  # another of these people's answers to another of these askings
                 continue
-            question = core.catalog.questions.get(question_id)
-            kind = question.kind if question is not None else ""
             click.own[question_id] = (
                 answer_id,
-                Recorded(readable_value(core.vault, kind, value), bool(has_comment)),
+                Recorded.stored(core, question_id, value, bool(has_comment)),
             )
     return clicks
 

@@ -54,6 +54,13 @@ class Recorded:
     value: str
     has_comment: bool
 
+    @classmethod
+    def stored(cls, core: LearnPulse, question_id: str, value: str, has_comment: bool) -> Recorded:
+        """An answer as the database holds it (its value perhaps encrypted), made readable."""
+        question = core.catalog.questions.get(question_id)
+        kind = question.kind if question is not None else ""
+        return cls(readable_value(core.vault, kind, value), has_comment)
+
 
 def render_prompt(
     session: Session,
@@ -90,9 +97,9 @@ def render_prompt(
                 Answer.occurrence_id == occurrence.id, Answer.respondent_key == key
             )
         ).all():
-            question = core.catalog.questions.get(own.question_id)
-            value = readable_value(core.vault, question.kind if question else "", own.value)
-            recorded[own.question_id] = Recorded(value, own.comment is not None)
+            recorded[own.question_id] = Recorded.stored(
+                core, own.question_id, own.value, own.comment is not None
+            )
     return build_prompt(core, subject, recorded, reminder)
 
 
