@@ -15,11 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import delete, insert, select, text
 
+from bench.scratch import scratch_database
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.settings import load_settings
-from storage.db import make_engine
-from storage.migrate import upgrade
 from storage.tables import AudienceMember, Delivery, Occurrence, PersonRecord
 from surveys.occurrences import TimingRule, askings, plan_occurrence
 
@@ -64,13 +63,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10,000 people")
     args = parser.parse_args()
     people = 10_000 if args.quick else args.people
-    workdir = tempfile.mkdtemp()
-    url = args.database_url or f"sqlite:///{workdir}/bench.db"
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
+    url, engine = scratch_database(args.database_url, Path(tempfile.mkdtemp()))
     now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
     settings = load_settings(
         DATABASE_URL=url, LEARNPULSE_PROGRAM=str(EXAMPLE), LEARNPULSE_SECRET_KEY="bench"

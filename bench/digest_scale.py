@@ -25,11 +25,10 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 
+from bench.scratch import scratch_database
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.settings import load_settings
-from storage.db import make_engine
-from storage.migrate import upgrade
 from surveys.digest import build_digests, scheduled_period
 from surveys.sentiment import polarity
 
@@ -216,12 +215,7 @@ def main() -> None:
     args = parser.parse_args()
     total = 100_000 if args.quick else 1_000_000
     workdir = Path(tempfile.mkdtemp())
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
+    url, engine = scratch_database(args.database_url, workdir)
     (workdir / "program.yaml").write_text(program_yaml(), encoding="utf-8")
     settings = load_settings(
         DATABASE_URL=url,

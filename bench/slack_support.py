@@ -15,17 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import select
 
 from adapters.slack import SLACK_APP_KEY, SlackApp
 from bench.programs import one_question_program
+from bench.scratch import scratch_database
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
 from bot.settings import load_settings
-from storage.db import make_engine, write_gate
-from storage.migrate import upgrade
+from storage.db import write_gate
 from storage.tables import Answer, Delivery, DeliveryStatus
 from tests.adapters.slack.fake_slack import BOT_TOKEN, FakeSlack
 from tests.adapters.slack.payloads import SIGNING_SECRET
@@ -125,12 +125,7 @@ async def learnpulse_server(api_url: str, database_url: str | None = None) -> As
     workdir = Path(tempfile.mkdtemp(prefix="learnpulse-bench-"))
     program = workdir / "program.yaml"
     program.write_text(PROGRAM, encoding="utf-8")
-    url = database_url or f"sqlite:///{workdir / 'bench.db'}"
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
+    url, engine = scratch_database(database_url, workdir)
     clock = ManualClock(MONDAY_10_NEW_YORK)
     settings = load_settings(
         DATABASE_URL=url,

@@ -27,16 +27,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
-from sqlalchemy import func, text
+from sqlalchemy import func
 from sqlmodel import select
 
 from bench.programs import QUESTION, WORKSTREAM, one_question_program
+from bench.scratch import scratch_database
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
 from bot.settings import load_settings
-from storage.db import make_engine
-from storage.migrate import upgrade
 from storage.tables import ConversationReference, Delivery
 from surveys.occurrences import open_now
 from surveys.sender import Sender
@@ -127,12 +126,7 @@ async def fan_out(people: int, database_url: str | None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="learnpulse-teams-bench-"))
     program = workdir / "program.yaml"
     program.write_text(PROGRAM, encoding="utf-8")
-    url = database_url or f"sqlite:///{workdir / 'bench.db'}"
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":  # a scratch database: start from nothing
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(engine)
+    url, engine = scratch_database(database_url, workdir)
     with fake_connector_thread(people) as fake:
         settings = load_settings(
             DATABASE_URL=url,
