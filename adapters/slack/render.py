@@ -7,6 +7,9 @@ the window is open; once closed, only what was recorded and that the window clos
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from functools import lru_cache, partial
 from typing import Any
 
 from adapters.slack import actions
@@ -126,8 +129,38 @@ def prompt_blocks(prompt: Prompt) -> list[Block]:
     """The whole prompt message; interactive only while its window is open.
 
     With more items than fit in 50 blocks, the last items give way; the privacy note and snooze
-    always stay.
+    always stay. One asking goes to thousands of people with the same prompt, and only the ids
+    of its controls name the delivery: the layout is rendered once per distinct prompt, and
+    each message gets its own copy of just the blocks that carry the delivery id. The other
+    blocks are shared between messages, so callers must not change them.
     """
+    return [
+        block if name_for is None else {**block, "block_id": name_for(prompt.delivery_id)}
+        for block, name_for in _layout(replace(prompt, delivery_id=_TEMPLATE_DELIVERY))
+    ]
+
+
+_TEMPLATE_DELIVERY = 0  # never a stored delivery's id (ids start at 1)
+
+
+@lru_cache(maxsize=256)
+def _layout(template: Prompt) -> tuple[tuple[Block, Callable[[int], str] | None], ...]:
+    """The blocks of ``template``, each with how to name it for a delivery (None: it does not
+    name one)."""
+    layout: list[tuple[Block, Callable[[int], str] | None]] = []
+    for block in _blocks_of(template):
+        block_id = block.get("block_id", "")
+        item = actions.parse_item_block_id(block_id)
+        if item is not None:
+            layout.append((block, partial(actions.item_block_id, question_id=item[1])))
+        elif block_id == actions.snooze_block_id(template.delivery_id):
+            layout.append((block, actions.snooze_block_id))
+        else:
+            layout.append((block, None))
+    return tuple(layout)
+
+
+def _blocks_of(prompt: Prompt) -> list[Block]:
     head: list[Block] = [header(prompt.title)]
     lead = "Reminder · " if prompt.is_reminder and prompt.state is PromptState.OPEN else ""
     window = "" if prompt.state is PromptState.CLOSED else f" · open until {escape(prompt.closes)}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -168,6 +170,28 @@ def test_an_answered_prompt_shows_the_answer_and_offers_change_and_comment() -> 
     assert "4" not in [o["value"] for o in change["options"]]
     assert comment["action_id"] == actions.COMMENT
     assert "Recorded: *4 · Agree*" in str(blocks)
+
+
+@pytest.mark.parametrize("index", range(len(prompts())))
+def test_prompts_that_differ_only_in_their_delivery_share_a_layout_but_name_their_own(
+    index: int,
+) -> None:
+    first = prompts()[index]
+    second = replace(first, delivery_id=7)
+    rendered_first = render.prompt_blocks(first)
+    before = copy.deepcopy(rendered_first)
+    rendered_second = render.prompt_blocks(second)
+    assert rendered_first == before  # rendering another delivery changed nothing already given
+    for blocks, delivery in ((rendered_first, 42), (rendered_second, 7)):
+        ids = [b["block_id"] for b in blocks if "block_id" in b]
+        named = [actions.parse_item_block_id(i) for i in ids if i.startswith("lp:")]
+        assert {d for d, _ in filter(None, named)} <= {delivery}
+        if first.state is not PromptState.CLOSED:
+            assert ids[-1] == actions.snooze_block_id(delivery)
+    # apart from the ids, the two messages are the same
+    unnamed = [{**b, "block_id": ""} for b in rendered_second]
+    assert unnamed == [{**b, "block_id": ""} for b in rendered_first]
+    assert rendered_second != rendered_first or first.state is PromptState.CLOSED
 
 
 def test_a_prompt_too_long_for_one_message_keeps_its_privacy_note_and_snooze() -> None:
