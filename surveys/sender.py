@@ -13,9 +13,9 @@ import os
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import col, select
+from sqlalchemy import Row, select
 
 from bot.logsafe import describe
 from bot.messages import Prompt
@@ -26,6 +26,7 @@ from surveys import delivery as ledger
 from surveys.cadence import WorkCalendar, week_bounds
 from surveys.delivery import Claimed
 from surveys.occurrences import KEY_MEASURE
+from surveys.program import Program
 from surveys.prompts import render_prompt
 
 if TYPE_CHECKING:
@@ -157,61 +158,60 @@ class Sender:
     def _decide(self, claimed: list[Claimed], now: datetime) -> list[_Decision]:
         """Per claimed delivery: send (with its prompt), retry later, or settle without sending.
 
-        People and occurrences are read once per batch, and a prompt is rendered once per
-        occurrence and time zone: a first send has no recorded answer to show.
+        People and occurrences are read once per batch, local time is worked out once per time
+        zone, and a prompt is rendered once per occurrence and time zone: a first send has no
+        recorded answer to show.
         """
         core = self.core
         program = core.require_program()
         cap = program.max_prompts_per_week
-        calendars = {c.id: WorkCalendar.for_person(program, c.timezone) for c in claimed}
-        weeks = {c.person_id: week_bounds(now, calendars[c.id].zone) for c in claimed}
+        zones = {tz: _LocalNow.of(program, tz, now) for tz in {c.timezone for c in claimed}}
+        weeks = {c.person_id: zones[c.timezone].week for c in claimed}
         usage = dict(ledger.weekly_usage(core.engine, list(weeks), weeks, now))
         decisions: list[_Decision] = []
-        templates: dict[tuple[int, str], Prompt] = {}
-        with core.session() as session:
+        templates: dict[tuple[int, str | None], Prompt] = {}
+        with core.engine.begin() as connection:
             people = {
-                p.id: p
-                for p in session.exec(
-                    select(PersonRecord).where(
-                        col(PersonRecord.id).in_({c.person_id for c in claimed})
+                row.id: row
+                for row in connection.execute(
+                    select(*_WHO).where(_PEOPLE.c.id.in_({c.person_id for c in claimed}))
+                )
+            }
+            manual: dict[int, bool] = dict(
+                connection.execute(
+                    select(_OCCURRENCES.c.id, _OCCURRENCES.c.manual).where(
+                        _OCCURRENCES.c.id.in_({c.occurrence_id for c in claimed})
                     )
                 ).all()
-            }
-            manual = {
-                o.id: o.manual
-                for o in session.exec(
-                    select(Occurrence).where(
-                        col(Occurrence.id).in_({c.occurrence_id for c in claimed})
-                    )
-                ).all()
-            }
-            for c in claimed:
-                work = calendars[c.id]
-                person = people[c.person_id]
-                settled = _settle(c, person, work, now)
-                if settled is not None:
-                    decisions.append(settled)
-                    continue
-                if not manual[c.occurrence_id]:
-                    used, reserved = usage.get(c.person_id, (0, 0))
-                    over = used >= cap if c.priority == KEY_MEASURE else used + reserved >= cap
-                    if over:
-                        decisions.append(
-                            _Decision(
-                                c,
-                                final=DeliveryStatus.SKIPPED,
-                                reason="weekly prompt budget reached",
-                            )
+            )
+        for c in claimed:
+            local = zones[c.timezone]
+            settled = _settle(c, people[c.person_id], local, now)
+            if settled is not None:
+                decisions.append(settled)
+                continue
+            if not manual[c.occurrence_id]:
+                used, reserved = usage.get(c.person_id, (0, 0))
+                over = used >= cap if c.priority == KEY_MEASURE else used + reserved >= cap
+                if over:
+                    decisions.append(
+                        _Decision(
+                            c, final=DeliveryStatus.SKIPPED, reason="weekly prompt budget reached"
                         )
-                        continue
-                    usage[c.person_id] = (used + 1, reserved)
-                key = (c.occurrence_id, str(work.zone))
-                if key not in templates:
-                    delivery = session.get(Delivery, c.id)
-                    assert delivery is not None
-                    templates[key] = render_prompt(session, core, delivery)
-                decisions.append(_Decision(c, prompt=replace(templates[key], delivery_id=c.id)))
+                    )
+                    continue
+                usage[c.person_id] = (used + 1, reserved)
+            key = (c.occurrence_id, c.timezone)
+            if key not in templates:
+                templates[key] = self._first_prompt(c.id)
+            decisions.append(_Decision(c, prompt=replace(templates[key], delivery_id=c.id)))
         return decisions
+
+    def _first_prompt(self, delivery_id: int) -> Prompt:
+        with self.core.session() as session:
+            delivery = session.get(Delivery, delivery_id)
+            assert delivery is not None
+            return render_prompt(session, self.core, delivery)
 
     async def _carry_out(self, decision: _Decision) -> ledger.Outcome:
         c, now = decision.claimed, self.core.clock.now()
@@ -279,8 +279,35 @@ class Sender:
         return ledger.Outcome(c.id, DeliveryStatus.PENDING, retry_at, reason=reason)
 
 
+_PEOPLE = PersonRecord.__table__  # type: ignore[attr-defined]
+_OCCURRENCES = Occurrence.__table__  # type: ignore[attr-defined]
+# what deciding needs to know about a person
+_WHO = (
+    _PEOPLE.c.id,
+    _PEOPLE.c.opted_out,
+    _PEOPLE.c.active,
+    _PEOPLE.c.is_bot,
+    _PEOPLE.c.snoozed_until,
+)
+
+
+@dataclass(frozen=True)
+class _LocalNow:
+    """``now`` as seen from one time zone: its calendar, the local week, and when working hours
+    are next open (``now`` itself while they are)."""
+
+    work: WorkCalendar
+    week: tuple[datetime, datetime]
+    opens: datetime
+
+    @classmethod
+    def of(cls, program: Program, timezone: str | None, now: datetime) -> _LocalNow:
+        work = WorkCalendar.for_person(program, timezone)
+        return cls(work, week_bounds(now, work.zone), work.next_open(now))
+
+
 def _settle(
-    c: Claimed, person: PersonRecord, work: WorkCalendar, now: datetime
+    c: Claimed, person: Row[*tuple[Any, ...]], local: _LocalNow, now: datetime
 ) -> _Decision | None:
     """A decision that needs no budget: closed window, person away, or outside working hours."""
     if now >= c.expires_at:
@@ -291,13 +318,12 @@ def _settle(
         return _Decision(c, final=DeliveryStatus.SKIPPED, reason="person is inactive or opted out")
     if person.snoozed_until is not None and person.snoozed_until > now:
         return _Decision(c, final=DeliveryStatus.SKIPPED, reason="snoozed")
-    if not work.in_hours(now):
-        opens = work.next_open(now)
-        if opens >= c.expires_at:
+    if local.opens > now:  # outside working hours
+        if local.opens >= c.expires_at:
             return _Decision(
                 c, final=DeliveryStatus.MISSED, reason="window closed outside working hours"
             )
-        return _Decision(c, retry_at=opens, reason="waiting for working hours")
+        return _Decision(c, retry_at=local.opens, reason="waiting for working hours")
     return None
 
 

@@ -137,6 +137,28 @@ def test_a_late_prompt_is_reminded_halfway_through_what_is_left(
     assert chat.reminders(ALICE) == 1
 
 
+def test_downtime_ending_after_hours_waits_for_the_next_working_morning(
+    database_url: str, tmp_path: Path
+) -> None:
+    core, chat, clock = _weekly_core(database_url, tmp_path)
+    run(core)
+    clock.set(_ny(31, 18, 30))  # down until Tuesday 18:30: the window is open, the day is over
+    run(core)
+    assert chat.count(ALICE) == 0 and chat.count(BOB) == 0
+    with core.session() as session:
+        waiting = [d for d in session.exec(select(Delivery)).all() if d.due_at < clock.now()]
+    assert len(waiting) == 2 and {(d.status, d.next_attempt_at) for d in waiting} == {
+        (DeliveryStatus.PENDING, _ny(32, 9))
+    }
+    assert {d.last_error for d in waiting} == {"waiting for working hours"}
+    clock.set(_ny(32, 8, 59))
+    run(core)
+    assert chat.count(ALICE) == 0
+    clock.set(_ny(32, 9))
+    run(core)
+    assert chat.count(ALICE) == 1 and chat.count(BOB) == 1
+
+
 def test_downtime_past_the_window_records_missed(database_url: str, tmp_path: Path) -> None:
     core, chat, clock = _weekly_core(database_url, tmp_path)
     run(core)
