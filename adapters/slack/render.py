@@ -132,15 +132,28 @@ def prompt_blocks(prompt: Prompt) -> list[Block]:
     always stay. One asking goes to thousands of people with the same prompt, and only the ids
     of its controls name the delivery: the layout is rendered once per distinct prompt, and
     each message gets its own copy of just the blocks that carry the delivery id. The other
-    blocks are shared between messages, so callers must not change them.
+    blocks are shared between messages, so callers must not change them. A free-text answer is
+    never part of what is kept: the message only says "your answer".
     """
+    template = replace(
+        prompt,
+        delivery_id=_TEMPLATE_DELIVERY,
+        items=tuple(_without_free_text(item) for item in prompt.items),
+    )
     return [
         block if name_for is None else {**block, "block_id": name_for(prompt.delivery_id)}
-        for block, name_for in _layout(replace(prompt, delivery_id=_TEMPLATE_DELIVERY))
+        for block, name_for in _layout(template)
     ]
 
 
 _TEMPLATE_DELIVERY = 0  # never a stored delivery's id (ids start at 1)
+_FREE_TEXT_SHOWN = "your answer"
+
+
+def _without_free_text(item: PromptItem) -> PromptItem:
+    if item.kind == "text" and item.recorded:
+        return replace(item, recorded=_FREE_TEXT_SHOWN)
+    return item
 
 
 @lru_cache(maxsize=256)
@@ -210,7 +223,7 @@ def _item_blocks(prompt: Prompt, item: PromptItem) -> list[Block]:
 
 def _label_of(item: PromptItem) -> str:
     if item.kind == "text":
-        return "your answer"
+        return _FREE_TEXT_SHOWN
     for choice in item.choices:
         if choice.value == item.recorded:
             return choice.label

@@ -194,6 +194,18 @@ def test_prompts_that_differ_only_in_their_delivery_share_a_layout_but_name_thei
     assert rendered_second != rendered_first or first.state is PromptState.CLOSED
 
 
+def test_a_free_text_answer_is_shown_as_your_answer_and_never_kept_for_reuse() -> None:
+    def answered(words: str) -> Prompt:
+        return prompt([item("text", (), recorded=words)], PromptState.ANSWERED)
+
+    first = render.prompt_blocks(answered("I learn best by pairing with Ana"))
+    hits = render._layout.cache_info().hits
+    second = render.prompt_blocks(answered("nothing this week"))
+    assert render._layout.cache_info().hits == hits + 1  # the words were not part of the key
+    assert first == second
+    assert "Recorded: *your answer*" in str(first) and "Ana" not in str(first)
+
+
 def test_a_prompt_too_long_for_one_message_keeps_its_privacy_note_and_snooze() -> None:
     many = [item("scale", SCALE, ask=f"Statement {n}", n=n) for n in range(1, 40)]
     blocks = render.prompt_blocks(prompt(many))
