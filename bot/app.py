@@ -25,7 +25,7 @@ from bot.ports import ChatAdapter, Clock
 from bot.registry import AdapterRegistry
 from bot.settings import Settings
 from storage.crypto import Vault
-from storage.db import make_engine, session_scope
+from storage.db import make_engine, read_session, session_scope
 from storage.migrate import upgrade
 from surveys.catalog import Catalog
 from surveys.program import Program, load_program
@@ -75,6 +75,12 @@ class LearnPulse:
     def session(self) -> Iterator[Session]:
         """A unit of work: commits on success, rolls back on error."""
         with session_scope(self.engine) as session:
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session that only reads: it never holds SQLite's write lock, never commits."""
+        with read_session(self.engine) as session:
             yield session
 
     def load_program(self, path: str | Path | None = None) -> SyncReport:

@@ -104,7 +104,7 @@ def _release(core: LearnPulse, key: str) -> None:
 def _already_posted(core: LearnPulse, keys: list[str]) -> set[str]:
     if not keys:
         return set()
-    with core.session() as session:
+    with core.reading() as session:
         rows = session.exec(select(PostedDigest.key).where(PostedDigest.key.in_(keys)))  # type: ignore[attr-defined]
         return set(rows.all())
 
@@ -130,7 +130,7 @@ async def _deliver(
 
 
 def _build(core: LearnPulse, requests: list[tuple[Workstream, Period]]) -> list[digests.Digest]:
-    with core.session() as session:
+    with core.reading() as session:
         return digests.build_digests(core, session, requests)
 
 
@@ -210,7 +210,7 @@ async def post_due_digests(core: LearnPulse) -> int:
 
 
 def _build_review(core: LearnPulse, period: Period) -> review.Review:
-    with core.session() as session:
+    with core.reading() as session:
         return review.build_review(core, session, period)
 
 
@@ -297,7 +297,7 @@ async def send_own_data(core: LearnPulse, person: str) -> str:
 def _due_trend_people(core: LearnPulse, month: Period) -> list[tuple[str, str]]:
     """People on platforms without an App Home who have not had this month's trend yet,
     with the key that claims it."""
-    with core.session() as session:
+    with core.reading() as session:
         refs = session.exec(
             select(PersonRecord.ref).where(PersonRecord.active, col(PersonRecord.is_bot).is_(False))
         ).all()

@@ -76,7 +76,7 @@ async def metrics(request: web.Request) -> web.Response:
 
 def _refresh_gauges(core: LearnPulse) -> None:
     try:
-        with core.session() as session:
+        with core.reading() as session:
             pending = session.exec(
                 select(func.count())
                 .select_from(Delivery)

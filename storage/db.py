@@ -1,4 +1,10 @@
-"""The database engine: SQLite (WAL, busy timeout, immediate writes) or PostgreSQL (psycopg 3)."""
+"""The database engine: SQLite (WAL, busy timeout, immediate writes) or PostgreSQL (psycopg 3).
+
+Work that only reads (digests, reports, status, exports, App Home) runs in read-only
+transactions (``reading`` / ``read_session``): on SQLite they begin deferred, so a long digest or
+export never holds the write lock that answers need (in WAL mode readers do not block the
+writer); on PostgreSQL they are ``READ ONLY``, so one that tried to write would fail at once.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "learnpulse_read_only"  # execution option of the engine ``reading`` returns
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -35,7 +42,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    _configure_postgresql(engine)
+    return engine
+
+
+def reading(engine: Engine) -> Engine:
+    """``engine`` for transactions that only read (same pool, same connections)."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
+def _read_only(connection: Any) -> bool:
+    return bool(connection.get_execution_options().get(READ_ONLY, False))
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -51,7 +69,17 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if _read_only(connection) else "BEGIN IMMEDIATE")
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if _read_only(connection):
+            # on a plain cursor: work that streams its rows would put this on a server-side one
+            cursor = connection.connection.cursor()
+            cursor.execute("SET TRANSACTION READ ONLY")
+            cursor.close()
 
 
 _WRITE_GATES: dict[str, threading.Lock] = {}
@@ -86,6 +114,13 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for work that only reads; it never commits."""
+    with Session(reading(engine), expire_on_commit=False) as session:
+        yield session
 
 
 def ping(engine: Engine) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import JSON, Engine, and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from storage.db import reading
 from storage.tables import OPEN_STATUSES, AudienceMember, Delivery, DeliveryStatus, PersonRecord
 from storage.types import UTCDateTime
 from surveys.cadence import Timing
@@ -27,7 +28,7 @@ MAX_ERROR_LENGTH = 300
 def member_time_zones(engine: Engine, workstream_id: str) -> list[str | None]:
     """The distinct time zones (None: not known) of a workstream's current members."""
     members = AudienceMember.__table__  # type: ignore[attr-defined]
-    with engine.begin() as connection:
+    with reading(engine).begin() as connection:
         return [
             row[0]
             for row in connection.execute(
@@ -307,7 +308,7 @@ def _claimed_columns() -> Any:
 def stale_sending(engine: Engine, older_than: datetime) -> list[Claimed]:
     """Deliveries claimed before ``older_than`` whose outcome was never recorded (a crash)."""
     table = Delivery.__table__  # type: ignore[attr-defined]
-    with engine.begin() as connection:
+    with reading(engine).begin() as connection:
         rows = connection.execute(
             _claimed_columns().where(
                 table.c.status == DeliveryStatus.SENDING.value, table.c.claimed_at < older_than
@@ -347,7 +348,7 @@ def weekly_usage(
     sent_states = [
         s.value for s in (*OPEN_STATUSES, DeliveryStatus.ANSWERED, DeliveryStatus.EXPIRED)
     ]
-    with engine.begin() as connection:
+    with reading(engine).begin() as connection:
         sent = connection.execute(
             select(table.c.person_id, table.c.sent_at).where(
                 table.c.person_id.in_(person_ids),
@@ -430,7 +431,7 @@ def claim_reminders(
 
 def _select_open(engine: Engine, where: Any) -> list[OpenPrompt]:
     table = Delivery.__table__  # type: ignore[attr-defined]
-    with engine.begin() as connection:
+    with reading(engine).begin() as connection:
         rows = connection.execute(
             select(
                 table.c.id,
@@ -491,7 +492,7 @@ def count_by_status(engine: Engine, occurrence_ids: Sequence[int] | None = None)
     query = select(table.c.status, func.count()).group_by(table.c.status)
     if occurrence_ids is not None:
         query = query.where(table.c.occurrence_id.in_(occurrence_ids))
-    with engine.begin() as connection:
+    with reading(engine).begin() as connection:
         return {status: int(n) for status, n in connection.execute(query)}
 
 

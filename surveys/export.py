@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from storage.db import reading
 from storage.tables import QuestionRecord
 from surveys.choices import readable_value
 from surveys.tallies import ANSWERS
@@ -50,7 +51,7 @@ def _text_counts(core: LearnPulse, text_questions: set[str]) -> dict[tuple[int, 
         .where(has_text)
         .group_by(a.occurrence_id, a.question_id)
     )
-    with core.engine.connect() as connection:
+    with reading(core.engine).connect() as connection:
         return {(int(o), str(q)): int(n) for o, q, n in connection.execute(stmt)}
 
 
@@ -60,7 +61,7 @@ def rows(core: LearnPulse) -> Iterator[dict[str, Any]]:
     confidential = program.anonymity.mode == "confidential"
     minimum = program.anonymity.min_comments
     withheld = f"[withheld: fewer than {minimum} comments]"
-    with core.session() as session:
+    with core.reading() as session:
         kinds = {q.id: q.kind for q in session.exec(select(QuestionRecord)).scalars()}  # type: ignore[call-overload]
     text_questions = {q for q, k in kinds.items() if k == "text"}
     counts = _text_counts(core, text_questions)
@@ -77,7 +78,7 @@ def rows(core: LearnPulse) -> Iterator[dict[str, Any]]:
         a.sentiment,
         a.respondent_key,
     ).order_by(a.answered_on, a.id)
-    with core.engine.connect() as connection:
+    with reading(core.engine).connect() as connection:
         result = connection.execution_options(stream_results=True, yield_per=BATCH).execute(stmt)
         for occ, ws, qid, day, value, score, in_pilot, comment, sentiment, key in result:
             enough = counts.get((int(occ), str(qid)), 0) >= minimum

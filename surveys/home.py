@@ -20,7 +20,7 @@ def home_view(core: LearnPulse, person: str) -> Report:
     program = core.require_program()
     now = core.clock.now()
     sections: list[Section] = []
-    with core.session() as session:
+    with core.reading() as session:
         record = session.exec(select(PersonRecord).where(PersonRecord.ref == person)).first()
         open_lines: list[str] = []
         if record is not None:

@@ -91,7 +91,7 @@ def _own_answers(core: LearnPulse, session: Session, person: str) -> list[dict[s
 
 def export_own(core: LearnPulse, person: str) -> dict[str, Any]:
     """Everything held about ``person``, as a JSON-ready document for them alone."""
-    with core.session() as session:
+    with core.reading() as session:
         record = _person(session, person)
         deliveries: list[dict[str, Any]] = []
         memberships: list[dict[str, Any]] = []

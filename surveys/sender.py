@@ -21,6 +21,7 @@ from bot.logsafe import describe
 from bot.messages import Prompt
 from bot.ports import PermanentSendError, TransientSendError
 from bot.registry import NoAdapterError
+from storage.db import reading
 from storage.tables import Delivery, DeliveryStatus, Occurrence, PersonRecord
 from surveys import delivery as ledger
 from surveys.cadence import WorkCalendar, week_bounds
@@ -170,7 +171,7 @@ class Sender:
         usage = dict(ledger.weekly_usage(core.engine, list(weeks), weeks, now))
         decisions: list[_Decision] = []
         templates: dict[tuple[int, str | None], Prompt] = {}
-        with core.engine.begin() as connection:
+        with reading(core.engine).begin() as connection:
             people = {
                 row.id: row
                 for row in connection.execute(
@@ -208,7 +209,7 @@ class Sender:
         return decisions
 
     def _first_prompt(self, delivery_id: int) -> Prompt:
-        with self.core.session() as session:
+        with self.core.reading() as session:
             delivery = session.get(Delivery, delivery_id)
             assert delivery is not None
             return render_prompt(session, self.core, delivery)

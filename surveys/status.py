@@ -170,7 +170,7 @@ def status_report(core: LearnPulse, roles: Roles, workstream_id: str | None = No
         groups[workstream.digest].append(workstream)
     sections: list[Section] = []
     built: dict[str, list[Section]] = {}
-    with core.session() as session:
+    with core.reading() as session:
         ids = [w.id for w in visible]
         sizes = audience_sizes(session, ids)
         posted = _last_posted(session, ids) if workstream_id else {}

@@ -80,7 +80,7 @@ def own_trend(core: LearnPulse, person: str) -> list[OwnLine] | None:
         q for w in program.workstreams for q in w.key_measures if q.kind in measures.SCALES
     ]
     ids = [q.id for q in key_measures] + ([q.id for q in bank.questions] if bank else [])
-    with core.session() as session:
+    with core.reading() as session:
         scores = _own_scores(session, core.vault.respondent_key(person), ids, spans)
     lines: list[OwnLine] = []
     if bank is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -9,12 +10,13 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel, select
 
 from bot.app import LearnPulse
 from bot.logsafe import describe
 from storage.crypto import Vault
-from storage.db import make_engine, session_scope
+from storage.db import make_engine, read_session, session_scope
 from storage.migrate import upgrade
 from storage.tables import Answer, Occurrence, QuestionRecord, WorkstreamRecord
 from surveys.program import load_program, parse_program
@@ -42,6 +44,39 @@ def test_sqlite_runs_in_wal_with_a_busy_timeout(tmp_path: Path) -> None:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one() >= 5000
     engine.dispose()
+
+
+def test_a_long_read_never_holds_the_write_lock_that_answers_need(tmp_path: Path) -> None:
+    """A digest or an export reading for a long time does not keep another writer (another
+    process: the CLI, a second replica) from SQLite's write lock; a unit of work that may write
+    does hold it, from its first statement."""
+    path = tmp_path / "x.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+
+    def another_writer() -> None:
+        other = sqlite3.connect(path, timeout=0.3, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("COMMIT")
+        finally:
+            other.close()
+
+    with read_session(engine) as session:
+        session.exec(select(QuestionRecord)).all()  # the read transaction is open
+        another_writer()
+    with session_scope(engine) as session:
+        session.exec(select(QuestionRecord)).all()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            another_writer()
+    engine.dispose()
+
+
+def test_a_read_only_unit_of_work_cannot_write_on_postgresql(postgres_engine: Engine) -> None:
+    with read_session(postgres_engine) as session:
+        session.exec(select(QuestionRecord)).all()
+        with pytest.raises(DBAPIError, match="read-only transaction"):
+            session.exec(text("DELETE FROM answer"))  # type: ignore[call-overload]
 
 
 def test_timestamps_come_back_aware_utc(engine: Engine) -> None:
