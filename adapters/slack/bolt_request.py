@@ -46,14 +46,16 @@ def _json_object(text: str) -> dict[str, Any]:
     return parsed
 
 
-def bolt_request(raw: str, query: str, headers: Mapping[str, str]) -> AsyncBoltRequest:
-    """The request bolt would build from ``raw``, with the body parsed by ``parse_body``.
+def bolt_request(
+    body: dict[str, Any], raw: str, query: str, headers: Mapping[str, str]
+) -> AsyncBoltRequest:
+    """The request bolt would build from ``raw``, with ``body`` as ``parse_body`` parsed it.
 
     bolt accepts an already parsed body only in its Socket Mode request; the request is then
     marked as the HTTP request it is, with its raw body, as bolt would have it.
     """
     request = AsyncBoltRequest(
-        body=parse_body(raw, headers.get("Content-Type") or headers.get("content-type")),
+        body=body,
         query=query,
         headers=dict(headers.items()),
         mode="socket_mode",

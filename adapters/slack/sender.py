@@ -135,6 +135,26 @@ class SlackAdapter:
             return False
         return True
 
+    async def reply_privately(
+        self, response_url: str, text: str, blocks: list[render.Block]
+    ) -> None:
+        """A message only the person who clicked or typed a command sees, posted to the
+        ``response_url`` of their request on the shared connection pool."""
+        message = {
+            "response_type": "ephemeral",
+            "replace_original": False,
+            "text": text,
+            "blocks": blocks,
+        }
+        try:
+            status = await self._post(
+                response_url, orjson.dumps(message), JSON_HEADERS, RESPONSE_URL_TIMEOUT
+            )
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise TransientSendError(f"response_url unreachable ({type(exc).__name__})") from None
+        if status != 200:
+            raise PermanentSendError(f"response_url refused (HTTP {status})")
+
     async def find_prompt(self, person: str, delivery_id: int) -> MessageRef | None:
         """Look through the DM's recent history for the message carrying this delivery id."""
         channel = await self.dm_channel(person)

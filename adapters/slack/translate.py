@@ -37,6 +37,17 @@ def command(body: Payload) -> CommandIssued:
     )
 
 
+def click_problem(body: Payload) -> str | None:
+    """What makes a ``block_actions`` payload unlike any Slack sends, or None when it is fine."""
+    user = body.get("user")
+    if not isinstance(user, dict) or not isinstance(user.get("id"), str) or not user["id"]:
+        return "a block_actions payload names no user"
+    pressed = body.get("actions")
+    if not isinstance(pressed, list) or not pressed or not isinstance(pressed[0], dict):
+        return "a block_actions payload has no actions"
+    return None
+
+
 def action(body: Payload) -> Event | OpenModal | None:
     """The first action of a ``block_actions`` payload; None for anything not ours."""
     pressed = (body.get("actions") or [{}])[0]

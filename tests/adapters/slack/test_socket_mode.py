@@ -10,15 +10,18 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
+from adapters.slack import actions
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
 from bot.settings import load_settings
-from storage.tables import PersonRecord
-from tests.adapters.slack.conftest import MONDAY_10_NEW_YORK, OUTSIDER
+from storage.tables import Answer, PersonRecord
+from surveys.occurrences import open_now
+from surveys.sender import Sender
+from tests.adapters.slack.conftest import MONDAY_10_NEW_YORK, OUTSIDER, PILOT
 from tests.adapters.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
-from tests.adapters.slack.payloads import event_callback
-from tests.adapters.slack.test_scenarios import eventually
+from tests.adapters.slack.payloads import block_actions, event_callback
+from tests.adapters.slack.test_scenarios import QUESTION, eventually
 from tests.conftest import EXAMPLE_PROGRAM
 from tests.support import serving
 
@@ -99,3 +102,37 @@ async def test_socket_mode_connects_on_startup_and_handles_commands_and_events(
             return person is not None and person.welcomed_at is not None
 
     await eventually(welcomed)
+
+
+async def test_a_click_over_socket_mode_is_acknowledged_stored_and_re_rendered(
+    socket_server: tuple[str, LearnPulse], fake_slack: FakeSlack
+) -> None:
+    _, core = socket_server
+    await eventually(lambda: fake_slack.calls_to("apps.connections.open"))
+    await open_now(core, "lms", QUESTION, actor="test")
+    assert (await Sender(core).send_due()).sent == len(PILOT)
+    user = PILOT[2]
+    [prompt] = fake_slack.prompts_for(user)
+    dm = fake_slack.dms[user]
+    click = block_actions(
+        user, dm, prompt, actions.ANSWER, "3", fake_slack.hook_url(dm, prompt["ts"])
+    )
+    envelope = {
+        "envelope_id": "0c9b1f8e-52f1-4b8e-9d7e-6a3e1b2c4d5f",
+        "type": "interactive",
+        "accepts_response_payload": False,
+        "payload": click,
+    }
+    await fake_slack.socket_frames.put(json.dumps(envelope))
+    [ack] = await eventually(lambda: fake_slack.socket_acks)
+    assert ack["envelope_id"] == envelope["envelope_id"]
+
+    def stored() -> list[Answer]:
+        with core.session() as session:
+            return list(session.exec(select(Answer).where(Answer.question_id == QUESTION)).all())
+
+    [answer] = await eventually(stored)
+    assert answer.value == "3"
+    [replacement] = await eventually(lambda: fake_slack.replaced)
+    assert replacement["replace_original"] is True
+    assert "Recorded" in str(prompt["blocks"])

@@ -115,3 +115,18 @@ async def test_a_signed_body_that_is_not_slacks_gets_400_and_stores_nothing(
     assert secret_looking not in caplog.text  # the body is not echoed into the log
     assert _people(slack_server) == before
     assert fake_slack.calls == []
+
+
+async def test_a_signed_click_without_a_user_or_actions_gets_400_and_stores_nothing(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    before = _people(slack_server)
+    for payload, problem in (
+        ({"type": "block_actions", "actions": [{"action_id": "x"}]}, "no user"),
+        ({"type": "block_actions", "user": {"id": OUTSIDER}, "actions": []}, "no actions"),
+    ):
+        status, text = await slack_server.interact(payload)
+        assert status == 400, payload
+        assert problem in json.loads(text)["error"]
+    assert _people(slack_server) == before
+    assert fake_slack.calls == []
