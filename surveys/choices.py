@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from bot.messages import Choice
 from storage.crypto import Vault
 
@@ -18,6 +20,13 @@ def choices_for(
     kind: str, options: list[str] | None, statement: bool = False
 ) -> tuple[Choice, ...]:
     """The one-click choices of a question kind (none for ``text``)."""
+    return _choices(kind, tuple(options or ()), statement)
+
+
+@lru_cache(maxsize=1024)
+def _choices(kind: str, options: tuple[str, ...], statement: bool) -> tuple[Choice, ...]:
+    """The choices, built once per distinct question shape: every prompt re-rendered after a
+    click asks for them again."""
     if kind == "scale":
         labels = AGREEMENT_LABELS if statement else SCALE_LABELS
         return tuple(Choice(str(i), f"{i} · {label}") for i, label in enumerate(labels, start=1))
@@ -26,7 +35,7 @@ def choices_for(
     if kind == "yes_no":
         return (Choice("yes", "Yes"), Choice("no", "No"))
     if kind == "choice":
-        return tuple(Choice(option, option) for option in options or [])
+        return tuple(Choice(option, option) for option in options)
     return ()
 
 

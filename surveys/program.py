@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, time
+from functools import cached_property
 from pathlib import Path as FilePath
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -123,23 +124,23 @@ class Program(_Strict):
     review: Review | None = None
     workstreams: list[Workstream]
 
-    @property
+    @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    @property
+    @cached_property
     def working_weekdays(self) -> frozenset[int]:
         return frozenset(WEEKDAYS.index(d) for d in self.working_days)
 
-    @property
+    @cached_property
     def day_start(self) -> time:
         return parse_hhmm(self.working_hours[0])
 
-    @property
+    @cached_property
     def day_end(self) -> time:
         return parse_hhmm(self.working_hours[1])
 
-    @property
+    @cached_property
     def holiday_dates(self) -> frozenset[date]:
         return frozenset(date.fromisoformat(d) for d in self.holidays)
 
