@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("learnpulse.slack")
 
 WORK_IN_PARALLEL = 64
+SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping server waits for clicks it acknowledged
 SOMETHING_WENT_WRONG = "Sorry, that did not work. Please try again in a minute."
 OUR_ACTIONS = re.compile(
     "^("
@@ -133,6 +134,12 @@ class SlackApp:
         task = asyncio.get_running_loop().create_task(self.on_click(payload))
         self._clicks_in_hand.add(task)
         task.add_done_callback(self._click_done)
+
+    async def finish_clicks(self, _: web.Application | None = None) -> None:
+        """On shutdown: clicks already acknowledged are stored (and their prompts re-rendered)
+        before the server goes, for up to ``SHUTDOWN_GRACE_SECONDS``."""
+        if self._clicks_in_hand:
+            await asyncio.wait(set(self._clicks_in_hand), timeout=SHUTDOWN_GRACE_SECONDS)
 
     def _click_done(self, task: asyncio.Task[None]) -> None:
         self._clicks_in_hand.discard(task)

@@ -10,9 +10,11 @@ from typing import Any
 import aiohttp
 from sqlmodel import select
 
-from adapters.slack import actions
+from adapters.slack import SLACK_APP_KEY, actions
+from bot.app import LearnPulse
 from bot.events import Event
 from bot.messages import Report
+from bot.server import build_web_app
 from storage.tables import Answer, Delivery, DeliveryStatus, PersonRecord
 from surveys.occurrences import open_now
 from surveys.sender import Sender
@@ -25,6 +27,7 @@ from tests.adapters.slack.payloads import (
     slash_command,
     view_submission,
 )
+from tests.support import serving
 
 QUESTION = "lms-find-what-i-need"
 
@@ -342,3 +345,32 @@ async def test_every_request_is_acknowledged_within_three_seconds_when_the_store
     assert answers(slack_server) == []  # the work was still in progress when Slack got its ack
     [stored] = await eventually(lambda: answers(slack_server), timeout=slow + 5)
     assert stored.value == "4"
+
+
+async def test_a_click_acknowledged_just_before_shutdown_is_still_stored(
+    slack_core: LearnPulse, fake_slack: FakeSlack
+) -> None:
+    web_app = build_web_app(slack_core)
+    slack_core.enable_platform_adapters(web_app)
+    slack_app = web_app[SLACK_APP_KEY]
+    async with serving(web_app) as url, aiohttp.ClientSession() as session:
+        server = SlackServer(url, slack_core, slack_app, slack_app.adapter, session)
+        await deliver(server)
+        original = slack_core.dispatch
+
+        async def slow_dispatch(event: Event) -> Report | None:
+            await asyncio.sleep(0.5)
+            return await original(event)
+
+        slack_core.dispatch = slow_dispatch  # type: ignore[method-assign]
+        user = PILOT[3]
+        [prompt] = fake_slack.prompts_for(user)
+        dm = fake_slack.dms[user]
+        click = block_actions(
+            user, dm, prompt, actions.ANSWER, "5", fake_slack.hook_url(dm, prompt["ts"])
+        )
+        assert (await server.interact(click))[0] == 200
+        assert answers(server) == []  # acknowledged, not yet stored: now the server stops
+    [stored] = answers(server)
+    assert stored.value == "5"
+    assert len(fake_slack.replaced) == 1  # re-rendered before the connection pool closed
