@@ -30,3 +30,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def sqlite_timestamp(value: datetime | None) -> str | None:
+    """``value`` as a SQLite column of ``UTCDateTime`` stores it, for statements written in SQL:
+    UTC without an offset, to the microsecond (SQLAlchemy's SQLite ``DATETIME`` format)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")

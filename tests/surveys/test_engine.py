@@ -15,6 +15,7 @@ from bot.messages import PromptState
 from bot.ports import Member
 from storage.tables import Answer, Delivery, DeliveryStatus
 from surveys import answers
+from surveys import delivery as ledger
 from tests.surveys.engine_support import NEW_YORK, TOKYO, make_core, program_text, question, run
 
 MONDAY_8AM_NY = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
@@ -322,3 +323,38 @@ def test_free_text_answers_are_encrypted_at_rest(database_url: str, tmp_path: Pa
     assert again is None  # the same words twice: still one answer
     with core.session() as session:
         assert len(session.exec(select(Answer)).all()) == 1
+
+
+def test_recorded_sends_keep_their_message_and_never_overwrite_an_answer(
+    database_url: str, tmp_path: Path
+) -> None:
+    core, _, clock = _weekly_core(database_url, tmp_path)
+    run(core)  # Monday 08:00: planned
+    clock.set(_ny(30, 10, 0) + timedelta(microseconds=123456))
+    by_person = {c.person: c for c in ledger.claim_due(core.engine, clock.now(), 10)}
+    alice, bob = by_person[ALICE], by_person[BOB]
+    assert alice.remind_at is not None
+    with core.session() as session:  # Bob answered before his send was recorded
+        answered = session.get(Delivery, bob.id)
+        assert answered is not None
+        answered.status = DeliveryStatus.ANSWERED
+        session.add(answered)
+        session.commit()
+
+    sent_at = clock.now()
+    ledger.record_outcomes(
+        core.engine,
+        [
+            ledger.Outcome(alice.id, DeliveryStatus.SENT, sent_at, "D0ALICE", "1764500000.000100"),
+            ledger.Outcome(bob.id, DeliveryStatus.SENT, sent_at, "D0BOB", "1764500000.000200"),
+        ],
+    )
+    with core.session() as session:
+        sent, kept = session.get(Delivery, alice.id), session.get(Delivery, bob.id)
+        assert sent is not None and kept is not None
+        assert sent.status == DeliveryStatus.SENT
+        assert sent.sent_at == sent_at  # to the microsecond, and in UTC
+        assert (sent.conversation, sent.message_id) == ("D0ALICE", "1764500000.000100")
+        assert sent.remind_at == alice.remind_at  # the planned reminder stands
+        assert kept.status == DeliveryStatus.ANSWERED
+        assert (kept.sent_at, kept.conversation) == (None, None)
