@@ -40,3 +40,9 @@ def sqlite_timestamp(value: datetime | None) -> str | None:
     if value.tzinfo is None:
         raise ValueError("naive datetimes are not stored; use an aware UTC datetime")
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def from_sqlite_timestamp(stored: str) -> datetime:
+    """A ``UTCDateTime`` column's text on SQLite (read as text, in JSON) as an aware UTC
+    datetime, as the column type gives it."""
+    return datetime.fromisoformat(stored).replace(tzinfo=UTC)
