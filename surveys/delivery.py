@@ -368,6 +368,18 @@ _CLAIMED = (
 )
 
 
+_TIMESTAMPS = tuple(isinstance(column.type, UTCDateTime) for column in _CLAIMED)
+
+
+def _claimed_from_json(values: list[Any]) -> Claimed:
+    """A ``_CLAIMED`` row as SQLite's JSON holds it, where timestamps are text."""
+    read: list[Any] = [
+        from_sqlite_timestamp(value) if stamp and value is not None else value
+        for stamp, value in zip(_TIMESTAMPS, values, strict=True)
+    ]
+    return Claimed(*read)
+
+
 def _claim_on_sqlite(connection: Connection, pick: Any, now: datetime) -> list[Claimed]:
     """``claim_due`` in three statements of one row each, as ``record_outcomes`` records sends.
 
@@ -388,36 +400,11 @@ def _claim_on_sqlite(connection: Connection, pick: Any, now: datetime) -> list[C
         .values(status=DeliveryStatus.SENDING.value, claimed_at=now, attempts=table.c.attempts + 1)
     )
     rows = connection.execute(
-        select(func.json_group_array(func.json_array(*_CLAIMED)))
-        .select_from(table.join(PERSONS, PERSONS.c.id == table.c.person_id))
+        _claimed_columns()
+        .with_only_columns(func.json_group_array(func.json_array(*_CLAIMED)))
         .where(table.c.id.in_(listed))
     ).scalar_one()
-    claimed = [
-        Claimed(
-            id_,
-            person_id,
-            ref,
-            timezone,
-            occurrence_id,
-            priority,
-            from_sqlite_timestamp(due_at),
-            from_sqlite_timestamp(expires_at),
-            attempts,
-            from_sqlite_timestamp(remind_at) if remind_at is not None else None,
-        )
-        for (
-            id_,
-            person_id,
-            ref,
-            timezone,
-            occurrence_id,
-            priority,
-            due_at,
-            expires_at,
-            attempts,
-            remind_at,
-        ) in orjson.loads(rows)
-    ]
+    claimed = [_claimed_from_json(values) for values in orjson.loads(rows)]
     return sorted(claimed, key=lambda c: (c.priority, c.id))
 
 
