@@ -26,7 +26,14 @@ from adapters.slack import actions, refs, render
 from adapters.slack.directory import Directory
 from adapters.slack.web_api import SlackWebApi
 from bot.messages import Prompt, Report
-from bot.ports import Clock, Member, MessageRef, PermanentSendError, TransientSendError
+from bot.ports import (
+    Clock,
+    Member,
+    MessageRef,
+    PermanentSendError,
+    SendError,
+    TransientSendError,
+)
 
 log = logging.getLogger("learnpulse.slack")
 
@@ -124,14 +131,9 @@ class SlackAdapter:
         (the URL expired or was used up), so the caller falls back to ``chat.update``."""
         message = {"replace_original": True, "text": text, "blocks": blocks, "metadata": metadata}
         try:
-            status = await self._post(
-                response_url, orjson.dumps(message), JSON_HEADERS, RESPONSE_URL_TIMEOUT
-            )
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.info("response_url unreachable (%s); updating with chat.update", type(exc).__name__)
-            return False
-        if status != 200:
-            log.info("response_url refused (HTTP %d); updating with chat.update", status)
+            await self._to_response_url(response_url, message)
+        except SendError as exc:
+            log.info("%s; updating with chat.update", exc.reason)
             return False
         return True
 
@@ -146,6 +148,10 @@ class SlackAdapter:
             "text": text,
             "blocks": blocks,
         }
+        await self._to_response_url(response_url, message)
+
+    async def _to_response_url(self, response_url: str, message: dict[str, Any]) -> None:
+        """POST ``message`` to a request's response_url; a ``SendError`` when it did not land."""
         try:
             status = await self._post(
                 response_url, orjson.dumps(message), JSON_HEADERS, RESPONSE_URL_TIMEOUT
