@@ -19,6 +19,7 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.app import SlackApp
+from adapters.slack.quiet_libraries import keep_payloads_out_of_logs
 from adapters.slack.sender import SlackAdapter
 from adapters.slack.verify import make_verifier
 
@@ -39,6 +40,7 @@ __all__ = ["EVENTS_PATH", "SLACK_APP_KEY", "SlackAdapter", "SlackApp", "setup"]
 def setup(core: LearnPulse, web_app: web.Application) -> SlackAdapter:
     """Wire Slack into the server; the Web API is reached at ``SLACK_API_URL``."""
     settings = core.settings
+    keep_payloads_out_of_logs()
     client = AsyncWebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,

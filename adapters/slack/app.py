@@ -29,6 +29,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import actions, refs, render, translate
 from adapters.slack.bolt_request import MalformedBody, bolt_request, parse_body
+from adapters.slack.quiet_libraries import BOLT_LOGGER
 from adapters.slack.sender import CLICK_ORIGIN, ClickOrigin, SlackAdapter
 from adapters.slack.translate import Payload
 from adapters.slack.verify import is_authentic
@@ -97,7 +98,7 @@ class SlackApp:
         self.bolt = AsyncApp(
             client=adapter.client,
             name="learnpulse",
-            logger=log,
+            logger=logging.getLogger(BOLT_LOGGER),  # pinned at INFO: no payload in its records
             # Signatures are checked before a request reaches bolt (``handle_http``), with the
             # same verifier the tests pin to Slack's published example.
             request_verification_enabled=False,

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from adapters.slack import actions
+from adapters.slack import actions, quiet_libraries
 from bot.clock import ManualClock
 from bot.events import Event
 from bot.messages import Report
@@ -169,3 +169,37 @@ async def test_a_failure_after_the_ack_apologises_and_logs_no_answer(
     assert "did not work" in reply["text"]
     assert "handling AnswerGiven failed: RuntimeError" in caplog.text
     assert "parameters" not in caplog.text
+
+
+@pytest.fixture
+def unpinned_library_loggers() -> None:
+    """Slack's library loggers as a fresh process has them (an earlier test's server pinned
+    them), so the server built next is what pins them again."""
+    for name in [*quiet_libraries.PACKAGES, *quiet_libraries.LEVEL_CHECKED]:
+        logging.getLogger(name).setLevel(logging.NOTSET)
+
+
+async def test_debug_logging_never_records_a_typed_answer_or_a_slack_body(
+    unpinned_library_loggers: None,
+    slack_server: SlackServer, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the root logger at DEBUG, the Slack libraries still write no body into a record:
+    not the prompt posted, not the click, not the comment typed, not the message updated."""
+    with caplog.at_level(logging.DEBUG):
+        await deliver(slack_server, "lms-blockers")
+        user = PILOT[2]
+        [prompt] = fake_slack.prompts_for(user)
+        open_box = block_actions(user, fake_slack.dms[user], prompt, actions.TEXT)
+        assert (await slack_server.interact(open_box))[0] == 200
+        [opened] = await eventually(lambda: fake_slack.views)
+        typed = "My manager never has time for the course."
+        submitted = view_submission(user, opened["view"], typed)
+        assert (await slack_server.interact(submitted))[0] == 200
+        await eventually(lambda: fake_slack.calls_to("chat.update"))
+    assert caplog.records, "the journey logged nothing at all"
+    assert typed not in caplog.text
+    assert user not in caplog.text
+    slack_debug = [
+        r for r in caplog.records if r.name.startswith("slack_") and r.levelno < logging.INFO
+    ]
+    assert slack_debug == []
