@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     JSON,
+    Boolean,
     Engine,
     Select,
     and_,
@@ -33,7 +34,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from storage.db import reading
-from storage.tables import OPEN_STATUSES, AudienceMember, Delivery, DeliveryStatus, PersonRecord
+from storage.tables import (
+    OPEN_STATUSES,
+    AudienceMember,
+    Delivery,
+    DeliveryStatus,
+    Occurrence,
+    PersonRecord,
+)
 from storage.types import UTCDateTime, from_sqlite_timestamp, sqlite_timestamp
 from surveys.cadence import Timing
 
@@ -123,7 +131,8 @@ def plan_for_members(
 
 @dataclass(frozen=True)
 class Claimed:
-    """A delivery this process now owns, with what is needed to send it."""
+    """A delivery this process now owns, with what is needed to decide on it and send it: read
+    in the statement that claims it, so deciding asks the database nothing more per person."""
 
     id: int
     person_id: int
@@ -134,7 +143,12 @@ class Claimed:
     due_at: datetime
     expires_at: datetime
     attempts: int
-    remind_at: datetime | None = None
+    remind_at: datetime | None
+    manual: bool  # asked by an admin now, outside the weekly prompt budget
+    opted_out: bool
+    active: bool
+    is_bot: bool
+    snoozed_until: datetime | None
 
 
 def claim_due(engine: Engine, now: datetime, limit: int) -> list[Claimed]:
@@ -349,10 +363,15 @@ def mark_final(
 
 
 def _claimed_columns() -> Any:
-    return select(*_CLAIMED).join(PERSONS, PERSONS.c.id == _DELIVERIES.c.person_id)
+    return (
+        select(*_CLAIMED)
+        .join(PERSONS, PERSONS.c.id == _DELIVERIES.c.person_id)
+        .join(_OCCURRENCES, _OCCURRENCES.c.id == _DELIVERIES.c.occurrence_id)
+    )
 
 
 _DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
+_OCCURRENCES = Occurrence.__table__  # type: ignore[attr-defined]
 # what sending a claimed delivery needs, in the order of ``Claimed``'s fields
 _CLAIMED = (
     _DELIVERIES.c.id,
@@ -365,17 +384,31 @@ _CLAIMED = (
     _DELIVERIES.c.expires_at,
     _DELIVERIES.c.attempts,
     _DELIVERIES.c.remind_at,
+    _OCCURRENCES.c.manual,
+    PERSONS.c.opted_out,
+    PERSONS.c.active,
+    PERSONS.c.is_bot,
+    PERSONS.c.snoozed_until,
 )
 
 
-_TIMESTAMPS = tuple(isinstance(column.type, UTCDateTime) for column in _CLAIMED)
+def _json_reader(column_type: Any) -> Callable[[Any], Any] | None:
+    """How a value of ``column_type`` is read back from SQLite's JSON (None: as it is)."""
+    if isinstance(column_type, UTCDateTime):
+        return from_sqlite_timestamp  # stored as text
+    if isinstance(column_type, Boolean):
+        return bool  # stored as 0 or 1
+    return None
+
+
+_JSON_READERS = tuple(_json_reader(column.type) for column in _CLAIMED)
 
 
 def _claimed_from_json(values: list[Any]) -> Claimed:
-    """A ``_CLAIMED`` row as SQLite's JSON holds it, where timestamps are text."""
+    """A ``_CLAIMED`` row as SQLite's JSON holds it."""
     read: list[Any] = [
-        from_sqlite_timestamp(value) if stamp and value is not None else value
-        for stamp, value in zip(_TIMESTAMPS, values, strict=True)
+        reader(value) if reader is not None and value is not None else value
+        for reader, value in zip(_JSON_READERS, values, strict=True)
     ]
     return Claimed(*read)
 

@@ -13,16 +13,13 @@ import os
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import Row, select
+from typing import TYPE_CHECKING
 
 from bot.logsafe import describe
 from bot.messages import Prompt
 from bot.ports import PermanentSendError, TransientSendError
 from bot.registry import NoAdapterError
-from storage.db import reading
-from storage.tables import Delivery, DeliveryStatus, Occurrence, PersonRecord
+from storage.tables import Delivery, DeliveryStatus
 from surveys import delivery as ledger
 from surveys.cadence import WorkCalendar, week_bounds
 from surveys.delivery import Claimed
@@ -159,9 +156,9 @@ class Sender:
     def _decide(self, claimed: list[Claimed], now: datetime) -> list[_Decision]:
         """Per claimed delivery: send (with its prompt), retry later, or settle without sending.
 
-        People and occurrences are read once per batch, local time is worked out once per time
-        zone, and a prompt is rendered once per occurrence and time zone: a first send has no
-        recorded answer to show.
+        Who the person is (active, snoozed…) came with the claim, local time is worked out once
+        per time zone, and a prompt is rendered once per occurrence and time zone: a first send
+        has no recorded answer to show.
         """
         core = self.core
         program = core.require_program()
@@ -171,27 +168,13 @@ class Sender:
         usage = dict(ledger.weekly_usage(core.engine, list(weeks), weeks, now))
         decisions: list[_Decision] = []
         templates: dict[tuple[int, str | None], Prompt] = {}
-        with reading(core.engine).begin() as connection:
-            people = {
-                row.id: row
-                for row in connection.execute(
-                    select(*_WHO).where(_PEOPLE.c.id.in_({c.person_id for c in claimed}))
-                )
-            }
-            manual: dict[int, bool] = dict(
-                connection.execute(
-                    select(_OCCURRENCES.c.id, _OCCURRENCES.c.manual).where(
-                        _OCCURRENCES.c.id.in_({c.occurrence_id for c in claimed})
-                    )
-                ).all()
-            )
         for c in claimed:
             local = zones[c.timezone]
-            settled = _settle(c, people[c.person_id], local, now)
+            settled = _settle(c, local, now)
             if settled is not None:
                 decisions.append(settled)
                 continue
-            if not manual[c.occurrence_id]:
+            if not c.manual:
                 used, reserved = usage.get(c.person_id, (0, 0))
                 over = used >= cap if c.priority == KEY_MEASURE else used + reserved >= cap
                 if over:
@@ -280,18 +263,6 @@ class Sender:
         return ledger.Outcome(c.id, DeliveryStatus.PENDING, retry_at, reason=reason)
 
 
-_PEOPLE = PersonRecord.__table__  # type: ignore[attr-defined]
-_OCCURRENCES = Occurrence.__table__  # type: ignore[attr-defined]
-# what deciding needs to know about a person
-_WHO = (
-    _PEOPLE.c.id,
-    _PEOPLE.c.opted_out,
-    _PEOPLE.c.active,
-    _PEOPLE.c.is_bot,
-    _PEOPLE.c.snoozed_until,
-)
-
-
 @dataclass(frozen=True)
 class _LocalNow:
     """``now`` as seen from one time zone: its calendar, the local week, and when working hours
@@ -307,17 +278,15 @@ class _LocalNow:
         return cls(work, week_bounds(now, work.zone), work.next_open(now))
 
 
-def _settle(
-    c: Claimed, person: Row[*tuple[Any, ...]], local: _LocalNow, now: datetime
-) -> _Decision | None:
+def _settle(c: Claimed, local: _LocalNow, now: datetime) -> _Decision | None:
     """A decision that needs no budget: closed window, person away, or outside working hours."""
     if now >= c.expires_at:
         return _Decision(
             c, final=DeliveryStatus.MISSED, reason="window closed before it could be sent"
         )
-    if person.opted_out or not person.active or person.is_bot:
+    if c.opted_out or not c.active or c.is_bot:
         return _Decision(c, final=DeliveryStatus.SKIPPED, reason="person is inactive or opted out")
-    if person.snoozed_until is not None and person.snoozed_until > now:
+    if c.snoozed_until is not None and c.snoozed_until > now:
         return _Decision(c, final=DeliveryStatus.SKIPPED, reason="snoozed")
     if local.opens > now:  # outside working hours
         if local.opens >= c.expires_at:
