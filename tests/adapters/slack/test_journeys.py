@@ -181,7 +181,9 @@ def unpinned_library_loggers() -> None:
 
 async def test_debug_logging_never_records_a_typed_answer_or_a_slack_body(
     unpinned_library_loggers: None,
-    slack_server: SlackServer, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    slack_server: SlackServer,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """With the root logger at DEBUG, the Slack libraries still write no body into a record:
     not the prompt posted, not the click, not the comment typed, not the message updated."""
