@@ -128,6 +128,7 @@ class Sender:
 
         async def feed() -> None:
             taken = 0
+            templates: dict[tuple[int, str | None], Prompt] = {}
             try:
                 while limit is None or taken < limit:
                     now = self.core.clock.now()
@@ -136,7 +137,7 @@ class Sender:
                     if not claimed:
                         break
                     taken += len(claimed)
-                    for decision in await asyncio.to_thread(self._decide, claimed, now):
+                    for decision in await asyncio.to_thread(self._decide, claimed, now, templates):
                         await queue.put(decision)
             finally:
                 for _ in range(self.concurrency):
@@ -153,12 +154,17 @@ class Sender:
         await flush(force=True)
         return report
 
-    def _decide(self, claimed: list[Claimed], now: datetime) -> list[_Decision]:
+    def _decide(
+        self,
+        claimed: list[Claimed],
+        now: datetime,
+        templates: dict[tuple[int, str | None], Prompt],
+    ) -> list[_Decision]:
         """Per claimed delivery: send (with its prompt), retry later, or settle without sending.
 
         Who the person is (active, snoozed…) came with the claim, local time is worked out once
-        per time zone, and a prompt is rendered once per occurrence and time zone: a first send
-        has no recorded answer to show.
+        per time zone, and a prompt is rendered once per occurrence and time zone (``templates``
+        lives for one sending run): a first send has no recorded answer to show.
         """
         core = self.core
         program = core.require_program()
@@ -167,7 +173,6 @@ class Sender:
         weeks = {c.person_id: zones[c.timezone].week for c in claimed}
         usage = dict(ledger.weekly_usage(core.engine, list(weeks), weeks, now))
         decisions: list[_Decision] = []
-        templates: dict[tuple[int, str | None], Prompt] = {}
         for c in claimed:
             local = zones[c.timezone]
             settled = _settle(c, local, now)
@@ -220,10 +225,10 @@ class Sender:
                 reason=str(exc),
             )
         try:
-            with metrics.send_seconds.labels(adapter.platform).time():
+            with metrics.send_time(adapter.platform).time():
                 ref = await adapter.send_prompt(c.person, prompt)
         except PermanentSendError as exc:
-            metrics.deliveries.labels(adapter.platform, "failed").inc()
+            metrics.delivery_outcome(adapter.platform, "failed").inc()
             return ledger.Outcome(
                 c.id, DeliveryStatus.FAILED, self.core.clock.now(), reason=exc.reason
             )
@@ -232,7 +237,7 @@ class Sender:
         except Exception as exc:  # an adapter bug or an unexpected transport error
             log.error("delivery %d: unexpected error while sending: %s", c.id, describe(exc))
             return self._retry_or_give_up(c, exc.__class__.__name__, None, adapter.platform)
-        metrics.deliveries.labels(adapter.platform, "sent").inc()
+        metrics.delivery_outcome(adapter.platform, "sent").inc()
         now = self.core.clock.now()
         return ledger.Outcome(
             c.id,
@@ -257,9 +262,9 @@ class Sender:
         now = self.core.clock.now()
         retry_at = now + ledger.retry_delay(c.attempts, retry_after)
         if retry_at >= c.expires_at:
-            self.core.metrics.deliveries.labels(platform, "failed").inc()
+            self.core.metrics.delivery_outcome(platform, "failed").inc()
             return ledger.Outcome(c.id, DeliveryStatus.FAILED, now, reason=f"gave up: {reason}")
-        self.core.metrics.deliveries.labels(platform, "retried").inc()
+        self.core.metrics.delivery_outcome(platform, "retried").inc()
         return ledger.Outcome(c.id, DeliveryStatus.PENDING, retry_at, reason=reason)
 
 
