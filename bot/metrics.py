@@ -35,3 +35,20 @@ class Metrics:
         self.workstreams = Gauge(
             "learnpulse_workstreams", "Workstreams in the loaded program", registry=self.registry
         )
+        # labelled children, looked up once: ``labels`` takes a lock and builds a key per call,
+        # and the sender asks for them on every send
+        self._outcomes: dict[tuple[str, str], Counter] = {}
+        self._send_times: dict[str, Histogram] = {}
+
+    def delivery_outcome(self, platform: str, outcome: str) -> Counter:
+        """``deliveries`` labelled with ``platform`` and ``outcome``."""
+        key = (platform, outcome)
+        if key not in self._outcomes:
+            self._outcomes[key] = self.deliveries.labels(platform, outcome)
+        return self._outcomes[key]
+
+    def send_time(self, platform: str) -> Histogram:
+        """``send_seconds`` labelled with ``platform``."""
+        if platform not in self._send_times:
+            self._send_times[platform] = self.send_seconds.labels(platform)
+        return self._send_times[platform]

@@ -192,6 +192,11 @@ def test_permanent_failure_is_recorded_and_transient_is_retried(
     clock.set(_ny(30, 10, 1))
     run(core)
     assert chat.count(BOB) == 1 and chat.count(ALICE) == 0
+    counted = core.metrics.registry.get_sample_value
+    for outcome, times in (("failed", 1), ("retried", 1), ("sent", 1)):
+        labels = {"platform": "slack", "outcome": outcome}
+        assert counted("learnpulse_deliveries_total", labels) == times, outcome
+    assert counted("learnpulse_send_seconds_count", {"platform": "slack"}) == 3
 
 
 def test_answers_are_checked_stored_once_and_changeable(database_url: str, tmp_path: Path) -> None:
