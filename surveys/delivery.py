@@ -401,16 +401,20 @@ def _json_reader(column_type: Any) -> Callable[[Any], Any] | None:
     return None
 
 
-_JSON_READERS = tuple(_json_reader(column.type) for column in _CLAIMED)
+# (position, how to read it) of each ``_CLAIMED`` column that JSON does not give as it is
+_JSON_READERS = tuple(
+    (position, reader)
+    for position, reader in enumerate(_json_reader(column.type) for column in _CLAIMED)
+    if reader is not None
+)
 
 
 def _claimed_from_json(values: list[Any]) -> Claimed:
-    """A ``_CLAIMED`` row as SQLite's JSON holds it."""
-    read: list[Any] = [
-        reader(value) if reader is not None and value is not None else value
-        for reader, value in zip(_JSON_READERS, values, strict=True)
-    ]
-    return Claimed(*read)
+    """A ``_CLAIMED`` row as SQLite's JSON holds it (``values`` is read in place)."""
+    for position, reader in _JSON_READERS:
+        if values[position] is not None:
+            values[position] = reader(values[position])
+    return Claimed(*values)
 
 
 def _claim_on_sqlite(connection: Connection, pick: Any, now: datetime) -> list[Claimed]:
