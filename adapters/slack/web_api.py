@@ -61,7 +61,9 @@ class ChannelPacer:
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def wait_turn(self, channel: str) -> None:
-        lock = self._locks.setdefault(channel, asyncio.Lock())
+        lock = self._locks.get(channel)
+        if lock is None:  # not setdefault: that would build a lock on every call
+            lock = self._locks[channel] = asyncio.Lock()
         async with lock:
             now = time.monotonic()
             at = self._next_at.get(channel, 0.0)
