@@ -41,7 +41,7 @@ from bench.click_load import Hammered, click_load
 from bench.programs import QUESTION, WORKSTREAM
 from bench.server_profile import profiled
 from bench.slack_fake_process import fake_slack_process
-from bench.slack_support import arguments, learnpulse_server, percentile
+from bench.slack_support import arguments, learnpulse_server, percentile, startup_frozen
 from bot import interpreter
 from surveys.occurrences import open_now
 from surveys.sender import Sender
@@ -78,19 +78,19 @@ async def ours(
         report = await Sender(server.core).send_due()
         assert report.sent == people, report
         bodies = await fake.clicks()
-        interpreter.freeze_startup_objects()  # as `serve` does once it is up
-        async with click_load(f"{server.url}/slack/events", bodies, CLIENTS) as go:
-            loop = asyncio.get_running_loop()
-            with profiled(loop, profile) if profile is not None else nullcontext():
-                fake_started = await fake.cpu_seconds()
-                started, cpu_started = time.perf_counter(), time.process_time()
-                hammering = asyncio.create_task(go())
-                while await asyncio.to_thread(server.count_answers) < people:
-                    await asyncio.sleep(POLL_SECONDS)
-                stored = time.perf_counter() - started
-                server_cpu = time.process_time() - cpu_started
-                fake_cpu = await fake.cpu_seconds() - fake_started
-                hammered = await hammering
+        with startup_frozen():  # as `serve` does once it is up
+            async with click_load(f"{server.url}/slack/events", bodies, CLIENTS) as go:
+                loop = asyncio.get_running_loop()
+                with profiled(loop, profile) if profile is not None else nullcontext():
+                    fake_started = await fake.cpu_seconds()
+                    started, cpu_started = time.perf_counter(), time.process_time()
+                    hammering = asyncio.create_task(go())
+                    while await asyncio.to_thread(server.count_answers) < people:
+                        await asyncio.sleep(POLL_SECONDS)
+                    stored = time.perf_counter() - started
+                    server_cpu = time.process_time() - cpu_started
+                    fake_cpu = await fake.cpu_seconds() - fake_started
+                    hammered = await hammering
         while await fake.updates() < people:  # let the last updates land
             await asyncio.sleep(POLL_SECONDS)
         return Run(stored, hammered, server_cpu, fake_cpu), bodies
@@ -116,14 +116,14 @@ async def anchor(people: int, bodies: list[str]) -> Run:
         app.router.add_post("/slack/events", handle)
         async with serving(app) as base:
             url = f"{base}/slack/events"
-            interpreter.freeze_startup_objects()  # as for ours
-            async with click_load(url, bodies, CLIENTS) as go:
-                fake_started = await fake.cpu_seconds()
-                cpu_started = time.process_time()
-                hammered = await go()
-                server_cpu = time.process_time() - cpu_started
-                fake_cpu = await fake.cpu_seconds() - fake_started
-                return Run(hammered.seconds, hammered, server_cpu, fake_cpu)
+            with startup_frozen():  # as for ours
+                async with click_load(url, bodies, CLIENTS) as go:
+                    fake_started = await fake.cpu_seconds()
+                    cpu_started = time.process_time()
+                    hammered = await go()
+                    server_cpu = time.process_time() - cpu_started
+                    fake_cpu = await fake.cpu_seconds() - fake_started
+                    return Run(hammered.seconds, hammered, server_cpu, fake_cpu)
 
 
 def cpu_table(people: int, runs: dict[str, Run]) -> str:
