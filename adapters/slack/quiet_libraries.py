@@ -19,9 +19,10 @@ LEVEL_CHECKED = (
     "slack_sdk.web.async_base_client",
     "slack_sdk.web.internal_utils",
     "slack_sdk.web.base_client",
-    "slack_bolt.AsyncApp",
 )
-BOLT_LOGGER = "learnpulse.slack.bolt"  # what the app's bolt ``AsyncApp`` logs through
+# What the app's bolt ``AsyncApp`` logs through. Bolt copies this logger's level to the loggers
+# of its middleware and listeners, so pinning it before the app is built covers them too.
+BOLT_LOGGER = "learnpulse.slack.bolt"
 
 
 def keep_payloads_out_of_logs() -> None:
