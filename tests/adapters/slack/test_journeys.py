@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlmodel import select
@@ -25,18 +26,26 @@ from tests.adapters.slack.payloads import block_actions, slash_command, view_sub
 from tests.adapters.slack.test_scenarios import answers, deliver, delivery_of, eventually
 
 
-async def test_a_text_question_is_answered_in_a_modal(
-    slack_server: SlackServer, fake_slack: FakeSlack
-) -> None:
-    await deliver(slack_server, "lms-blockers")
-    user = PILOT[0]
+async def type_an_answer(
+    slack_server: SlackServer, fake_slack: FakeSlack, user: str, typed: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``user`` opens the answer box of the one prompt they were sent and submits ``typed``;
+    the prompt and the modal that opened."""
     [prompt] = fake_slack.prompts_for(user)
     open_box = block_actions(user, fake_slack.dms[user], prompt, actions.TEXT)
     assert (await slack_server.interact(open_box))[0] == 200
     [opened] = await eventually(lambda: fake_slack.views)
-    assert opened["view"]["callback_id"] == actions.TEXT_MODAL
-    typed = "Too many meetings on Wednesday."
     assert (await slack_server.interact(view_submission(user, opened["view"], typed)))[0] == 200
+    return prompt, opened
+
+
+async def test_a_text_question_is_answered_in_a_modal(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    await deliver(slack_server, "lms-blockers")
+    typed = "Too many meetings on Wednesday."
+    prompt, opened = await type_an_answer(slack_server, fake_slack, PILOT[0], typed)
+    assert opened["view"]["callback_id"] == actions.TEXT_MODAL
     [stored] = await eventually(lambda: answers(slack_server, "lms-blockers"))
     assert stored.value != typed  # encrypted at rest
     assert slack_server.core.vault.decrypt(stored.value) == typed
@@ -190,13 +199,8 @@ async def test_debug_logging_never_records_a_typed_answer_or_a_slack_body(
     with caplog.at_level(logging.DEBUG):
         await deliver(slack_server, "lms-blockers")
         user = PILOT[2]
-        [prompt] = fake_slack.prompts_for(user)
-        open_box = block_actions(user, fake_slack.dms[user], prompt, actions.TEXT)
-        assert (await slack_server.interact(open_box))[0] == 200
-        [opened] = await eventually(lambda: fake_slack.views)
         typed = "My manager never has time for the course."
-        submitted = view_submission(user, opened["view"], typed)
-        assert (await slack_server.interact(submitted))[0] == 200
+        await type_an_answer(slack_server, fake_slack, user, typed)
         await eventually(lambda: fake_slack.calls_to("chat.update"))
     assert caplog.records, "the journey logged nothing at all"
     assert typed not in caplog.text
