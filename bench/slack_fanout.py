@@ -6,6 +6,10 @@ adapter's own send path (``SlackAdapter.send_prompt`` for the same prompts, no l
 the adapter's cost from the ledger's. Anchor: a raw ``AsyncWebClient.chat_postMessage`` loop
 posting the same blocks at the same concurrency. Target: at least 0.8x the anchor's throughput.
 Every side runs with ``serve``'s interpreter settings (``bot.interpreter``).
+
+Once, after the rounds, the Sender also runs with Slack taken away (an adapter that counts a
+prompt as posted the moment it is handed over): what the ledger alone costs, in the event loop
+and in database threads, to tell the Sender's own work from what it costs beside the sending.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
-from adapters.slack import render
+from adapters.slack import refs, render
 from adapters.slack.sender import SlackAdapter
 from bench.programs import QUESTION, WORKSTREAM
 from bench.slack_support import arguments, fake_slack_with, slack_stack, startup_frozen
 from bot import interpreter
 from bot.clock import SystemClock
 from bot.messages import Prompt
+from bot.ports import MessageRef
 from storage.tables import Delivery
 from surveys.occurrences import open_now
 from surveys.prompts import render_prompt
@@ -45,9 +50,20 @@ class SenderRun:
     prompt: Prompt  # one of the prompts sent
 
 
-async def through_the_sender(people: int, database_url: str | None) -> SenderRun:
+class PostedAtOnce(SlackAdapter):
+    """Slack taken away: a prompt counts as posted the moment it is handed over."""
+
+    async def send_prompt(self, person: str, prompt: Prompt) -> MessageRef:
+        return MessageRef(conversation=refs.user_id(person), message_id=f"{prompt.delivery_id}.0")
+
+
+async def through_the_sender(
+    people: int, database_url: str | None, slack_taken_away: bool = False
+) -> SenderRun:
     """The Sender's run over the ledger, with where its CPU time went."""
     async with slack_stack(people, database_url) as stack:
+        if slack_taken_away:
+            stack.core.adapters.register(PostedAtOnce(stack.app.adapter.client, stack.clock))
         started = time.perf_counter()
         await open_now(stack.core, WORKSTREAM, QUESTION, actor="bench")
         planned = time.perf_counter() - started
@@ -64,11 +80,17 @@ async def through_the_sender(people: int, database_url: str | None) -> SenderRun
             worker_cpu = time.process_time() - cpu - loop_cpu
         assert report.sent == people, report
         prompts = sum(len(stack.fake.prompts_for(u)) for u in stack.fake.dms)
-        assert prompts == people, prompts
+        assert prompts == (0 if slack_taken_away else people), prompts
         return SenderRun(elapsed, planned, loop_cpu, worker_cpu, prompt)
 
 
-async def through_the_adapter(people: int, prompt: Prompt) -> float:
+@dataclass
+class AdapterRun:
+    seconds: float
+    loop_cpu: float
+
+
+async def through_the_adapter(people: int, prompt: Prompt) -> AdapterRun:
     """The adapter's send path alone: pacing, retries, metadata; no ledger."""
     fake = await fake_slack_with(people)
     slots = asyncio.Semaphore(CONCURRENCY)
@@ -85,11 +107,11 @@ async def through_the_adapter(people: int, prompt: Prompt) -> float:
                 )
 
         with startup_frozen():
-            started = time.perf_counter()
+            started, loop_cpu = time.perf_counter(), time.thread_time()
             await asyncio.gather(*(send(u, n) for n, u in enumerate(list(fake.users))))
-            elapsed = time.perf_counter() - started
+            elapsed, loop_cpu = time.perf_counter() - started, time.thread_time() - loop_cpu
     await fake.stop()
-    return elapsed
+    return AdapterRun(elapsed, loop_cpu)
 
 
 async def anchor(people: int, prompt: Prompt) -> float:
@@ -123,7 +145,7 @@ async def anchor(people: int, prompt: Prompt) -> float:
 @dataclass
 class Round:
     sender: SenderRun
-    adapter_seconds: float
+    adapter: AdapterRun
     anchor_seconds: float
 
     @property
@@ -142,13 +164,13 @@ async def main() -> None:
         if prompt is None or number % 2:
             sent = await through_the_sender(people, args.database_url)
             prompt = sent.prompt
-            adapter_seconds = await through_the_adapter(people, prompt)
+            adapter = await through_the_adapter(people, prompt)
             anchor_seconds = await anchor(people, prompt)
         else:  # even rounds run the other way round, so no side always has the warmer process
             anchor_seconds = await anchor(people, prompt)
-            adapter_seconds = await through_the_adapter(people, prompt)
+            adapter = await through_the_adapter(people, prompt)
             sent = await through_the_sender(people, args.database_url)
-        this = Round(sent, adapter_seconds, anchor_seconds)
+        this = Round(sent, adapter, anchor_seconds)
         print(
             f"round {number}: Sender {people / sent.seconds:6,.0f} prompts/s, anchor "
             f"{people / this.anchor_seconds:6,.0f} prompts/s, ratio {this.ratio:.2f} "
@@ -159,7 +181,7 @@ async def main() -> None:
     print("the median round:")
     for name, seconds in (
         ("Sender + ledger + Slack adapter", median.sender.seconds),
-        ("Slack adapter send path alone", median.adapter_seconds),
+        ("Slack adapter send path alone", median.adapter.seconds),
         ("anchor: raw chat_postMessage", median.anchor_seconds),
     ):
         print(f"{name:<33} {seconds:7.2f} s  {people / seconds:8,.0f} prompts/s")
@@ -167,10 +189,21 @@ async def main() -> None:
         f"ratio (Sender end to end): {median.ratio:.2f}x, median of {rounds} rounds "
         "(target >= 0.80)"
     )
-    print(f"ratio (adapter send path): {median.anchor_seconds / median.adapter_seconds:.2f}x")
+    print(f"ratio (adapter send path): {median.anchor_seconds / median.adapter.seconds:.2f}x")
     print(
         f"Sender's CPU: event loop {median.sender.loop_cpu:.2f} s, database threads "
         f"{median.sender.worker_cpu:.2f} s; the interpreter runs one of them at a time"
+    )
+    alone = await through_the_sender(people, args.database_url, slack_taken_away=True)
+    print(
+        f"the ledger alone (Slack taken away): {alone.seconds:.2f} s, event loop "
+        f"{alone.loop_cpu:.2f} s, database threads {alone.worker_cpu:.2f} s of CPU"
+    )
+    apart = median.adapter.loop_cpu + alone.loop_cpu
+    print(
+        f"event loop CPU: the Sender {median.sender.loop_cpu:.2f} s, against "
+        f"{apart:.2f} s for the adapter's send path and the ledger run apart; the difference "
+        "is the cost of the two sharing one interpreter"
     )
 
 
