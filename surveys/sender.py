@@ -63,7 +63,6 @@ class _Decision:
     retry_at: datetime | None = None
 
 
-FLUSH_EVERY = 200
 FLUSH_SECONDS = 1.0
 
 
@@ -108,17 +107,18 @@ class Sender:
     async def send_due(self, limit: int | None = None) -> SendReport:
         """Send every delivery that is due now (up to ``limit``)."""
         report = SendReport(reconciled=await self.reconcile())
-        queue: asyncio.Queue[_Decision | None] = asyncio.Queue(maxsize=self.batch)
+        queue: asyncio.Queue[_Decision | None] = asyncio.Queue()
         buffer: list[ledger.Outcome] = []
         flushing = asyncio.Lock()
-
         last_flush = [time.monotonic()]
+        all_started = asyncio.Event()
 
         async def flush(force: bool = False) -> None:
-            """Record outcomes every FLUSH_EVERY sends or FLUSH_SECONDS, whichever comes first,
-            so a claim is settled long before its lease could let another process retake it."""
-            due = len(buffer) >= FLUSH_EVERY or time.monotonic() - last_flush[0] >= FLUSH_SECONDS
-            if not buffer or not (due or force):
+            """Record outcomes before each claim and, while a batch is slow, every
+            FLUSH_SECONDS, so a claim is settled long before its lease could let another
+            process retake it."""
+            due = force or time.monotonic() - last_flush[0] >= FLUSH_SECONDS
+            if not buffer or not due:
                 return
             last_flush[0] = time.monotonic()
             async with flushing:
@@ -127,10 +127,17 @@ class Sender:
                 await asyncio.to_thread(ledger.record_outcomes, self.core.engine, taken)
 
         async def feed() -> None:
+            """Per batch: record what was sent, claim, decide, hand the decisions to the workers,
+            and wait until every one of them has started. Database work beside a busy event loop
+            slows the loop by several times its own CPU time (the two take turns with the
+            interpreter at every socket call), so it comes once per batch, while the batch's
+            last sends are out; with sends that take a network round trip, the next batch is
+            ready before they are done."""
             taken = 0
             templates: dict[tuple[int, str | None], Prompt] = {}
             try:
                 while limit is None or taken < limit:
+                    await flush(force=True)
                     now = self.core.clock.now()
                     size = self.batch if limit is None else min(self.batch, limit - taken)
                     claimed = await asyncio.to_thread(ledger.claim_due, self.core.engine, now, size)
@@ -138,13 +145,17 @@ class Sender:
                         break
                     taken += len(claimed)
                     for decision in await asyncio.to_thread(self._decide, claimed, now, templates):
-                        await queue.put(decision)
+                        queue.put_nowait(decision)
+                    all_started.clear()  # the last batch's end may have set it meanwhile
+                    await all_started.wait()
             finally:
                 for _ in range(self.concurrency):
-                    await queue.put(None)
+                    queue.put_nowait(None)
 
         async def work() -> None:
             while (decision := await queue.get()) is not None:
+                if queue.empty():
+                    all_started.set()
                 outcome = await self._carry_out(decision)
                 buffer.append(outcome)
                 _count(report, outcome)

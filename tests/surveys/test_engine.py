@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from bot.events import AnswerGiven, CommentGiven
-from bot.messages import PromptState
-from bot.ports import Member
+from bot.messages import Prompt, PromptState
+from bot.ports import Member, MessageRef
 from storage.tables import Answer, Delivery, DeliveryStatus
 from surveys import answers
 from surveys import delivery as ledger
+from surveys.occurrences import open_now
+from surveys.sender import Sender
+from tests.fakes import FakeChat
 from tests.surveys.engine_support import NEW_YORK, TOKYO, make_core, program_text, question, run
 
 MONDAY_8AM_NY = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
@@ -363,3 +368,38 @@ def test_recorded_sends_keep_their_message_and_never_overwrite_an_answer(
         assert sent.remind_at == alice.remind_at  # the planned reminder stands
         assert kept.status == DeliveryStatus.ANSWERED
         assert (kept.sent_at, kept.conversation) == (None, None)
+
+
+@dataclass
+class LedgerWatchingChat(FakeChat):
+    """Notes, at every send, how many deliveries the ledger already holds as sent."""
+
+    engine: Engine | None = None
+    recorded_before_send: list[int] = field(default_factory=list)
+
+    async def send_prompt(self, person: str, prompt: Prompt) -> MessageRef:
+        assert self.engine is not None
+        with Session(self.engine) as session:
+            sent = session.exec(select(Delivery).where(Delivery.status == DeliveryStatus.SENT))
+            self.recorded_before_send.append(len(sent.all()))
+        return await super().send_prompt(person, prompt)
+
+
+def test_each_batch_is_recorded_before_the_next_is_claimed(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A crash leaves at most the batch being sent for reconciliation: whatever earlier batches
+    sent is already in the ledger when the next one is claimed."""
+    people = [Member(f"slack:UPERSON{n:02d}", timezone=NY) for n in range(7)]
+    text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
+    core, fake, _ = make_core(database_url, tmp_path, text, _ny(30, 10), people)
+    chat = LedgerWatchingChat(directory=fake.directory, engine=core.engine)
+    core.adapters.register(chat)
+    asyncio.run(open_now(core, "lms", "lms-confidence", actor="test"))
+
+    report = asyncio.run(Sender(core, concurrency=2, batch=2).send_due())
+
+    assert report.sent == 7
+    assert sorted(chat.prompts) == sorted(p.person for p in people)
+    # the n-th send belongs to batch n // 2; every earlier batch (2 sends each) is recorded
+    assert chat.recorded_before_send == [2 * (n // 2) for n in range(7)]
