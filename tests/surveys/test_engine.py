@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from bot.events import AnswerGiven, CommentGiven
 from bot.messages import Prompt, PromptState
@@ -379,9 +379,8 @@ class LedgerWatchingChat(FakeChat):
 
     async def send_prompt(self, person: str, prompt: Prompt) -> MessageRef:
         assert self.engine is not None
-        with Session(self.engine) as session:
-            sent = session.exec(select(Delivery).where(Delivery.status == DeliveryStatus.SENT))
-            self.recorded_before_send.append(len(sent.all()))
+        sent = ledger.count_by_status(self.engine).get(DeliveryStatus.SENT.value, 0)
+        self.recorded_before_send.append(sent)
         return await super().send_prompt(person, prompt)
 
 
