@@ -478,8 +478,13 @@ def weekly_usage(
     person_ids: Sequence[int],
     week: dict[int, tuple[datetime, datetime]],
     now: datetime,
+    deciding: Sequence[int] = (),
 ) -> dict[int, tuple[int, int]]:
-    """Per person: prompts already sent this local week, and key measures still due this week."""
+    """Per person: prompts already sent this local week, and key measures still due this week.
+
+    A prompt claimed for sending but not yet recorded (an earlier batch's last sends, or another
+    sender's) counts as sent now; ``deciding`` are the claims being decided, which do not.
+    """
     if not person_ids:
         return {}
     table = Delivery.__table__  # type: ignore[attr-defined]
@@ -492,9 +497,17 @@ def weekly_usage(
         sent = connection.execute(
             select(table.c.person_id, table.c.sent_at).where(
                 table.c.person_id.in_(person_ids),
-                table.c.status.in_(sent_states),
-                table.c.sent_at >= earliest,
-                table.c.sent_at < latest,
+                or_(
+                    and_(
+                        table.c.status.in_(sent_states),
+                        table.c.sent_at >= earliest,
+                        table.c.sent_at < latest,
+                    ),
+                    and_(
+                        table.c.status == DeliveryStatus.SENDING.value,
+                        table.c.id.not_in(deciding),
+                    ),
+                ),
             )
         ).all()
         keys = connection.execute(
@@ -509,7 +522,7 @@ def weekly_usage(
     usage: dict[int, tuple[int, int]] = {pid: (0, 0) for pid in person_ids}
     for pid, at in sent:
         start, end = week[pid]
-        if start <= at < end:
+        if start <= (at or now) < end:  # an unrecorded claim has no sent_at yet
             usage[pid] = (usage[pid][0] + 1, usage[pid][1])
     for pid, at in keys:
         start, end = week[pid]

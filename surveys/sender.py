@@ -182,7 +182,7 @@ class Sender:
         cap = program.max_prompts_per_week
         zones = {tz: _LocalNow.of(program, tz, now) for tz in {c.timezone for c in claimed}}
         weeks = {c.person_id: zones[c.timezone].week for c in claimed}
-        usage = dict(ledger.weekly_usage(core.engine, list(weeks), weeks, now))
+        usage = ledger.weekly_usage(core.engine, list(weeks), weeks, now, [c.id for c in claimed])
         decisions: list[_Decision] = []
         for c in claimed:
             local = zones[c.timezone]

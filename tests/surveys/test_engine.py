@@ -8,10 +8,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from bot.app import LearnPulse
 from bot.events import AnswerGiven, CommentGiven
 from bot.messages import Prompt, PromptState
 from bot.ports import Member, MessageRef
@@ -402,3 +404,70 @@ def test_each_batch_is_recorded_before_the_next_is_claimed(
     assert sorted(chat.prompts) == sorted(p.person for p in people)
     # the n-th send belongs to batch n // 2; every earlier batch (2 sends each) is recorded
     assert chat.recorded_before_send == [2 * (n // 2) for n in range(7)]
+
+
+@dataclass
+class HeldFirstSendChat(FakeChat):
+    """The first prompt stays in flight until ``release`` is set."""
+
+    release: asyncio.Event = field(default_factory=asyncio.Event)
+    held: bool = False
+
+    async def send_prompt(self, person: str, prompt: Prompt) -> MessageRef:
+        if not self.held:
+            self.held = True
+            await asyncio.wait_for(self.release.wait(), timeout=10)
+        return await super().send_prompt(person, prompt)
+
+
+class BatchCountingSender(Sender):
+    """Releases the chat's held send once the second batch has been decided."""
+
+    def __init__(self, core: LearnPulse, chat: HeldFirstSendChat) -> None:
+        super().__init__(core, concurrency=2, batch=1)
+        self.chat, self.decided = chat, 0
+        self.loop = asyncio.new_event_loop()
+
+    def _decide(self, *args: Any, **kwargs: Any) -> Any:
+        decisions = super()._decide(*args, **kwargs)
+        self.decided += 1
+        if self.decided == 2:
+            self.loop.call_soon_threadsafe(self.chat.release.set)
+        return decisions
+
+
+def test_a_prompt_still_in_flight_counts_against_the_next_batchs_budget(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Two prompts due at once for someone with room for one more this week, in two batches:
+    the second is decided while the first is still being sent, and is skipped, not sent over
+    the weekly budget."""
+    questions = [
+        question("key-fri", "weekly", "fri", "10:00", key=True),  # holds one of the two places
+        question("q-a", "weekly", "mon", "10:00"),
+        question("q-b", "weekly", "mon", "10:00"),
+    ]
+    core, _, clock = make_core(
+        database_url,
+        tmp_path,
+        program_text(questions, budget=2),
+        MONDAY_8AM_NY,
+        [Member(ALICE, timezone=NY)],
+    )
+    chat = HeldFirstSendChat(directory={"slack:channel:C0ALL": [Member(ALICE, timezone=NY)]})
+    core.adapters.register(chat)
+    run(core)  # Monday 08:00: planned
+    clock.set(_ny(30, 10, 5))
+    sender = BatchCountingSender(core, chat)
+
+    report = sender.loop.run_until_complete(sender.send_due())
+    sender.loop.close()
+
+    assert sender.decided == 2  # the second prompt was decided while the first was held
+    assert len(chat.prompts[ALICE]) == 1
+    assert (report.sent, report.skipped) == (1, 1)
+    with core.session() as session:
+        skipped = session.exec(
+            select(Delivery).where(Delivery.status == DeliveryStatus.SKIPPED)
+        ).all()
+    assert [d.last_error for d in skipped] == ["weekly prompt budget reached"]
