@@ -62,7 +62,13 @@ class ChannelPacer:
 
     async def wait_turn(self, channel: str) -> None:
         lock = self._locks.get(channel)
-        if lock is None:  # not setdefault: that would build a lock on every call
+        if lock is None:
+            now = time.monotonic()
+            if self._next_at.get(channel, 0.0) <= now:  # its turn, and nobody waits before it
+                self._next_at[channel] = now + self.interval
+                self._forget_idle_now_and_then()
+                return
+            # only a channel that must wait gets a lock: a fan-out to 10,000 people builds none
             lock = self._locks[channel] = asyncio.Lock()
         async with lock:
             now = time.monotonic()
@@ -71,12 +77,15 @@ class ChannelPacer:
                 await asyncio.sleep(at - now)
                 now = time.monotonic()
             self._next_at[channel] = max(now, at) + self.interval
-        if len(self._next_at) > 50_000:
-            self._forget_idle()
+        self._forget_idle_now_and_then()
 
     def hold(self, channel: str, seconds: float) -> None:
         """Slack said wait: nothing more goes to this channel for ``seconds``."""
         self._next_at[channel] = max(self._next_at.get(channel, 0.0), time.monotonic() + seconds)
+
+    def _forget_idle_now_and_then(self) -> None:
+        if len(self._next_at) > 50_000:
+            self._forget_idle()
 
     def _forget_idle(self) -> None:
         now = time.monotonic()
