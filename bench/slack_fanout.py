@@ -16,8 +16,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -39,6 +44,7 @@ from tests.adapters.slack.fake_slack import BOT_TOKEN
 
 CONCURRENCY = 64
 ROUNDS = 5  # this box's CPU speed swings a run by a tenth or more; the median round counts
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass
@@ -47,7 +53,7 @@ class SenderRun:
     planned: float  # seconds spent planning them, not counted
     loop_cpu: float  # CPU seconds of the event loop's thread while sending
     worker_cpu: float  # CPU seconds of every other thread (the ledger's database work)
-    prompt: Prompt  # one of the prompts sent
+    prompt: Prompt | None  # one of the prompts sent (not kept across processes)
 
 
 class PostedAtOnce(SlackAdapter):
@@ -144,40 +150,82 @@ async def anchor(people: int, prompt: Prompt) -> float:
 
 @dataclass
 class Round:
+    """One round, run in a process of its own: the anchor, the Sender, the anchor again."""
+
     sender: SenderRun
+    anchor_before: float
+    anchor_after: float
     adapter: AdapterRun
-    anchor_seconds: float
+    alone: SenderRun | None = None  # the ledger alone, in the last round
+
+    @property
+    def anchor_seconds(self) -> float:
+        return (self.anchor_before + self.anchor_after) / 2
 
     @property
     def ratio(self) -> float:
         return self.anchor_seconds / self.sender.seconds
 
 
-async def main() -> None:
-    args = arguments(__doc__, full=10_000, quick=2_000)
+async def one_round(people: int, database_url: str | None, ledger_alone: bool) -> Round:
+    """The anchor on both sides of the Sender, so a drift of the machine's speed during the
+    round weighs on both; then the adapter's send path alone. A fresh process's first large
+    run is slower (its heap grows as it goes), so an untimed anchor run warms it first."""
     interpreter.tune()  # as `learnpulse serve` runs; every side shares it
-    people, rounds = args.people, 1 if args.quick else ROUNDS
-    print(f"people: {people:,}; concurrency {CONCURRENCY}; {rounds} round(s)")
-    measured: list[Round] = []
-    prompt: Prompt | None = None
-    for number in range(1, rounds + 1):
-        if prompt is None or number % 2:
-            sent = await through_the_sender(people, args.database_url)
-            prompt = sent.prompt
-            adapter = await through_the_adapter(people, prompt)
-            anchor_seconds = await anchor(people, prompt)
-        else:  # even rounds run the other way round, so no side always has the warmer process
-            anchor_seconds = await anchor(people, prompt)
-            adapter = await through_the_adapter(people, prompt)
-            sent = await through_the_sender(people, args.database_url)
-        this = Round(sent, adapter, anchor_seconds)
-        print(
-            f"round {number}: Sender {people / sent.seconds:6,.0f} prompts/s, anchor "
-            f"{people / this.anchor_seconds:6,.0f} prompts/s, ratio {this.ratio:.2f} "
-            f"(planning {sent.planned:.1f} s, not counted)"
-        )
-        measured.append(this)
-    median = sorted(measured, key=lambda each: each.ratio)[len(measured) // 2]
+    prompt = (await through_the_sender(1, database_url)).prompt  # the prompt all sides send
+    assert prompt is not None
+    await anchor(people, prompt)
+    before = await anchor(people, prompt)
+    sent = await through_the_sender(people, database_url)
+    after = await anchor(people, prompt)
+    adapter = await through_the_adapter(people, prompt)
+    alone = None
+    if ledger_alone:
+        alone = await through_the_sender(people, database_url, slack_taken_away=True)
+    return Round(sent, before, after, adapter, alone)
+
+
+def run_round(people: int, database_url: str | None, ledger_alone: bool) -> Round:
+    """One round in a fresh interpreter: one process's memory layout and heap can favour one
+    side for all of its rounds (seen here: the adapter's send path at 0.67x the anchor in one
+    process and 1.1x in the next), so each round gets its own."""
+    command = [sys.executable, "-m", "bench.slack_fanout", "--one-round", "--people", str(people)]
+    if database_url:
+        command += ["--database-url", database_url]
+    if ledger_alone:
+        command.append("--ledger-alone")
+    finished = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if finished.returncode != 0:
+        raise SystemExit(f"a round failed:\n{finished.stderr}")
+    return _round_from_json(json.loads(finished.stdout.splitlines()[-1]))
+
+
+def _round_from_json(data: dict[str, Any]) -> Round:
+    def sender(run: dict[str, Any] | None) -> SenderRun | None:
+        return None if run is None else SenderRun(**{**run, "prompt": None})
+
+    sent = sender(data["sender"])
+    assert sent is not None
+    return Round(
+        sent,
+        data["anchor_before"],
+        data["anchor_after"],
+        AdapterRun(**data["adapter"]),
+        sender(data["alone"]),
+    )
+
+
+def _round_as_json(measured: Round) -> str:
+    data = dataclasses.asdict(measured)
+    for run in (data["sender"], data["alone"]):
+        if run is not None:
+            run["prompt"] = None
+    return json.dumps(data)
+
+
+def report(people: int, measured: list[Round]) -> None:
+    rounds = len(measured)
+    median = sorted(measured, key=lambda each: each.ratio)[rounds // 2]
     print("the median round:")
     for name, seconds in (
         ("Sender + ledger + Slack adapter", median.sender.seconds),
@@ -194,18 +242,53 @@ async def main() -> None:
         f"Sender's CPU: event loop {median.sender.loop_cpu:.2f} s, database threads "
         f"{median.sender.worker_cpu:.2f} s; the interpreter runs one of them at a time"
     )
-    alone = await through_the_sender(people, args.database_url, slack_taken_away=True)
+    last = measured[-1]
+    if last.alone is None:
+        return
+    alone = last.alone
     print(
         f"the ledger alone (Slack taken away): {alone.seconds:.2f} s, event loop "
         f"{alone.loop_cpu:.2f} s, database threads {alone.worker_cpu:.2f} s of CPU"
     )
-    apart = median.adapter.loop_cpu + alone.loop_cpu
+    apart = last.adapter.loop_cpu + alone.loop_cpu
     print(
-        f"event loop CPU: the Sender {median.sender.loop_cpu:.2f} s, against "
-        f"{apart:.2f} s for the adapter's send path and the ledger run apart; the difference "
-        "is the cost of the two sharing one interpreter"
+        f"event loop CPU in round {rounds}: the Sender {last.sender.loop_cpu:.2f} s, against "
+        f"{apart:.2f} s for the adapter's send path and the ledger run apart "
+        f"({last.sender.loop_cpu - apart:+.2f} s for the two sharing one interpreter)"
     )
 
 
+def main() -> None:
+    args = arguments(
+        __doc__,
+        full=10_000,
+        quick=2_000,
+        switches={
+            "--one-round": "run one round in this process and print it as JSON",
+            "--ledger-alone": "with --one-round: also run the Sender with Slack taken away",
+        },
+    )
+    if args.one_round:
+        print(
+            _round_as_json(
+                asyncio.run(one_round(args.people, args.database_url, args.ledger_alone))
+            )
+        )
+        return
+    people, rounds = args.people, 1 if args.quick else ROUNDS
+    print(f"people: {people:,}; concurrency {CONCURRENCY}; {rounds} round(s), one process each")
+    measured: list[Round] = []
+    for number in range(1, rounds + 1):
+        this = run_round(people, args.database_url, ledger_alone=number == rounds)
+        print(
+            f"round {number}: Sender {people / this.sender.seconds:6,.0f} prompts/s, anchor "
+            f"{people / this.anchor_before:6,.0f} before and {people / this.anchor_after:6,.0f} "
+            f"after, ratio {this.ratio:.2f} (planning {this.sender.planned:.1f} s, not counted)",
+            flush=True,
+        )
+        measured.append(this)
+    report(people, measured)
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
