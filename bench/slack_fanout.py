@@ -7,9 +7,12 @@ the adapter's cost from the ledger's. Anchor: a raw ``AsyncWebClient.chat_postMe
 posting the same blocks at the same concurrency. Target: at least 0.8x the anchor's throughput.
 Every side runs with ``serve``'s interpreter settings (``bot.interpreter``).
 
-Once, after the rounds, the Sender also runs with Slack taken away (an adapter that counts a
-prompt as posted the moment it is handed over): what the ledger alone costs, in the event loop
-and in database threads, to tell the Sender's own work from what it costs beside the sending.
+Each round runs in a fresh process: the anchor, the Sender, the anchor again; the Sender's
+throughput is compared with the mean of the two anchor runs, and the median round counts.
+
+In the last round the Sender also runs with Slack taken away (an adapter that counts a prompt as
+posted the moment it is handed over): what the ledger alone costs, in the event loop and in
+database threads, to tell the Sender's own work from what it costs beside the sending.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from storage.tables import Answer, Delivery, DeliveryStatus
 from surveys import answers
 from surveys import delivery as ledger
 from surveys.occurrences import open_now
-from surveys.sender import Sender
+from surveys.sender import Sender, SendReport
 from tests.fakes import FakeChat
 from tests.surveys.engine_support import NEW_YORK, TOKYO, make_core, program_text, question, run
 
@@ -426,7 +426,10 @@ class BatchCountingSender(Sender):
     def __init__(self, core: LearnPulse, chat: HeldFirstSendChat) -> None:
         super().__init__(core, concurrency=2, batch=1)
         self.chat, self.decided = chat, 0
-        self.loop = asyncio.new_event_loop()
+
+    async def send_due(self, limit: int | None = None) -> SendReport:
+        self.loop = asyncio.get_running_loop()  # batches are decided in a database thread
+        return await super().send_due(limit)
 
     def _decide(self, *args: Any, **kwargs: Any) -> Any:
         decisions = super()._decide(*args, **kwargs)
@@ -460,8 +463,7 @@ def test_a_prompt_still_in_flight_counts_against_the_next_batchs_budget(
     clock.set(_ny(30, 10, 5))
     sender = BatchCountingSender(core, chat)
 
-    report = sender.loop.run_until_complete(sender.send_due())
-    sender.loop.close()
+    report = asyncio.run(sender.send_due())
 
     assert sender.decided == 2  # the second prompt was decided while the first was held
     assert len(chat.prompts[ALICE]) == 1
