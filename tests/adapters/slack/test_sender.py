@@ -11,6 +11,7 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.sender import SlackAdapter
+from adapters.slack.web_api import ChannelPacer
 from bot.clock import ManualClock
 from bot.messages import Choice, Prompt, PromptItem, Report, notice
 from bot.ports import PermanentSendError, TransientSendError
@@ -128,6 +129,20 @@ async def test_about_one_message_per_second_per_channel_and_channels_in_parallel
     assert many_channels < 0.3
     assert adapter.api.rate_limited == 0
     assert len(fake_slack.calls_to("chat.postMessage", status=429)) == 0
+
+
+async def test_pacing_lets_a_channel_through_at_once_only_when_its_turn_has_come() -> None:
+    pacer = ChannelPacer(interval=0.2)
+    started = time.monotonic()
+    await pacer.wait_turn("D0FIRST001")  # first message: no wait
+    await pacer.wait_turn("D0OTHER001")  # another channel: no wait
+    assert time.monotonic() - started < 0.1
+    await pacer.wait_turn("D0FIRST001")  # its second message waits for its turn
+    assert time.monotonic() - started >= 0.19
+    pacer.hold("D0OTHER001", 0.3)  # Slack said wait: Retry-After 0.3
+    held = time.monotonic()
+    await pacer.wait_turn("D0OTHER001")
+    assert time.monotonic() - held >= 0.29
 
 
 async def test_channel_and_group_members_skip_bots_and_deactivated_people(
