@@ -430,7 +430,7 @@ def _claim_on_sqlite(connection: Connection, pick: Any, now: datetime) -> list[C
     """
     table = _DELIVERIES
     ids = connection.execute(select(func.json_group_array(pick.subquery().c.id))).scalar_one()
-    listed: Select[Any] = select(column("value")).select_from(func.json_each(literal(ids)))
+    listed = _json_array_values(ids)
     # No status condition: the rows are the ones just picked, and SQLite would rather scan every
     # pending row by the status index than look up the few ids.
     connection.execute(
@@ -542,10 +542,14 @@ def _one_of(key: Any, ids: Sequence[int], dialect: str) -> Any:
     PostgreSQL): a plain ``IN`` of a batch's 500 ids builds and renders 500 parameters, Python
     work in the database thread while the event loop waits for the batch."""
     if dialect == "sqlite":
-        listed = orjson.dumps(list(ids)).decode()
-        return key.in_(select(column("value")).select_from(func.json_each(literal(listed))))
+        return key.in_(_json_array_values(orjson.dumps(list(ids)).decode()))
     array = literal(list(ids), type_=postgresql.ARRAY(Integer))
     return key == any_(array)
+
+
+def _json_array_values(array: str) -> Select[Any]:
+    """The values of a JSON array (one parameter) as rows, on SQLite."""
+    return select(column("value")).select_from(func.json_each(literal(array)))
 
 
 @dataclass(frozen=True)

@@ -41,29 +41,35 @@ def _weekly_core(database_url: str, tmp_path: Path, **kwargs: object):  # type: 
     return make_core(database_url, tmp_path, text, MONDAY_8AM_NY, people)
 
 
+def _alice_with_budget_of_two(database_url: str, tmp_path: Path, questions: list[str]):  # type: ignore[no-untyped-def]
+    """Alice alone, two prompts a week; the first question is the Friday key measure."""
+    questions = [question("key-fri", "weekly", "fri", "10:00", key=True), *questions]
+    text = program_text(questions, budget=2)
+    return make_core(database_url, tmp_path, text, MONDAY_8AM_NY, [Member(ALICE, timezone=NY)])
+
+
+def _skipped(core: LearnPulse) -> list[Delivery]:
+    with core.session() as session:
+        statement = select(Delivery).where(Delivery.status == DeliveryStatus.SKIPPED)
+        return list(session.exec(statement).all())
+
+
 def test_weekly_budget_keeps_room_for_key_measures(database_url: str, tmp_path: Path) -> None:
-    questions = [
-        question("key-fri", "weekly", "fri", "10:00", key=True),
-        question("other-mon", "weekly", "mon", "10:00"),
-        question("other-tue", "weekly", "tue", "10:00"),
-        question("other-wed", "weekly", "wed", "10:00"),
-    ]
-    core, chat, clock = make_core(
+    core, chat, clock = _alice_with_budget_of_two(
         database_url,
         tmp_path,
-        program_text(questions, budget=2),
-        MONDAY_8AM_NY,
-        [Member(ALICE, timezone=NY)],
+        [
+            question("other-mon", "weekly", "mon", "10:00"),
+            question("other-tue", "weekly", "tue", "10:00"),
+            question("other-wed", "weekly", "wed", "10:00"),
+        ],
     )
     for day in range(30, 35):
         clock.set(_ny(day, 10, 5))
         run(core)
     asked = [p.items[0].question_id for p in chat.prompts[ALICE] if not p.is_reminder]
     assert asked == ["other-mon", "key-fri"]
-    with core.session() as session:
-        skipped = session.exec(
-            select(Delivery).where(Delivery.status == DeliveryStatus.SKIPPED)
-        ).all()
+    skipped = _skipped(core)
     assert {d.last_error for d in skipped} == {"weekly prompt budget reached"}
     assert len(skipped) == 2
 
@@ -445,17 +451,10 @@ def test_a_prompt_still_in_flight_counts_against_the_next_batchs_budget(
     """Two prompts due at once for someone with room for one more this week, in two batches:
     the second is decided while the first is still being sent, and is skipped, not sent over
     the weekly budget."""
-    questions = [
-        question("key-fri", "weekly", "fri", "10:00", key=True),  # holds one of the two places
-        question("q-a", "weekly", "mon", "10:00"),
-        question("q-b", "weekly", "mon", "10:00"),
-    ]
-    core, _, clock = make_core(
+    core, _, clock = _alice_with_budget_of_two(  # the key measure holds one of the two places
         database_url,
         tmp_path,
-        program_text(questions, budget=2),
-        MONDAY_8AM_NY,
-        [Member(ALICE, timezone=NY)],
+        [question("q-a", "weekly", "mon", "10:00"), question("q-b", "weekly", "mon", "10:00")],
     )
     chat = HeldFirstSendChat(directory={"slack:channel:C0ALL": [Member(ALICE, timezone=NY)]})
     core.adapters.register(chat)
@@ -468,8 +467,4 @@ def test_a_prompt_still_in_flight_counts_against_the_next_batchs_budget(
     assert sender.decided == 2  # the second prompt was decided while the first was held
     assert len(chat.prompts[ALICE]) == 1
     assert (report.sent, report.skipped) == (1, 1)
-    with core.session() as session:
-        skipped = session.exec(
-            select(Delivery).where(Delivery.status == DeliveryStatus.SKIPPED)
-        ).all()
-    assert [d.last_error for d in skipped] == ["weekly prompt budget reached"]
+    assert [d.last_error for d in _skipped(core)] == ["weekly prompt budget reached"]
