@@ -2,9 +2,10 @@
 
 Ours: ``Sender.send_due`` over the delivery ledger (claim, decide, render, ``chat.postMessage``
 with the delivery id in metadata, record) through the Slack adapter. Also measured: the Slack
-adapter's own send path (``SlackAdapter.send_prompt`` for the same prompts, no ledger), to tell
-the adapter's cost from the ledger's. Anchor: a raw ``AsyncWebClient.chat_postMessage`` loop
-posting the same blocks at the same concurrency. Target: at least 0.8x the anchor's throughput.
+adapter's own send path (``SlackAdapter.send_prompt`` for the same prompts, no ledger, on the
+connection pool ``serve`` gives the Web API client), to tell the adapter's cost from the
+ledger's. Anchor: a raw ``AsyncWebClient.chat_postMessage`` loop posting the same blocks at the
+same concurrency on a plain aiohttp session. Target: at least 0.8x the anchor's throughput.
 Every side runs with ``serve``'s interpreter settings (``bot.interpreter``).
 
 Each round runs in a fresh process: the anchor, the Sender, the anchor again; the Sender's
@@ -31,8 +32,9 @@ import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
-from adapters.slack import refs, render
+from adapters.slack import MAX_CONNECTIONS, refs, render
 from adapters.slack.sender import SlackAdapter
+from adapters.slack.web_api import connection_pool
 from bench.programs import QUESTION, WORKSTREAM
 from bench.slack_support import arguments, fake_slack_with, slack_stack, startup_frozen
 from bot import interpreter
@@ -103,7 +105,7 @@ async def through_the_adapter(people: int, prompt: Prompt) -> AdapterRun:
     """The adapter's send path alone: pacing, retries, metadata; no ledger."""
     fake = await fake_slack_with(people)
     slots = asyncio.Semaphore(CONCURRENCY)
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+    async with connection_pool(MAX_CONNECTIONS) as session:  # as `serve` sets it up
         client = AsyncWebClient(
             token=BOT_TOKEN, base_url=fake.url, session=session, retry_handlers=[]
         )
@@ -128,7 +130,8 @@ async def anchor(people: int, prompt: Prompt) -> float:
     fake = await fake_slack_with(people)
     slots = asyncio.Semaphore(CONCURRENCY)
     blocks = render.prompt_blocks(prompt)
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as session:
+    connector = aiohttp.TCPConnector(limit=MAX_CONNECTIONS)
+    async with aiohttp.ClientSession(connector=connector) as session:
         client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.url, session=session)
 
         async def post(user: str, n: int) -> None:

@@ -13,7 +13,6 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
-import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,6 +21,7 @@ from adapters.slack.app import SlackApp
 from adapters.slack.quiet_libraries import keep_payloads_out_of_logs
 from adapters.slack.sender import SlackAdapter
 from adapters.slack.verify import make_verifier
+from adapters.slack.web_api import connection_pool
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -66,7 +66,7 @@ def _shared_session(client: AsyncWebClient) -> Lifespan:
     """One connection pool for every Web API call while the server runs."""
 
     async def lifespan(_: web.Application) -> AsyncIterator[None]:
-        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS))
+        session = connection_pool(MAX_CONNECTIONS)
         client.session = session
         yield
         client.session = None

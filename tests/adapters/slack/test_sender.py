@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import render
 from adapters.slack.sender import SlackAdapter
-from adapters.slack.web_api import ChannelPacer
+from adapters.slack.web_api import ChannelPacer, connection_pool, json_text
 from bot.clock import ManualClock
 from bot.messages import Choice, Prompt, PromptItem, Report, notice
 from bot.ports import PermanentSendError, TransientSendError
@@ -90,6 +93,25 @@ async def test_a_5xx_after_slack_posted_is_reconciled_not_resent(
     [posted] = fake_slack.prompts_for(PILOT[4])
     assert ref.message_id == posted["ts"]
     assert len(fake_slack.calls_to("chat.postMessage", status=None)) == 1
+
+
+async def test_the_shared_pool_posts_a_prompt_exactly_as_rendered(
+    fake_slack: FakeSlack, clock: ManualClock
+) -> None:
+    prompt = replace(a_prompt(12), title="Lernpfad · Überblick ✓", privacy_note="Nur Summen 🔒")
+    async with connection_pool(4) as session:
+        adapter = adapter_for(fake_slack.url, clock)
+        adapter.client.session = session
+        await adapter.send_prompt(f"slack:{PILOT[0]}", prompt)
+    [posted] = fake_slack.prompts_for(PILOT[0])
+    assert posted["text"] == render.prompt_text(prompt)
+    assert posted["blocks"] == render.prompt_blocks(prompt)
+    assert posted["metadata"]["event_payload"] == {"delivery_id": 12}
+
+
+def test_request_bodies_are_the_json_the_standard_library_would_write() -> None:
+    value = {"channel": "D1", 7: [True, None, 1.5, "é · ✓"], "blocks": [{"type": "divider"}]}
+    assert json.loads(json_text(value)) == json.loads(json.dumps(value))
 
 
 async def test_connection_errors_are_transient(clock: ManualClock) -> None:
