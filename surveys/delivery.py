@@ -162,27 +162,30 @@ def claim_due(engine: Engine, now: datetime, limit: int) -> list[Claimed]:
         .order_by(table.c.priority, table.c.next_attempt_at, table.c.id)
         .limit(limit)
     )
-    if engine.dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
     with engine.begin() as connection:
         if connection.dialect.name == "sqlite":
             return _claim_on_sqlite(connection, pick, now)
-        ids = [row[0] for row in connection.execute(pick)]
-        if not ids:
-            return []
-        claimed = connection.execute(
-            update(table)
-            .where(table.c.id.in_(ids), table.c.status == DeliveryStatus.PENDING.value)
-            .values(
-                status=DeliveryStatus.SENDING.value, claimed_at=now, attempts=table.c.attempts + 1
-            )
-            .returning(table.c.id)
-        ).all()
-        rows = connection.execute(
-            _claimed_columns().where(table.c.id.in_([r[0] for r in claimed]))
-        ).all()
-    rows = sorted(rows, key=lambda r: (r.priority, r.id))
-    return [Claimed(*row) for row in rows]
+        return _claim_on_postgresql(connection, pick, now)
+
+
+def _claim_on_postgresql(connection: Connection, pick: Any, now: datetime) -> list[Claimed]:
+    """``claim_due`` as one statement: the pick (rows another sender holds are skipped, not
+    waited for), the claim, and what sending needs from the person and the occurrence come back
+    from the ``UPDATE`` itself, with no list of ids sent back and forth."""
+    table = _DELIVERIES
+    picked = pick.with_for_update(skip_locked=True).cte("picked")
+    rows = connection.execute(
+        update(table)
+        .where(
+            table.c.id == picked.c.id,
+            table.c.status == DeliveryStatus.PENDING.value,
+            PERSONS.c.id == table.c.person_id,
+            _OCCURRENCES.c.id == table.c.occurrence_id,
+        )
+        .values(status=DeliveryStatus.SENDING.value, claimed_at=now, attempts=table.c.attempts + 1)
+        .returning(*_CLAIMED)
+    ).all()
+    return sorted((Claimed(*row) for row in rows), key=lambda c: (c.priority, c.id))
 
 
 def _set(
@@ -230,31 +233,7 @@ def record_outcomes(engine: Engine, outcomes: Sequence[Outcome]) -> None:
         if sent and connection.dialect.name == "sqlite":
             connection.execute(_SQLITE_RECORD_SENT, {"sent": _sent_as_json(sent)})
         elif sent:
-            connection.execute(
-                update(table)
-                .where(guard)
-                .values(
-                    status=DeliveryStatus.SENT.value,
-                    sent_at=bindparam("b_at"),
-                    conversation=bindparam("b_conversation"),
-                    message_id=bindparam("b_message"),
-                    # a late send moves its reminder; otherwise the planned one stands
-                    remind_at=func.coalesce(
-                        bindparam("b_remind", type_=UTCDateTime()), table.c.remind_at
-                    ),
-                    last_error=None,
-                ),
-                [
-                    {
-                        "b_id": o.id,
-                        "b_at": o.at,
-                        "b_conversation": o.conversation,
-                        "b_message": o.message_id,
-                        "b_remind": o.remind_at,
-                    }
-                    for o in sent
-                ],
-            )
+            connection.execute(_POSTGRESQL_RECORD_SENT, _sent_as_arrays(sent))
         if retry:
             connection.execute(
                 update(table)
@@ -305,6 +284,39 @@ _SQLITE_RECORD_SENT = text(
       AND delivery.status IN ('{DeliveryStatus.SENDING.value}', '{DeliveryStatus.PENDING.value}')
     """
 )
+
+
+# On PostgreSQL likewise: one statement, each field of the batch's sends one array parameter.
+_POSTGRESQL_RECORD_SENT = text(
+    f"""
+    UPDATE delivery
+    SET status = '{DeliveryStatus.SENT.value}',
+        sent_at = sent.at,
+        conversation = sent.conversation,
+        message_id = sent.message_id,
+        remind_at = coalesce(sent.remind_at, delivery.remind_at),
+        last_error = NULL
+    FROM unnest(
+        CAST(:ids AS INTEGER[]),
+        CAST(:ats AS TIMESTAMPTZ[]),
+        CAST(:conversations AS TEXT[]),
+        CAST(:message_ids AS TEXT[]),
+        CAST(:remind_ats AS TIMESTAMPTZ[])
+    ) AS sent (id, at, conversation, message_id, remind_at)
+    WHERE delivery.id = sent.id
+      AND delivery.status IN ('{DeliveryStatus.SENDING.value}', '{DeliveryStatus.PENDING.value}')
+    """
+)
+
+
+def _sent_as_arrays(sent: Sequence[Outcome]) -> dict[str, list[Any]]:
+    return {
+        "ids": [o.id for o in sent],
+        "ats": [o.at for o in sent],
+        "conversations": [o.conversation for o in sent],
+        "message_ids": [o.message_id for o in sent],
+        "remind_ats": [o.remind_at for o in sent],
+    }
 
 
 def _sent_as_json(sent: Sequence[Outcome]) -> str:

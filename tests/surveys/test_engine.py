@@ -378,6 +378,31 @@ def test_recorded_sends_keep_their_message_and_never_overwrite_an_answer(
         assert (kept.sent_at, kept.conversation) == (None, None)
 
 
+def test_a_late_send_records_its_moved_reminder_beside_one_that_keeps_its_own(
+    database_url: str, tmp_path: Path
+) -> None:
+    core, _, clock = _weekly_core(database_url, tmp_path)
+    run(core)  # Monday 08:00: planned
+    clock.set(_ny(30, 10, 0))
+    by_person = {c.person: c for c in ledger.claim_due(core.engine, clock.now(), 10)}
+    alice, bob = by_person[ALICE], by_person[BOB]
+    moved = _ny(30, 15, 30)
+    ledger.record_outcomes(
+        core.engine,
+        [
+            ledger.Outcome(
+                alice.id, DeliveryStatus.SENT, clock.now(), "D0A", "1.1", remind_at=moved
+            ),
+            ledger.Outcome(bob.id, DeliveryStatus.SENT, clock.now(), "D0B", "1.2"),
+        ],
+    )
+    with core.session() as session:
+        late, on_time = session.get(Delivery, alice.id), session.get(Delivery, bob.id)
+        assert late is not None and on_time is not None
+        assert (late.remind_at, on_time.remind_at) == (moved, bob.remind_at)
+        assert (late.message_id, on_time.message_id) == ("1.1", "1.2")
+
+
 @dataclass
 class LedgerWatchingChat(FakeChat):
     """Notes, at every send, how many deliveries the ledger already holds as sent."""
@@ -468,3 +493,33 @@ def test_a_prompt_still_in_flight_counts_against_the_next_batchs_budget(
     assert len(chat.prompts[ALICE]) == 1
     assert (report.sent, report.skipped) == (1, 1)
     assert [d.last_error for d in _skipped(core)] == ["weekly prompt budget reached"]
+
+
+def test_senders_claiming_at_once_never_take_the_same_delivery(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Several senders (threads here, processes in production) share one asking's deliveries;
+    on PostgreSQL a row another claim holds is skipped, on SQLite claims take turns."""
+    people = [Member(f"slack:U{n:08d}", timezone=NY) for n in range(60)]
+    text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
+    core, _, clock = make_core(database_url, tmp_path, text, MONDAY_8AM_NY, people)
+    run(core)  # Monday 08:00: planned
+    clock.set(_ny(30, 10, 0))
+    start = threading.Barrier(4)
+    taken: list[list[ledger.Claimed]] = [[] for _ in range(4)]
+
+    def claim(into: list[ledger.Claimed]) -> None:
+        start.wait()
+        while batch := ledger.claim_due(core.engine, clock.now(), 3):
+            into.extend(batch)
+
+    threads = [threading.Thread(target=claim, args=(into,)) for into in taken]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [c.id for into in taken for c in into]
+    assert len(ids) == len(set(ids)) == len(people)
+    assert {c.person for into in taken for c in into} == {p.person for p in people}
+    assert all(c.attempts == 1 for into in taken for c in into)
+    assert ledger.count_by_status(core.engine)[DeliveryStatus.SENDING.value] == len(people)
