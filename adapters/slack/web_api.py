@@ -57,7 +57,7 @@ def connection_pool(max_connections: int) -> aiohttp.ClientSession:
     """The HTTP session every Web API call shares while the server runs.
 
     slack_sdk hands each call's arguments to aiohttp as JSON, and aiohttp encodes them with the
-    session's serializer: the standard library's by default, which was about a tenth of the
+    session's serializer: the standard library's by default, which was about a twentieth of the
     event loop's time in a fan-out (a prompt's blocks are a few kilobytes). orjson writes the
     same JSON several times faster.
     """
