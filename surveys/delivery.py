@@ -487,6 +487,23 @@ def release(engine: Engine, delivery_id: int, claimed_before: datetime) -> bool:
     return bool(result.rowcount)
 
 
+def renew_claims(engine: Engine, delivery_ids: Sequence[int], now: datetime) -> None:
+    """Claims their sender still holds (queued behind others, or waiting out a ``Retry-After``)
+    are not abandoned: their lease starts again at ``now``."""
+    if not delivery_ids:
+        return
+    table = _DELIVERIES
+    with engine.begin() as connection:
+        connection.execute(
+            update(table)
+            .where(
+                _one_of(table.c.id, delivery_ids, connection.dialect.name),
+                table.c.status == DeliveryStatus.SENDING.value,
+            )
+            .values(claimed_at=now)
+        )
+
+
 def weekly_usage(
     engine: Engine,
     person_ids: Sequence[int],

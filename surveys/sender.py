@@ -8,6 +8,7 @@ and only a prompt that never arrived is sent again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -36,8 +37,12 @@ NO_ADAPTER_RETRY = timedelta(minutes=10)
 
 
 def claim_lease() -> timedelta:
-    """How long a claim may stay unrecorded before it counts as abandoned by a crash."""
+    """How long a claim may go unrecorded and unrenewed before it counts as abandoned by a
+    crash. A running sender renews its claims three times per lease."""
     return timedelta(seconds=float(os.environ.get("LEARNPULSE_CLAIM_LEASE_SECONDS", "120")))
+
+
+MIN_RENEWAL_SECONDS = 0.05  # with a lease of 0 (tests of a crash), renew at most this often
 
 
 @dataclass
@@ -112,6 +117,7 @@ class Sender:
         flushing = asyncio.Lock()
         last_flush = [time.monotonic()]
         all_started = asyncio.Event()
+        held: set[int] = set()  # claimed by this run, outcome not yet recorded
 
         async def flush(force: bool = False) -> None:
             """Record outcomes before each claim and, while a batch is slow, every
@@ -125,6 +131,18 @@ class Sender:
                 taken = buffer[:]
                 del buffer[: len(taken)]
                 await asyncio.to_thread(ledger.record_outcomes, self.core.engine, taken)
+                held.difference_update(outcome.id for outcome in taken)
+
+        async def renew() -> None:
+            """Keep this run's claims from counting as abandoned while they wait their turn:
+            a send can wait minutes on Slack's ``Retry-After``, and another sender must not
+            take it for a crashed one and send it again."""
+            interval = max(claim_lease().total_seconds() / 3, MIN_RENEWAL_SECONDS)
+            while True:
+                await asyncio.sleep(interval)
+                if held:
+                    now = self.core.clock.now()
+                    await asyncio.to_thread(ledger.renew_claims, self.core.engine, [*held], now)
 
         async def feed() -> None:
             """Per batch: record what was sent, claim, decide, hand the decisions to the workers,
@@ -143,6 +161,7 @@ class Sender:
                     claimed = await asyncio.to_thread(ledger.claim_due, self.core.engine, now, size)
                     if not claimed:
                         break
+                    held.update(c.id for c in claimed)
                     taken += len(claimed)
                     for decision in await asyncio.to_thread(self._decide, claimed, now, templates):
                         queue.put_nowait(decision)
@@ -161,8 +180,14 @@ class Sender:
                 _count(report, outcome)
                 await flush()
 
-        await asyncio.gather(feed(), *(work() for _ in range(self.concurrency)))
-        await flush(force=True)
+        renewing = asyncio.create_task(renew())
+        try:
+            await asyncio.gather(feed(), *(work() for _ in range(self.concurrency)))
+            await flush(force=True)
+        finally:
+            renewing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewing
         return report
 
     def _decide(

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -449,6 +450,34 @@ class HeldFirstSendChat(FakeChat):
             self.held = True
             await asyncio.wait_for(self.release.wait(), timeout=10)
         return await super().send_prompt(person, prompt)
+
+
+def test_a_send_held_longer_than_the_lease_is_not_taken_for_a_crashed_one(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a platform keeps a send waiting (Slack's Retry-After), its sender renews the claim,
+    so another sender does not reconcile it as abandoned and send the prompt again."""
+    monkeypatch.setenv("LEARNPULSE_CLAIM_LEASE_SECONDS", "0.3")
+    text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
+    people = [Member(ALICE, timezone=NY)]
+    core, fake, clock = make_core(database_url, tmp_path, text, _ny(30, 10), people)
+    chat = HeldFirstSendChat(directory=fake.directory)
+    core.adapters.register(chat)
+
+    async def two_senders() -> tuple[SendReport, SendReport]:
+        await open_now(core, "lms", "lms-confidence", actor="test")
+        first = asyncio.create_task(Sender(core).send_due())
+        while not chat.held:
+            await asyncio.sleep(0.01)
+        clock.advance(timedelta(minutes=5))  # far past the lease of the claim made at 10:00
+        await asyncio.sleep(0.3)  # meanwhile the first sender renews its claim
+        second = await Sender(core).send_due()
+        chat.release.set()
+        return await first, second
+
+    first, second = asyncio.run(two_senders())
+    assert (first.sent, second.reconciled, second.sent) == (1, 0, 0)
+    assert len(chat.prompts[ALICE]) == 1
 
 
 class BatchCountingSender(Sender):
