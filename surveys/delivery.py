@@ -568,7 +568,7 @@ def weekly_usage(
 
 def _one_of(key: Any, ids: Sequence[int], dialect: str) -> Any:
     """``key IN ids`` with the ids as one parameter (a JSON array on SQLite, an array on
-    PostgreSQL): a plain ``IN`` of a batch's 500 ids builds and renders 500 parameters, Python
+    PostgreSQL): a plain ``IN`` of a batch's ids builds and renders a parameter for each, Python
     work in the database thread while the event loop waits for the batch."""
     if dialect == "sqlite":
         return key.in_(_json_array_values(orjson.dumps(list(ids)).decode()))

@@ -76,7 +76,11 @@ class Sender:
     records outcomes in batches. A crash between a send and its record leaves the row claimed,
     which ``reconcile`` settles by asking the platform."""
 
-    def __init__(self, core: LearnPulse, concurrency: int = 64, batch: int = 500) -> None:
+    def __init__(self, core: LearnPulse, concurrency: int = 64, batch: int = 2000) -> None:
+        # Each batch costs a fixed share of database work and a pause in sending at its end;
+        # at 10,000 people, batches of 2,000 took a quarter off the ledger's CPU time against
+        # batches of 500, and the fan-out ran 5-6% faster. Claims still queued are renewed
+        # (``renew``), so a large batch behind a slow platform never outlives its lease.
         self.core = core
         self.batch = batch
         self.concurrency = concurrency
