@@ -79,7 +79,7 @@ class Sender:
     def __init__(self, core: LearnPulse, concurrency: int = 64, batch: int = 2000) -> None:
         # Each batch costs a fixed share of database work and a pause in sending at its end;
         # at 10,000 people, batches of 2,000 took a quarter off the ledger's CPU time against
-        # batches of 500, and the fan-out ran 5-6% faster. Claims still queued are renewed
+        # batches of 500, and the fan-out ran about 5% faster. Claims still queued are renewed
         # (``renew``), so a large batch behind a slow platform never outlives its lease.
         self.core = core
         self.batch = batch
