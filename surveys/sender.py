@@ -144,9 +144,13 @@ class Sender:
             interval = max(claim_lease().total_seconds() / 3, MIN_RENEWAL_SECONDS)
             while True:
                 await asyncio.sleep(interval)
-                if held:
+                if not held:
+                    continue
+                try:
                     now = self.core.clock.now()
                     await asyncio.to_thread(ledger.renew_claims, self.core.engine, [*held], now)
+                except Exception as exc:  # the database is away: the next round tries again
+                    log.warning("could not renew %d claims: %s", len(held), describe(exc))
 
         async def feed() -> None:
             """Per batch: record what was sent, claim, decide, hand the decisions to the workers,

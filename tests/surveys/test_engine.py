@@ -480,6 +480,44 @@ def test_a_send_held_longer_than_the_lease_is_not_taken_for_a_crashed_one(
     assert len(chat.prompts[ALICE]) == 1
 
 
+def test_a_renewal_the_database_refused_is_tried_again_and_the_run_goes_on(
+    database_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setenv("LEARNPULSE_CLAIM_LEASE_SECONDS", "0.3")
+    text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
+    people = [Member(ALICE, timezone=NY)]
+    core, fake, _ = make_core(database_url, tmp_path, text, _ny(30, 10), people)
+    chat = HeldFirstSendChat(directory=fake.directory)
+    core.adapters.register(chat)
+    renew, renewed, refused = ledger.renew_claims, threading.Event(), []
+
+    def away_once(*args: Any) -> None:
+        if not refused:
+            refused.append(args)
+            raise ConnectionError("database away")
+        renew(*args)
+        renewed.set()
+
+    monkeypatch.setattr(ledger, "renew_claims", away_once)
+
+    async def send() -> SendReport:
+        await open_now(core, "lms", "lms-confidence", actor="test")
+        sending = asyncio.create_task(Sender(core).send_due())
+        while not renewed.is_set():
+            await asyncio.sleep(0.02)
+        chat.release.set()
+        return await sending
+
+    with caplog.at_level("WARNING", logger="learnpulse.sender"):
+        report = asyncio.run(asyncio.wait_for(send(), timeout=10))
+    assert report.sent == 1
+    warnings = [r.getMessage() for r in caplog.records if r.name == "learnpulse.sender"]
+    assert len(refused) == 1 and warnings[0].startswith("could not renew 1 claims")
+
+
 class BatchCountingSender(Sender):
     """Releases the chat's held send once the second batch has been decided."""
 
