@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -26,6 +27,7 @@ from surveys.sender import Sender, SendReport
 from tests.fakes import FakeChat
 from tests.surveys.engine_support import NEW_YORK, TOKYO, make_core, program_text, question, run
 
+T = TypeVar("T")
 MONDAY_8AM_NY = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
 ALICE, BOB = "slack:UALICE001", "slack:UBOB00001"
 NY = "America/New_York"
@@ -53,6 +55,27 @@ def _skipped(core: LearnPulse) -> list[Delivery]:
     with core.session() as session:
         statement = select(Delivery).where(Delivery.status == DeliveryStatus.SKIPPED)
         return list(session.exec(statement).all())
+
+
+def _all_at_once(work: Callable[[T], None], items: Sequence[T]) -> list[BaseException]:
+    """``work`` for each item, each in a thread of its own, all let go at the same moment; what
+    they raised (a failed assertion included)."""
+    start = threading.Barrier(len(items))
+    errors: list[BaseException] = []
+
+    def one(item: T) -> None:
+        try:
+            start.wait()
+            work(item)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one, args=(item,)) for item in items]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 def test_weekly_budget_keeps_room_for_key_measures(database_url: str, tmp_path: Path) -> None:
@@ -267,26 +290,15 @@ def test_twenty_concurrent_answer_writers(database_url: str, tmp_path: Path) -> 
     core, chat, _clock = make_core(database_url, tmp_path, text, _ny(30, 10), people)
     run(core)
     assert sum(chat.count(p.person) for p in people) == 20
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(20)
 
     def answer(member: Member) -> None:
-        try:
-            barrier.wait()
-            prompt = chat.prompts[member.person][0]
-            outcome = answers.record(
-                core, AnswerGiven(member.person, prompt.delivery_id, "lms-confidence", "4")
-            )
-            assert outcome.accepted
-        except BaseException as exc:
-            errors.append(exc)
+        prompt = chat.prompts[member.person][0]
+        outcome = answers.record(
+            core, AnswerGiven(member.person, prompt.delivery_id, "lms-confidence", "4")
+        )
+        assert outcome.accepted
 
-    threads = [threading.Thread(target=answer, args=(m,)) for m in people]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert _all_at_once(answer, people) == []
     with core.session() as session:
         assert len(session.exec(select(Answer)).all()) == 20
 
@@ -452,17 +464,26 @@ class HeldFirstSendChat(FakeChat):
         return await super().send_prompt(person, prompt)
 
 
-def test_a_send_held_longer_than_the_lease_is_not_taken_for_a_crashed_one(
+def _alice_behind_a_held_send(  # type: ignore[no-untyped-def]
     database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """While a platform keeps a send waiting (Slack's Retry-After), its sender renews the claim,
-    so another sender does not reconcile it as abandoned and send the prompt again."""
+):
+    """Alice's key measure due now, claims that lapse after 0.3 s unless renewed, and a chat
+    that holds her first prompt in flight until it is released."""
     monkeypatch.setenv("LEARNPULSE_CLAIM_LEASE_SECONDS", "0.3")
     text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
     people = [Member(ALICE, timezone=NY)]
     core, fake, clock = make_core(database_url, tmp_path, text, _ny(30, 10), people)
     chat = HeldFirstSendChat(directory=fake.directory)
     core.adapters.register(chat)
+    return core, chat, clock
+
+
+def test_a_send_held_longer_than_the_lease_is_not_taken_for_a_crashed_one(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a platform keeps a send waiting (Slack's Retry-After), its sender renews the claim,
+    so another sender does not reconcile it as abandoned and send the prompt again."""
+    core, chat, clock = _alice_behind_a_held_send(database_url, tmp_path, monkeypatch)
 
     async def two_senders() -> tuple[SendReport, SendReport]:
         await open_now(core, "lms", "lms-confidence", actor="test")
@@ -486,12 +507,7 @@ def test_a_renewal_the_database_refused_is_tried_again_and_the_run_goes_on(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setenv("LEARNPULSE_CLAIM_LEASE_SECONDS", "0.3")
-    text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
-    people = [Member(ALICE, timezone=NY)]
-    core, fake, _ = make_core(database_url, tmp_path, text, _ny(30, 10), people)
-    chat = HeldFirstSendChat(directory=fake.directory)
-    core.adapters.register(chat)
+    core, chat, _ = _alice_behind_a_held_send(database_url, tmp_path, monkeypatch)
     renew, renewed, refused = ledger.renew_claims, threading.Event(), []
 
     def away_once(*args: Any) -> None:
@@ -572,24 +588,13 @@ def test_senders_claiming_at_once_never_take_the_same_delivery(
     core, _, clock = make_core(database_url, tmp_path, text, MONDAY_8AM_NY, people)
     run(core)  # Monday 08:00: planned
     clock.set(_ny(30, 10, 0))
-    start = threading.Barrier(4)
     taken: list[list[ledger.Claimed]] = [[] for _ in range(4)]
-    errors: list[Exception] = []
 
     def claim(into: list[ledger.Claimed]) -> None:
-        start.wait()
-        try:
-            while batch := ledger.claim_due(core.engine, clock.now(), 3):
-                into.extend(batch)
-        except Exception as exc:  # a claim that failed instead of waiting its turn
-            errors.append(exc)
+        while batch := ledger.claim_due(core.engine, clock.now(), 3):
+            into.extend(batch)
 
-    threads = [threading.Thread(target=claim, args=(into,)) for into in taken]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert _all_at_once(claim, taken) == []  # no claim failed instead of waiting its turn
     ids = [c.id for into in taken for c in into]
     assert len(ids) == len(set(ids)) == len(people)
     assert {c.person for into in taken for c in into} == {p.person for p in people}
