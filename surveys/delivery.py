@@ -529,9 +529,10 @@ def weekly_usage(
     status = table.c.status.concat("")
     with reading(engine).begin() as connection:
         dialect = connection.dialect.name
+        theirs = _one_of(table.c.person_id, person_ids, dialect)
         sent = connection.execute(
             select(table.c.person_id, table.c.sent_at).where(
-                _one_of(table.c.person_id, person_ids, dialect),
+                theirs,
                 or_(
                     and_(
                         status.in_(sent_states),
@@ -547,7 +548,7 @@ def weekly_usage(
         ).all()
         keys = connection.execute(
             select(table.c.person_id, table.c.due_at).where(
-                _one_of(table.c.person_id, person_ids, dialect),
+                theirs,
                 status == DeliveryStatus.PENDING.value,
                 table.c.priority == 0,
                 table.c.due_at > now,
