@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench serve clean
+.PHONY: demo test lint typecheck unit clock-spread bench serve clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,12 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q -rs
 
-test: lint typecheck unit
+# The suite again with the machine's clock on a holiday, a DST change, 23:59 and a Sunday
+# (needs libfaketime, Debian's faketime; says so and skips without it).
+clock-spread: $(STAMP)
+	$(BIN)/python -m tests.clock_spread
+
+test: lint typecheck unit clock-spread
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -17,7 +17,7 @@ from aiohttp import web
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.clock import SystemClock
+from bot.clock import wall_clock
 from bot.events import Event
 from bot.messages import Report
 from bot.metrics import Metrics
@@ -58,7 +58,7 @@ class LearnPulse:
         migrate: bool = True,
     ) -> None:
         self.settings = settings
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = clock or wall_clock(settings.learnpulse_now)
         self.engine = engine or make_engine(settings.database_url)
         self.vault = Vault(settings.learnpulse_secret_key)
         self.metrics = Metrics()

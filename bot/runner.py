@@ -46,6 +46,8 @@ def prepare(
         log.warning(
             "LEARNPULSE_SECRET_KEY is not set: using the development key; set it in production"
         )
+    if settings.learnpulse_now is not None:
+        log.warning("LEARNPULSE_NOW is set: the clock started at %s", core.clock.now().isoformat())
     core.warm_up()
     web_app = build_web_app(core)
     core.enable_platform_adapters(web_app)

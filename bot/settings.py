@@ -6,6 +6,7 @@ A missing or malformed variable is reported as one line naming it (``SettingsErr
 from __future__ import annotations
 
 import ipaddress
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -45,6 +46,7 @@ class Settings(BaseSettings):
     teams_tenant_id: str | None = Field(None, alias="TEAMS_TENANT_ID")
     teams_service_urls: str = Field(DEFAULT_TEAMS_SERVICE_URLS, alias="TEAMS_SERVICE_URLS")
     teams_emulator: bool = Field(False, alias="TEAMS_EMULATOR")
+    learnpulse_now: datetime | None = Field(None, alias="LEARNPULSE_NOW")
 
     @field_validator("database_url")
     @classmethod
@@ -53,6 +55,13 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("learnpulse_now")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must carry a UTC offset, e.g. 2026-11-30T10:00:00+00:00")
         return value
 
     @field_validator("slack_api_url")

@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import aiohttp
@@ -35,12 +36,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def base_env(**extra: str) -> dict[str, str]:
-    """The environment minus any platform settings of the machine, plus ``extra``."""
+def base_env(now: datetime | None = None, **extra: str) -> dict[str, str]:
+    """The environment minus any platform settings of the machine, plus ``extra``.
+
+    ``now`` starts the process's clock there (``LEARNPULSE_NOW``), so what it decides does not
+    depend on the day the test runs.
+    """
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TEAMS_", "LEARNPULSE_"))
     }
     env.pop("DATABASE_URL", None)
+    if now is not None:
+        env["LEARNPULSE_NOW"] = now.isoformat()
     env.update(extra)
     return env
 

@@ -21,7 +21,7 @@ from adapters.local import PLAYGROUND, setup
 from adapters.local.seed import HISTORY_WEEKS, seed_history
 from adapters.local.timeline import demo_start
 from bot.app import LearnPulse
-from bot.clock import ManualClock, SystemClock
+from bot.clock import ManualClock, wall_clock
 from bot.reporting import post_digest
 from bot.runner import StartupError, prepare
 from bot.settings import Settings, load_settings
@@ -58,7 +58,7 @@ def demo_settings(database: Path = DEMO_DATABASE, **overrides: object) -> Settin
 async def build_demo(settings: Settings, program_path: Path) -> web.Application:
     """Everything up to serving: schema, program, directory, history, first tick."""
     program = load_program(program_path)  # refused files raise before anything is created
-    clock = ManualClock(demo_start(program, SystemClock().now().date()))
+    clock = ManualClock(demo_start(program, wall_clock(settings.learnpulse_now).now().date()))
     core = LearnPulse(settings, clock=clock)
     core, web_app = prepare(settings, program_path, core)
     adapter = setup(core, web_app)

@@ -40,13 +40,14 @@ async def _run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     return int(process.returncode or 0), out.decode(), err.decode()
 
 
-def _env(database_url: str, fake: FakeSlack | None) -> dict[str, str]:
+def _env(core: LearnPulse, database_url: str, fake: FakeSlack | None) -> dict[str, str]:
     slack = (
         {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
          "SLACK_API_URL": fake.url}
         if fake else {}
     )  # fmt: skip
     return base_env(
+        core.clock.now(),
         DATABASE_URL=database_url,
         LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
         LEARNPULSE_SECRET_KEY="test-secret-key",
@@ -58,13 +59,13 @@ async def test_digest_posts_the_report_and_its_chart(
     core: LearnPulse, database_url: str, fake: FakeSlack
 ) -> None:
     answers(core, "respect", KEY, date(2026, 11, 30), ["4"] * 5)  # the week in progress
-    code, out, err = await _run(_env(database_url, fake), "digest", "respect")
+    code, out, err = await _run(_env(core, database_url, fake), "digest", "respect")
     assert code == 0, err
     assert out.strip() == "posted the respect digest to slack:channel:C0RESPECT1"
     [message] = fake.messages["C0RESPECT1"]
     assert "4.0 / 5" in str(message["blocks"])
     assert fake.calls_to("files.completeUploadExternal")  # the chart went up as a file
-    code, _out, err = await _run(_env(database_url, fake), "digest", "nope")
+    code, _out, err = await _run(_env(core, database_url, fake), "digest", "nope")
     assert code == 2 and "no workstream 'nope'" in err
 
 
@@ -72,10 +73,10 @@ async def test_review_writes_html_and_posts(
     core: LearnPulse, database_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:
     target = tmp_path / "review.html"
-    code, out, err = await _run(_env(database_url, fake), "review", "--out", str(target))
+    code, out, err = await _run(_env(core, database_url, fake), "review", "--out", str(target))
     assert code == 0, err
     assert target.read_text().startswith("<!doctype html>")
     assert "posted the review to slack:channel:C0REVIEW01" in out
     assert len(fake.messages["C0REVIEW01"]) == 1
-    code, _out, err = await _run(_env(database_url, None), "review")
+    code, _out, err = await _run(_env(core, database_url, None), "review")
     assert code == 2 and "use --out FILE" in err

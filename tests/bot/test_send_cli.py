@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from tests.support import ROOT, base_env
 from tests.surveys.engine_support import program_text, question
 
 PEOPLE = ["UALPHA0001", "UBRAVO0001", "UCHARLIE01"]
+MONDAY_IN_TOKYO = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo, a working day
 
 
 @pytest.fixture
@@ -60,6 +62,7 @@ async def test_send_delivers_once_to_each_member(
         )
     )
     env = base_env(
+        MONDAY_IN_TOKYO,
         DATABASE_URL=database_url,
         LEARNPULSE_PROGRAM=str(program),
         LEARNPULSE_SECRET_KEY="k",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
+from bot.clock import StartedClock, SystemClock, wall_clock
 from bot.settings import SettingsError, load_settings
 
 
@@ -52,4 +55,24 @@ def test_emulator_needs_loopback_service_urls(monkeypatch: pytest.MonkeyPatch) -
     assert settings.teams_enabled[0] is True
     monkeypatch.setenv("TEAMS_SERVICE_URLS", "http://127.0.0.1:9000/,http://10.0.0.5/")
     with pytest.raises(SettingsError, match=r"10\.0\.0\.5"):
+        load_settings()
+
+
+def test_learnpulse_now_starts_the_clock_there_and_it_runs_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("LEARNPULSE_NOW", raising=False)
+    assert isinstance(wall_clock(load_settings().learnpulse_now), SystemClock)
+    monkeypatch.setenv("LEARNPULSE_NOW", "2026-12-25T09:00:00-05:00")
+    clock = wall_clock(load_settings().learnpulse_now)
+    assert isinstance(clock, StartedClock)
+    first = clock.now()
+    assert (
+        datetime(2026, 12, 25, 14, 0, tzinfo=UTC)
+        <= first
+        < datetime(2026, 12, 25, 14, 1, tzinfo=UTC)
+    )
+    assert clock.now() >= first
+    monkeypatch.setenv("LEARNPULSE_NOW", "2026-12-25T09:00:00")
+    with pytest.raises(SettingsError, match=r"^LEARNPULSE_NOW: .*UTC offset"):
         load_settings()

@@ -12,7 +12,6 @@ import sys
 import aiohttp
 
 from bot.app import LearnPulse
-from bot.clock import SystemClock
 from bot.messages import Prompt, Report
 from bot.ports import Member, MessageRef, TransientSendError
 from bot.settings import load_settings
@@ -76,7 +75,7 @@ async def main(database_url: str, program: str, platform_url: str, mode: str) ->
     settings = load_settings(
         DATABASE_URL=database_url, LEARNPULSE_PROGRAM=program, LEARNPULSE_SECRET_KEY="k"
     )
-    core = LearnPulse(settings, clock=SystemClock(), migrate=False)
+    core = LearnPulse(settings, migrate=False)  # the clock starts at LEARNPULSE_NOW
     core.load_program()
     chat = HttpChat(platform_url)
     core.adapters.register(chat)

@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from tests.surveys.engine_support import program_text, question
 from tests.surveys.fanout_child import PEOPLE
 
 KILL_AFTER = 23
+MONDAY = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # 10:00 in New York, a working day
 
 
 async def _child(args: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
@@ -68,14 +70,19 @@ async def test_kill_mid_fanout_then_restart_delivers_exactly_once(
     app = web.Application()
     app.router.add_post("/send", send)
     app.router.add_get("/find", find)
-    env = {**os.environ, "LEARNPULSE_CLAIM_LEASE_SECONDS": "0"}
+    env = {
+        **os.environ,
+        "LEARNPULSE_CLAIM_LEASE_SECONDS": "0",
+        "LEARNPULSE_NOW": MONDAY.isoformat(),
+    }
     async with serving(app) as base:
         child["first"] = await _child([database_url, str(program), base, "open"], env)
         await asyncio.wait_for(child["first"].wait(), timeout=60)
         assert child["first"].returncode == -signal.SIGKILL
         assert KILL_AFTER <= len(received) < PEOPLE
         del child["first"]
-        second = await _child([database_url, str(program), base, "resume"], env)
+        later = {**env, "LEARNPULSE_NOW": (MONDAY + timedelta(minutes=5)).isoformat()}
+        second = await _child([database_url, str(program), base, "resume"], later)
         out, err = await asyncio.wait_for(second.communicate(), timeout=60)
         assert second.returncode == 0, err.decode()
         reconciled = int(out.decode().split("reconciled=")[1].split()[0])
