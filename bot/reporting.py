@@ -25,10 +25,11 @@ from bot.ports import PermanentSendError, SendError
 from bot.registry import NoAdapterError
 from storage.tables import PersonRecord, PostedDigest
 from surveys import digest as digests
-from surveys import mydata, review, trend
+from surveys import mydata, review, review_render, trend
 from surveys.periods import Period
 from surveys.program import Workstream
 from surveys.references import RefKind, kind_of, platform_of
+from surveys.review_model import Review
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -130,8 +131,7 @@ async def _deliver(
 
 
 def _build(core: LearnPulse, requests: list[tuple[Workstream, Period]]) -> list[digests.Digest]:
-    with core.reading() as session:
-        return digests.build_digests(core, session, requests)
+    return digests.build_digests(core, requests)
 
 
 async def post_digest(core: LearnPulse, workstream_id: str, *, scheduled: bool = False) -> Posted:
@@ -209,9 +209,8 @@ async def post_due_digests(core: LearnPulse) -> int:
     return count
 
 
-def _build_review(core: LearnPulse, period: Period) -> review.Review:
-    with core.reading() as session:
-        return review.build_review(core, session, period)
+def _build_review(core: LearnPulse, period: Period) -> Review:
+    return review.build_review(core, period)
 
 
 async def post_review(core: LearnPulse, *, scheduled: bool = False) -> Posted:
@@ -237,14 +236,14 @@ async def post_review(core: LearnPulse, *, scheduled: bool = False) -> Posted:
     )
     if not claimed:
         return Posted(destination, False, "already posted for this period")
-    report = review.as_report(built)
+    report = review_render.as_report(built)
     return await _deliver(core, key, destination, report, keep_on_failure=scheduled)
 
 
 def review_html(core: LearnPulse, period: Period | None = None) -> str:
     """The review as a standalone HTML page (for ``learnpulse review`` and the asker's copy)."""
     built = _build_review(core, period or review.current_period(core))
-    return review.as_html(built, core.clock.now().strftime("%Y-%m-%d %H:%M UTC"))
+    return review_render.as_html(built, core.clock.now().strftime("%Y-%m-%d %H:%M UTC"))
 
 
 async def send_review_file(core: LearnPulse, person: str) -> bool:

@@ -35,6 +35,9 @@ class DeliveryStatus(StrEnum):
 
 
 OPEN_STATUSES = (DeliveryStatus.SENT, DeliveryStatus.REMINDED)
+# In ``delivery.answered_items``, "comment:<question id>" says the person commented on that item
+# (never what): in anonymous mode it allows one comment per asking and counts the commenters.
+COMMENT_MARK = "comment:"
 
 
 class ProgramRecord(SQLModel, table=True):
@@ -191,6 +194,39 @@ class PostedDigest(SQLModel, table=True):
     destination: str
     summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     posted_at: datetime = _utc(nullable=False)
+
+
+class ShownFigure(SQLModel, table=True):
+    """A count behind a figure some surface showed: the memory of the no-subtraction rule.
+
+    One row per (workstream, subject, part, period) and distinct pair of counts, kept for good:
+    a figure shown once can be compared with anything shown later. Counts only, never a value.
+    """
+
+    __tablename__ = "shown_figure"
+    __table_args__ = (
+        UniqueConstraint(
+            "workstream_id",
+            "subject",
+            "part",
+            "period_start",
+            "period_end",
+            "people",
+            "answers",
+            name="uq_shown_figure",
+        ),
+        Index("ix_shown_figure_period", "workstream_id", "period_start"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workstream_id: str
+    subject: str  # a question id, an area of a bank, or "comments"
+    part: str  # "all", "pilot", "rest"
+    period_start: date
+    period_end: date
+    people: int
+    answers: int
+    first_shown_at: datetime = _utc(nullable=False)
 
 
 class ConversationReference(SQLModel, table=True):

@@ -2,8 +2,10 @@
 
 For each workstream the database picks at most one comment per sentiment class (the most
 positive, the most negative and the most neutral) with a window function, so only those few
-encrypted texts leave the database and are decrypted. Mentions of people (``<@U123>``, platform
-references) are replaced before a comment is shown: a quote never carries a name or an id.
+encrypted texts leave the database and are decrypted. Like the counts (``surveys.tallies``), it
+picks among each person's latest comment of the period only: someone who commented five times is
+one voice, not five. Mentions of people (``<@U123>``, platform references) are replaced before a
+comment is shown: a quote never carries a name or an id.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session
 
 from storage.crypto import Vault
@@ -53,31 +55,41 @@ def representative(
 ) -> dict[str, list[Quote]]:
     """Per workstream, up to three quotes from ``period``: positive, negative, neutral."""
     a = ANSWERS.c
-    tone = case(
-        (a.sentiment > POSITIVE, "positive"),
-        (a.sentiment < NEGATIVE, "negative"),
-        else_="neutral",
+    latest = func.row_number().over(
+        partition_by=(a.workstream_id, a.respondent_key),
+        order_by=(a.answered_on.desc(), a.id.desc()),
     )
-    order = case(
-        (a.sentiment > POSITIVE, -a.sentiment),
-        (a.sentiment < NEGATIVE, a.sentiment),
-        else_=func.abs(a.sentiment),
-    )
-    ranked = (
-        select(
-            a.workstream_id,
-            tone.label("tone"),
-            a.comment,
-            func.row_number()
-            .over(partition_by=(a.workstream_id, tone), order_by=(order, a.id.desc()))
-            .label("rank"),
-        )
+    voices = (
+        select(a.id, a.workstream_id, a.comment, a.sentiment, a.respondent_key, latest.label("n"))
         .where(
             a.workstream_id.in_(workstream_ids),
             and_(a.answered_on >= period.start, a.answered_on <= period.end),
             a.sentiment.is_not(None),
             a.comment.is_not(None),
         )
+        .subquery()
+    )
+    v = voices.c
+    tone = case(
+        (v.sentiment > POSITIVE, "positive"),
+        (v.sentiment < NEGATIVE, "negative"),
+        else_="neutral",
+    )
+    order = case(
+        (v.sentiment > POSITIVE, -v.sentiment),
+        (v.sentiment < NEGATIVE, v.sentiment),
+        else_=func.abs(v.sentiment),
+    )
+    ranked = (
+        select(
+            v.workstream_id,
+            tone.label("tone"),
+            v.comment,
+            func.row_number()
+            .over(partition_by=(v.workstream_id, tone), order_by=(order, v.id.desc()))
+            .label("rank"),
+        )
+        .where(or_(v.n == 1, v.respondent_key.is_(None)))
         .subquery()
     )
     stmt = select(ranked.c.workstream_id, ranked.c.tone, ranked.c.comment).where(ranked.c.rank == 1)
@@ -99,21 +111,32 @@ def latest_text_answers(
     period: Period,
     per_question: int = 3,
 ) -> dict[str, list[str]]:
-    """Per free-text question, its latest few answers in ``period``, scrubbed of names."""
+    """Per free-text question, its latest few answers in ``period`` (one per person), scrubbed
+    of names."""
     if not question_ids:
         return {}
     a = ANSWERS.c
-    ranked = (
-        select(
-            a.question_id,
-            a.value,
-            func.row_number().over(partition_by=a.question_id, order_by=a.id.desc()).label("rank"),
-        )
+    latest = func.row_number().over(
+        partition_by=(a.question_id, a.respondent_key),
+        order_by=(a.answered_on.desc(), a.id.desc()),
+    )
+    voices = (
+        select(a.id, a.question_id, a.value, a.respondent_key, latest.label("n"))
         .where(
             a.question_id.in_(question_ids),
             and_(a.answered_on >= period.start, a.answered_on <= period.end),
             a.value != "",
         )
+        .subquery()
+    )
+    v = voices.c
+    ranked = (
+        select(
+            v.question_id,
+            v.value,
+            func.row_number().over(partition_by=v.question_id, order_by=v.id.desc()).label("rank"),
+        )
+        .where(or_(v.n == 1, v.respondent_key.is_(None)))
         .subquery()
     )
     stmt = (

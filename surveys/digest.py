@@ -1,48 +1,72 @@
 """The digest of a workstream for one period, as a platform-neutral ``Report``.
 
-Per workstream and period: phase, audience, response rate and its change, then every question
-(key measures first) with its figure, distribution, change and target, then comment sentiment
-and a few quotes, and a chart of the key measures over the last periods. Every figure passes the
-anonymity thresholds of ``surveys.thresholds`` first; what fails says "not enough responses
-yet". Figures come from ``surveys.tallies`` (SQL ``GROUP BY``), for many workstreams at once.
+Per workstream and period: phase, audience, response rate (people) and its change, then every
+question (key measures first) with its figure, the number of people behind it, distribution,
+change and target, then comment sentiment and a few quotes, and a chart of the key measures over
+the last periods. Built in three steps: count (``surveys.tallies``, SQL ``GROUP BY`` over many
+workstreams at once, in a read-only transaction), decide what may be shown (``surveys.disclosure``:
+thresholds and the no-subtraction rule, remembered), then render. What may not be shown says
+"not enough responses yet".
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
-
-from sqlmodel import Session
 
 from bot.messages import Report, Section
 from surveys import measures
 from surveys.chart import Series, trend_png
 from surveys.comments import Quote, latest_text_answers, representative
+from surveys.disclosure import ALL, COMMENTS, PILOT, REST, Bundle, Candidate, FigureKey, admit
 from surveys.periods import Period, due_period, period_containing, recent
-from surveys.posted import DIGEST, ShownBefore, shown_before
 from surveys.program import Program, Question, Workstream
-from surveys.tallies import CommentTally, PeriodTally, QuestionTally, audience_sizes, tally
+from surveys.tallies import PeriodTally, QuestionTally, audience_sizes, tally
 from surveys.thresholds import Thresholds
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
 
 CHART_PERIODS = 8
-KIND = DIGEST
+KIND = "digest"
 
 
 @dataclass(frozen=True)
 class Digest:
-    """A built digest: where it goes, what it shows, and the aggregates it revealed."""
+    """A built digest: where it goes, what it shows, and the aggregates it revealed.
+
+    ``chart`` holds the series the chart image was drawn from (None where a point was
+    withheld), so what the picture shows can be checked without reading pixels."""
 
     workstream_id: str
     period: Period
     destination: str
     report: Report
     summary: dict[str, Any] = field(default_factory=dict)
+    chart: tuple[Series, ...] = ()
+
+
+@dataclass
+class _Counted:
+    """What the database said about one workstream, before anything is decided."""
+
+    workstream: Workstream
+    tallies: list[PeriodTally]
+    quotes: list[Quote]
+    audience: tuple[int, int]
+    texts: dict[str, list[str]]
+    partial: bool  # the period is still in progress
+
+    @property
+    def now(self) -> PeriodTally:
+        return self.tallies[-1]
+
+    @property
+    def before(self) -> PeriodTally:
+        return self.tallies[-2] if len(self.tallies) > 1 else PeriodTally(self.now.period)
 
 
 def digest_key(workstream_id: str, period: Period) -> str:
@@ -67,63 +91,124 @@ def scheduled_period(core: LearnPulse, workstream: Workstream) -> Period:
 
 def build_digests(
     core: LearnPulse,
-    session: Session,
     requests: Sequence[tuple[Workstream, Period]],
     *,
     chart: bool = True,
 ) -> list[Digest]:
     """Digests for many (workstream, period) pairs; workstreams sharing a schedule and period
-    are counted together, in the same few queries."""
+    are counted together, in the same few queries, and decided in one transaction."""
     program = core.require_program()
+    thresholds = Thresholds.of(program)
+    counted = _count(core, requests)
+    bundles = [b for one in counted for b in _bundles(one, thresholds, chart)]
+    admitted = admit(core.engine, bundles, core.clock.now())
+    return [_render(program, one, thresholds, admitted, chart=chart) for one in counted]
+
+
+def _count(core: LearnPulse, requests: Sequence[tuple[Workstream, Period]]) -> list[_Counted]:
+    today = local_today(core)
     groups: dict[tuple[Any, Period], list[Workstream]] = defaultdict(list)
     for workstream, period in requests:
         groups[(workstream.digest, period)].append(workstream)
-    built: dict[str, Digest] = {}
-    for (schedule, period), workstreams in groups.items():
-        periods = recent(schedule, period, CHART_PERIODS)
-        ids = [w.id for w in workstreams]
-        questions = [q for w in workstreams for q in w.questions]
-        tallies = tally(
-            session,
-            ids,
-            periods,
-            [q.id for q in questions if q.kind == "choice"],
-            detailed=2,  # this period and the one before; earlier ones only feed the chart
-            trend_questions=[q.id for q in questions if q.key_measure],
-        )
-        quotes = representative(session, core.vault, ids, period)
-        texts = latest_text_answers(
-            session, core.vault, [q.id for q in questions if q.kind == "text"], period
-        )
-        sizes = audience_sizes(session, ids)
-        shown = shown_before(session, ids, Period(periods[0].start, period.end))
-        for workstream in workstreams:
-            built[workstream.id] = _digest(
-                program,
-                workstream,
-                tallies[workstream.id],
-                quotes[workstream.id],
-                sizes[workstream.id],
-                shown.get(workstream.id) or ShownBefore(),
-                texts,
-                chart=chart,
+    counted: dict[str, _Counted] = {}
+    with core.reading() as session:
+        for (schedule, period), workstreams in groups.items():
+            periods = recent(schedule, period, CHART_PERIODS)
+            ids = [w.id for w in workstreams]
+            questions = [q for w in workstreams for q in w.questions]
+            tallies = tally(
+                session,
+                ids,
+                periods,
+                [q.id for q in questions if q.kind == "choice"],
+                detailed=2,  # this period and the one before; earlier ones only feed the chart
+                trend_questions=[q.id for q in questions if q.key_measure],
             )
-    return [built[w.id] for w, _ in requests if w.id in built]
+            quotes = representative(session, core.vault, ids, period)
+            texts = latest_text_answers(
+                session, core.vault, [q.id for q in questions if q.kind == "text"], period
+            )
+            sizes = audience_sizes(session, ids)
+            for workstream in workstreams:
+                counted[workstream.id] = _Counted(
+                    workstream,
+                    tallies[workstream.id],
+                    quotes[workstream.id],
+                    sizes[workstream.id],
+                    texts,
+                    partial=period.end >= today,
+                )
+    return [counted[w.id] for w, _ in requests if w.id in counted]
 
 
-def _digest(
+def candidate(
+    workstream_id: str, question_id: str, part: str, period: Period, counted: QuestionTally,
+    minimum: int,
+) -> Candidate:  # fmt: skip
+    """The figure of one question, group and period, as the disclosure rule sees it."""
+    people, answers = {
+        ALL: (counted.people, counted.answers),
+        PILOT: (counted.pilot_people, counted.pilot_answers),
+        REST: (counted.rest_people, counted.rest_answers),
+    }[part]
+    return Candidate(FigureKey(workstream_id, question_id, part, period), people, answers, minimum)
+
+
+def _bundles(one: _Counted, thresholds: Thresholds, chart: bool) -> Iterator[Bundle]:
+    """Every figure the digest would show: each question's, its pilot split and its change,
+    the comments', and the chart's points."""
+    ws, now, before = one.workstream, one.now, one.before
+    minimum = thresholds.min_responses
+    changes: list[Bundle] = []
+    for question in one.workstream.questions:
+        main = candidate(ws.id, question.id, ALL, now.period, now.question(question.id), minimum)
+        yield (main,)
+        if _split_wanted(question, ws.phase):
+            counted = now.question(question.id)
+            yield (
+                main,
+                candidate(ws.id, question.id, PILOT, now.period, counted, minimum),
+                candidate(ws.id, question.id, REST, now.period, counted, minimum),
+            )
+        if question.kind in measures.FIGURE_KINDS and not one.partial:
+            earlier = before.question(question.id)
+            changes.append(
+                (main, candidate(ws.id, question.id, ALL, before.period, earlier, minimum))
+            )
+    comments = now.comments
+    yield (
+        Candidate(
+            FigureKey(ws.id, COMMENTS, ALL, now.period),
+            comments.people,
+            comments.comments,
+            thresholds.min_comments,
+        ),
+    )
+    yield from changes
+    if chart:
+        for question in _charted(ws):
+            for period_tally in one.tallies[:-1]:
+                counted = period_tally.question(question.id)
+                yield (candidate(ws.id, question.id, ALL, period_tally.period, counted, minimum),)
+
+
+def _split_wanted(question: Question, phase: str) -> bool:
+    return phase == "organization" and question.kind in measures.FIGURE_KINDS
+
+
+def _charted(workstream: Workstream) -> list[Question]:
+    return [q for q in workstream.key_measures if q.kind in measures.SCALES]
+
+
+def _render(
     program: Program,
-    workstream: Workstream,
-    tallies: list[PeriodTally],
-    quotes: list[Quote],
-    audience: tuple[int, int],
-    shown: ShownBefore,
-    texts: dict[str, list[str]],
+    one: _Counted,
+    thresholds: Thresholds,
+    admitted: frozenset[FigureKey],
     *,
     chart: bool,
 ) -> Digest:
-    thresholds = Thresholds.of(program)
-    now, before = tallies[-1], tallies[-2] if len(tallies) > 1 else PeriodTally(tallies[-1].period)
+    workstream, now = one.workstream, one.now
     summary: dict[str, Any] = {
         "asked": now.asked,
         "responded": now.responded,
@@ -135,39 +220,27 @@ def _digest(
     }
     ordered = sorted(workstream.questions, key=lambda q: not q.key_measure)
     sections = [
-        _question_section(
-            q,
-            now.question(q.id),
-            before.question(q.id),
-            thresholds,
-            shown.counts(now.period, "responses", q.id),
-            (shown.counts(now.period, "pilot", q.id), shown.counts(now.period, "rest", q.id)),
-            thresholds.differs_safely(
-                before.question(q.id).responses,
-                shown.counts(before.period, "responses", q.id),
-                thresholds.min_responses,
-            ),
-            workstream.phase,
-            texts.get(q.id, []),
-            summary,
-        )
+        _question_section(q, one, thresholds, admitted, one.texts.get(q.id, []), summary)
         for q in ordered
     ]
-    earlier_comments = shown.counts(now.period, "comments")
-    sections.append(_comment_section(now.comments, quotes, thresholds, earlier_comments, summary))
-    image = _chart(workstream, tallies, thresholds, summary, shown) if chart else None
+    shown_comments = FigureKey(workstream.id, COMMENTS, ALL, now.period) in admitted
+    sections.append(_comment_section(one, thresholds, shown_comments, summary))
+    series = tuple(_series(one, admitted)) if chart else ()
+    labels = [t.period.short_label() for t in one.tallies]
+    image = trend_png(f"{workstream.name}: key measures", labels, series) if chart else None
     return Digest(
         workstream_id=workstream.id,
         period=now.period,
         destination=workstream.digest_to,
         report=Report(
             title=f"{workstream.name}: digest",
-            summary=_headline(workstream, now, before, audience),
+            summary=_headline(workstream, one),
             sections=tuple(sections),
             image_png=image,
-            image_alt=f"Key measures of {workstream.name} over the last {len(tallies)} periods",
+            image_alt=f"Key measures of {workstream.name} over the last {len(one.tallies)} periods",
         ),
         summary=summary,
+        chart=series if image is not None else (),
     )
 
 
@@ -175,47 +248,54 @@ def _rate(tally_: PeriodTally) -> str:
     rate = tally_.response_rate
     if rate is None:
         return "no prompts sent"
-    return f"{100 * rate:.0f}% ({tally_.responded} of {tally_.asked} asked)"
+    return f"{100 * rate:.0f}% ({tally_.responded} of {tally_.asked} people asked)"
 
 
-def _headline(
-    workstream: Workstream, now: PeriodTally, before: PeriodTally, audience: tuple[int, int]
-) -> str:
-    size, pilot = audience
+def _headline(workstream: Workstream, one: _Counted) -> str:
+    now, before = one.now, one.before
+    size, pilot = one.audience
     people = f"audience {size}" + (f" (pilot group {pilot})" if pilot else "")
     rate = f"response rate {_rate(now)}"
-    if now.response_rate is not None and before.response_rate is not None:
-        delta = 100 * (now.response_rate - before.response_rate)
-        rate += f", {measures.change_written('yes_no', delta)} vs the previous period"
-    return f"{now.period.label()} · phase: {workstream.phase} · {people} · {rate}"
+    if one.partial:
+        label = f"{now.period.label()} (in progress)"
+    else:
+        label = now.period.label()
+        if now.response_rate is not None and before.response_rate is not None:
+            delta = 100 * (now.response_rate - before.response_rate)
+            rate += f", {measures.change_written('yes_no', delta)} vs the previous period"
+    return f"{label} · phase: {workstream.phase} · {people} · {rate}"
+
+
+def _people(counted: QuestionTally) -> str:
+    if counted.answers != counted.people:
+        return f"{counted.people} ({counted.answers} answers)"
+    return str(counted.people)
 
 
 def _question_section(
     question: Question,
-    now: QuestionTally,
-    before: QuestionTally,
+    one: _Counted,
     thresholds: Thresholds,
-    earlier_counts: list[int],
-    earlier_split: tuple[list[int], list[int]],
-    before_safe: bool,
-    phase: str,
+    admitted: frozenset[FigureKey],
     texts: list[str],
     summary: dict[str, Any],
 ) -> Section:
+    ws_id, period = one.workstream.id, one.now.period
+    now = one.now.question(question.id)
     heading = ("Key measure: " if question.key_measure else "") + question.ask
     minimum = thresholds.min_responses
-    if not thresholds.scores_shown(now.responses):
-        return Section(heading, (f"Not enough responses yet ({minimum} needed).",))
-    if not thresholds.differs_safely(now.responses, earlier_counts, minimum):
+    if FigureKey(ws_id, question.id, ALL, period) not in admitted:
+        if now.people < minimum:
+            return Section(heading, (f"Not enough responses yet ({minimum} needed).",))
         return Section(
             heading,
             (
-                "Not enough new responses since the last digest of this period "
+                "Not enough new responses since this period's figure was last shown "
                 f"({minimum} needed) — shown again once there are.",
             ),
         )
-    summary["responses"][question.id] = now.responses
-    fields: list[tuple[str, str]] = [("Responses", str(now.responses))]
+    summary["responses"][question.id] = now.people
+    fields: list[tuple[str, str]] = [("People", _people(now))]
     lines: list[str] = []
     value = measures.figure(question.kind, now.scores)
     if value is not None:
@@ -225,36 +305,32 @@ def _question_section(
             met = measures.target_met(value, question.target)
             target = measures.written(question.kind, question.target)
             fields.append(("Target", f"{target} — {'met ✓' if met else 'not met ✗'}"))
-        previous = measures.figure(question.kind, before.scores)
-        if (
-            previous is not None
-            and before_safe
-            and thresholds.change_shown(now.responses, before.responses)
-        ):
-            fields.append(
-                (
-                    "Change",
-                    measures.change_written(question.kind, value - previous)
-                    + " vs the previous period",
-                )
-            )
-        else:
-            fields.append(("Change", "no comparison (not enough responses last period)"))
+        fields.append(("Change", _change(question, one, admitted, value)))
     distribution = _distribution(question, now)
     if distribution:
         lines.append(distribution)
     if question.kind == "text":
-        if thresholds.comments_shown(now.responses):
+        if now.people >= thresholds.min_comments:
             lines.append("Latest answers:")
             lines.extend(f"“{text}”" for text in texts)
         else:
             lines.append(f"Answers are quoted once {thresholds.min_comments} have answered.")
-    pilot_line = _pilot_line(question, now, thresholds, earlier_split, phase)
-    if pilot_line:
-        summary["pilot"][question.id] = now.pilot_responses
-        summary["rest"][question.id] = now.responses - now.pilot_responses
-        lines.append(pilot_line)
+    if FigureKey(ws_id, question.id, PILOT, period) in admitted:
+        summary["pilot"][question.id] = now.pilot_people
+        summary["rest"][question.id] = now.rest_people
+        lines.append(_pilot_line(question, now))
     return Section(heading, tuple(lines), tuple(fields))
+
+
+def _change(question: Question, one: _Counted, admitted: frozenset[FigureKey], value: float) -> str:
+    if one.partial:
+        return "no comparison while the period is in progress"
+    before = one.before
+    previous = measures.figure(question.kind, before.question(question.id).scores)
+    key = FigureKey(one.workstream.id, question.id, ALL, before.period)
+    if previous is None or key not in admitted:
+        return "no comparison (not enough responses last period)"
+    return measures.change_written(question.kind, value - previous) + " vs the previous period"
 
 
 def _share(count: int, total: int) -> str:
@@ -262,7 +338,7 @@ def _share(count: int, total: int) -> str:
 
 
 def _distribution(question: Question, now: QuestionTally) -> str | None:
-    total = now.responses
+    total = now.answers
     if question.kind == "scale":
         return "Distribution: " + " · ".join(
             f"{s}: {_share(now.scores.get(float(s), 0), total)}" for s in range(1, 6)
@@ -286,93 +362,47 @@ def _distribution(question: Question, now: QuestionTally) -> str | None:
     return None
 
 
-def _pilot_line(
-    question: Question,
-    now: QuestionTally,
-    thresholds: Thresholds,
-    earlier_split: tuple[list[int], list[int]],
-    phase: str,
-) -> str | None:
-    """Pilot group vs everyone else, only when both sides are large enough on their own."""
-    if phase != "organization" or question.kind not in measures.FIGURE_KINDS:
-        return None
-    if not thresholds.split_shown(now.pilot_responses, now.responses):
-        return None
-    rest_count = now.responses - now.pilot_responses
-    earlier_pilot, earlier_rest = earlier_split
-    minimum = thresholds.min_responses
-    if not (
-        thresholds.differs_safely(now.pilot_responses, earlier_pilot, minimum)
-        and thresholds.differs_safely(rest_count, earlier_rest, minimum)
-    ):
-        return None
-    pilot = measures.figure(question.kind, now.pilot_scores)
-    rest = measures.figure(question.kind, now.rest_scores)
-    if pilot is None or rest is None:
-        return None
+def _pilot_line(question: Question, now: QuestionTally) -> str:
+    """Pilot group vs everyone else (admitted only when both sides pass on their own)."""
+    pilot = measures.figure(question.kind, now.pilot_scores) or 0.0
+    rest = measures.figure(question.kind, now.rest_scores) or 0.0
     return (
-        f"Pilot group: {measures.written(question.kind, pilot)} ({now.pilot_responses}) · "
-        f"everyone else: {measures.written(question.kind, rest)} ({rest_count})"
+        f"Pilot group: {measures.written(question.kind, pilot)} ({now.pilot_people}) · "
+        f"everyone else: {measures.written(question.kind, rest)} ({now.rest_people})"
     )
 
 
 def _comment_section(
-    comments: CommentTally,
-    quotes: list[Quote],
-    thresholds: Thresholds,
-    earlier: list[int],
-    summary: dict[str, Any],
+    one: _Counted, thresholds: Thresholds, shown: bool, summary: dict[str, Any]
 ) -> Section:
     minimum = thresholds.min_comments
-    if not thresholds.comments_shown(comments.count) or not thresholds.differs_safely(
-        comments.count, earlier, minimum
-    ):
-        return Section("Comments", (f"Not enough comments yet ({minimum} needed).",))
-    summary["comments"] = comments.count
+    comments = one.now.comments
+    if not shown:
+        return Section("Comments", (f"Not enough comments yet ({minimum} people needed).",))
+    summary["comments"] = comments.people
     polarity = comments.polarity or 0.0
     tone = "positive" if polarity > 0.1 else "negative" if polarity < -0.1 else "neutral"
     fields = (
-        ("Comments", str(comments.count)),
+        ("People who commented", str(comments.people)),
         ("Overall sentiment", f"{polarity:+.2f} ({tone}, -1..1)"),
         (
             "Share",
-            f"{_share(comments.positive, comments.count)} positive · "
-            f"{_share(comments.neutral, comments.count)} neutral · "
-            f"{_share(comments.negative, comments.count)} negative",
+            f"{_share(comments.positive, comments.comments)} positive · "
+            f"{_share(comments.neutral, comments.comments)} neutral · "
+            f"{_share(comments.negative, comments.comments)} negative",
         ),
     )
-    lines = tuple(f"“{q.text}” ({q.tone})" for q in quotes)
+    lines = tuple(f"“{q.text}” ({q.tone})" for q in one.quotes)
     return Section("Comments", lines, fields)
 
 
-def _chart(
-    workstream: Workstream,
-    tallies: list[PeriodTally],
-    thresholds: Thresholds,
-    summary: dict[str, Any],
-    shown: ShownBefore,
-) -> bytes | None:
-    series: list[Series] = []
-    for question in workstream.key_measures:
-        if question.kind not in measures.SCALES:
-            continue
+def _series(one: _Counted, admitted: frozenset[FigureKey]) -> Iterator[Series]:
+    """The key measures' points: a figure only where it was admitted, a gap elsewhere."""
+    for question in _charted(one.workstream):
         scale = measures.SCALES[question.kind]
         values: list[float | None] = []
-        for index, period_tally in enumerate(tallies):
-            counted = period_tally.question(question.id)
-            latest = index == len(tallies) - 1
-            allowed = (
-                thresholds.scores_shown(counted.responses)
-                and (not latest or question.id in summary["responses"])
-                and thresholds.differs_safely(
-                    counted.responses,
-                    shown.counts(period_tally.period, "responses", question.id),
-                    thresholds.min_responses,
-                )
-            )
-            values.append(measures.figure(question.kind, counted.scores) if allowed else None)
-        series.append(
-            Series(question.ask, values, question.target, scale.low, scale.high, scale.unit)
-        )
-    labels = [t.period.short_label() for t in tallies]
-    return trend_png(f"{workstream.name}: key measures", labels, series)
+        for period_tally in one.tallies:
+            key = FigureKey(one.workstream.id, question.id, ALL, period_tally.period)
+            scores = period_tally.question(question.id).scores
+            values.append(measures.figure(question.kind, scores) if key in admitted else None)
+        yield Series(question.ask, values, question.target, scale.low, scale.high, scale.unit)

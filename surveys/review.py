@@ -1,31 +1,33 @@
 """The program review (step 9): months of data on one page, for a leadership meeting.
 
-Per workstream: each key measure month by month, participation month by month, comment
-sentiment, and flags for what needs attention (below target, falling participation, a negative
-comment trend). Then the self-assessment index per area (bank ``culture-of-learning``) and the
-outcome measures (bank ``outcomes``). The same figures are rendered twice: as a chat ``Report``
-and as a standalone HTML file with the charts embedded. Every monthly figure passes the
-anonymity thresholds; a month that fails is blank, never estimated.
+The review covers a span of months (``review.every_months``) and compares it with the span
+before. Its figures are the digests' figures: each workstream's key measures, participation and
+comment sentiment per period of that workstream's own digest grid, each passing
+``surveys.disclosure`` like any other surface, so digest, status and review tell one story. On
+top of those it shows only what follows from figures already shown: the latest finished
+period's figure (the one status shows) against its target, red/amber/green; the mean of the
+span's shown periods against the span before; and flags, ranked, each backed by enough people.
+Self-assessment areas and outcome measures (the built-in banks) are counted per calendar month.
+Rendering is in ``surveys.review_render``.
 """
 
 from __future__ import annotations
 
-import base64
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
-from typing import TYPE_CHECKING
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlmodel import Session
-
-from bot.messages import Report, Section
 from surveys import measures
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT, load_bank
 from surveys.chart import Series, trend_png
-from surveys.periods import Period, months, review_period
-from surveys.program import Program, Workstream
+from surveys.digest import candidate
+from surveys.disclosure import ALL, COMMENTS, Bundle, Candidate, FigureKey, admit
+from surveys.periods import Period, months, period_containing, previous, review_period
+from surveys.program import Program, Question, Workstream
+from surveys.review_flags import ranked_flags
+from surveys.review_model import AreaIndex, MeasureView, Point, Review, WorkstreamReview
 from surveys.tallies import PeriodTally, tally
 from surveys.thresholds import Thresholds
 
@@ -33,81 +35,6 @@ if TYPE_CHECKING:
     from bot.app import LearnPulse
 
 KIND = "review"
-FALLING_PARTICIPATION = 0.10  # a drop of 10 points in response rate, first to last month
-NEGATIVE_TREND = -0.10  # sentiment falling this much, or ending below it
-
-_TEMPLATES = Path(__file__).with_name("templates")
-
-
-@dataclass
-class MeasureTrend:
-    """One figure month by month (None where withheld), with its target."""
-
-    name: str
-    kind: str
-    values: list[float | None]
-    target: float | None = None
-
-    @property
-    def shown(self) -> list[float]:
-        return [v for v in self.values if v is not None]
-
-    @property
-    def latest(self) -> float | None:
-        return self.shown[-1] if self.shown else None
-
-    @property
-    def change(self) -> float | None:
-        shown = self.shown
-        return shown[-1] - shown[0] if len(shown) >= 2 else None
-
-    def describe(self) -> str:
-        if self.latest is None:
-            return "not enough responses yet"
-        text = measures.written(self.kind, self.latest)
-        if self.change is not None:
-            text += f" ({measures.change_written(self.kind, self.change)} over the period)"
-        if self.target is not None:
-            met = measures.target_met(self.latest, self.target)
-            text += f"; target {measures.written(self.kind, self.target)} "
-            text += "met" if met else "not met"
-        return text
-
-
-@dataclass
-class WorkstreamReview:
-    id: str
-    name: str
-    phase: str
-    measures: list[MeasureTrend]
-    participation: list[float | None]
-    sentiment: list[float | None]
-    flags: list[str] = field(default_factory=list)
-    chart: bytes | None = None
-
-
-@dataclass
-class AreaIndex:
-    area: str
-    trend: MeasureTrend
-
-
-@dataclass
-class Review:
-    """Everything the review shows, before rendering."""
-
-    program: str
-    period: Period
-    months: list[Period]
-    workstreams: list[WorkstreamReview]
-    self_assessment: list[AreaIndex]
-    outcomes: list[AreaIndex]
-    self_assessment_chart: bytes | None = None
-    outcomes_chart: bytes | None = None
-
-    @property
-    def flags(self) -> list[str]:
-        return [f"{w.name}: {flag}" for w in self.workstreams for flag in w.flags]
 
 
 def scheduled_period(core: LearnPulse) -> Period | None:
@@ -124,53 +51,190 @@ def current_period(core: LearnPulse) -> Period:
     program = core.require_program()
     count = program.review.every_months if program.review else 6
     today = core.clock.now().astimezone(program.zone).date()
-    first = months(date(today.year, today.month, 1), 1)[0]
-    span = _months_back(first, count)
-    return Period(span[0].start, today)
+    first = _months_back(date(today.year, today.month, 1), count)[0]
+    return Period(first.start, today)
 
 
-def _months_back(last: Period, count: int) -> list[Period]:
-    year, month = last.start.year, last.start.month - (count - 1)
+def period_before(period: Period) -> Period:
+    """The span of as many calendar months right before ``period``."""
+    count = len(_month_spans(period))
+    start = _months_back(date(period.start.year, period.start.month, 1), count + 1)[0].start
+    return Period(start, period.start - timedelta(days=1))
+
+
+def _months_back(last_month: date, count: int) -> list[Period]:
+    year, month = last_month.year, last_month.month - (count - 1)
     while month < 1:
         year, month = year - 1, month + 12
     return months(date(year, month, 1), count)
 
 
-def build_review(core: LearnPulse, session: Session, period: Period) -> Review:
-    """Count the months of ``period`` and assemble the review (two grouped queries per set)."""
+def _month_spans(period: Period) -> list[Period]:
+    spans = [m for m in months(period.start, 25) if m.start <= period.end]
+    spans[-1] = Period(spans[-1].start, min(spans[-1].end, period.end))
+    return spans
+
+
+def grid(schedule: Any, span: Period, today: date) -> list[Period]:
+    """A workstream's digest periods that end inside ``span`` and are finished by ``today``."""
+    last_day = min(span.end, today - timedelta(days=1))
+    out: list[Period] = []
+    period = period_containing(schedule, last_day)
+    if period.end > last_day:
+        period = previous(schedule, period)
+    while period.end >= span.start:
+        out.append(period)
+        period = previous(schedule, period)
+    return out[::-1]
+
+
+@dataclass
+class _Counted:
+    workstream: Workstream
+    earlier: list[PeriodTally]
+    span: list[PeriodTally]
+
+
+def build_review(core: LearnPulse, period: Period) -> Review:
+    """Count, decide what may be shown (one transaction), and assemble the review."""
     program = core.require_program()
     thresholds = Thresholds.of(program)
-    spans = [m for m in months(period.start, 13) if m.start <= period.end]
-    spans[-1] = Period(spans[-1].start, min(spans[-1].end, period.end))
-    ids = [w.id for w in program.workstreams]
-    choices = [q.id for w in program.workstreams for q in w.questions if q.kind == "choice"]
-    banks = [b for b in (SELF_ASSESSMENT, OUTCOMES) if _bank_on(program, b)]
-    tallies = tally(session, ids + banks, spans, choices)
-    reviews = [_workstream(w, tallies[w.id], thresholds) for w in program.workstreams]
-    labels = [m.start.strftime("%b %Y") for m in spans]
-    for one in reviews:
-        series = [
-            Series(m.name, m.values, m.target, *_range(m.kind))
-            for m in one.measures
-            if m.kind in measures.SCALES
-        ]
-        one.chart = trend_png(f"{one.name}: key measures", labels, series)
-    self_assessment = _areas(SELF_ASSESSMENT, tallies.get(SELF_ASSESSMENT), thresholds)
-    outcomes = _areas(OUTCOMES, tallies.get(OUTCOMES), thresholds)
+    today = core.clock.now().astimezone(program.zone).date()
+    before = period_before(period)
+    counted, banks = _count(core, program, period, before, today)
+    bundles = [b for one in counted for b in _bundles(one, thresholds)]
+    for bank_id, rows in banks.items():
+        bundles += _bank_bundles(bank_id, rows, thresholds)
+    admitted = admit(core.engine, bundles, core.clock.now())
+    reviews = [_workstream(one, admitted, thresholds) for one in counted]
+    self_assessment = _areas(SELF_ASSESSMENT, banks.get(SELF_ASSESSMENT), admitted)
+    outcomes = _areas(OUTCOMES, banks.get(OUTCOMES), admitted)
     return Review(
         program=program.program,
         period=period,
-        months=spans,
+        before=before,
         workstreams=reviews,
         self_assessment=self_assessment,
         outcomes=outcomes,
-        self_assessment_chart=_area_chart("Self-assessment index by area", labels, self_assessment),
-        outcomes_chart=_area_chart("Outcome measures by area", labels, outcomes),
+        self_assessment_chart=_area_chart("Self-assessment index by area", self_assessment),
+        outcomes_chart=_area_chart("Outcome measures by area", outcomes),
     )
+
+
+def _count(
+    core: LearnPulse, program: Program, period: Period, before: Period, today: date
+) -> tuple[list[_Counted], dict[str, tuple[list[PeriodTally], int]]]:
+    groups: dict[Any, list[Workstream]] = defaultdict(list)
+    for workstream in program.workstreams:
+        groups[workstream.digest].append(workstream)
+    counted: dict[str, _Counted] = {}
+    banks: dict[str, tuple[list[PeriodTally], int]] = {}
+    with core.reading() as session:
+        for schedule, members in groups.items():
+            earlier, span = grid(schedule, before, today), grid(schedule, period, today)
+            if not span and not earlier:
+                for w in members:
+                    counted[w.id] = _Counted(w, [], [])
+                continue
+            choices = [q.id for w in members for q in w.questions if q.kind == "choice"]
+            tallies = tally(session, [w.id for w in members], earlier + span, choices)
+            for w in members:
+                rows = tallies[w.id]
+                counted[w.id] = _Counted(w, rows[: len(earlier)], rows[len(earlier) :])
+        ids = [b for b in (SELF_ASSESSMENT, OUTCOMES) if _bank_on(program, b)]
+        if ids:
+            earlier_months = _month_spans(before)
+            month_spans = [m for m in _month_spans(period) if m.start <= today]
+            tallies = tally(session, ids, earlier_months + month_spans)
+            for bank_id in ids:
+                banks[bank_id] = (tallies[bank_id], len(earlier_months))
+    return [counted[w.id] for w in program.workstreams], banks
 
 
 def _bank_on(program: Program, bank: str) -> bool:
     return (program.self_assessment if bank == SELF_ASSESSMENT else program.outcomes) is not None
+
+
+def _bundles(one: _Counted, thresholds: Thresholds) -> Iterator[Bundle]:
+    ws = one.workstream
+    for rows in (one.earlier, one.span):
+        for row in rows:
+            for question in ws.key_measures:
+                counted = row.question(question.id)
+                yield (
+                    candidate(
+                        ws.id, question.id, ALL, row.period, counted, thresholds.min_responses
+                    ),
+                )
+            comments = row.comments
+            yield (
+                Candidate(
+                    FigureKey(ws.id, COMMENTS, ALL, row.period),
+                    comments.people,
+                    comments.comments,
+                    thresholds.min_comments,
+                ),
+            )
+
+
+def _points(
+    ws_id: str, question: Question, rows: list[PeriodTally], admitted: frozenset[FigureKey]
+) -> list[Point]:
+    out = []
+    for row in rows:
+        counted = row.question(question.id)
+        shown = FigureKey(ws_id, question.id, ALL, row.period) in admitted
+        value = measures.figure(question.kind, counted.scores) if shown else None
+        out.append(Point(row.period, value, counted.people if shown else 0))
+    return out
+
+
+def _rates(rows: list[PeriodTally]) -> list[Point]:
+    """Response rates per period (people answered of people asked): counts, not answers."""
+    return [Point(r.period, r.response_rate, r.asked) for r in rows]
+
+
+def _tones(ws_id: str, rows: list[PeriodTally], admitted: frozenset[FigureKey]) -> list[Point]:
+    out = []
+    for row in rows:
+        shown = FigureKey(ws_id, COMMENTS, ALL, row.period) in admitted
+        out.append(Point(row.period, row.comments.polarity if shown else None, row.comments.people))
+    return out
+
+
+def _workstream(
+    one: _Counted, admitted: frozenset[FigureKey], thresholds: Thresholds
+) -> WorkstreamReview:
+    ws = one.workstream
+    views = [
+        MeasureView(
+            q.ask,
+            q.kind,
+            q.target,
+            _points(ws.id, q, one.span, admitted),
+            _points(ws.id, q, one.earlier, admitted),
+        )
+        for q in ws.key_measures
+    ]
+    review = WorkstreamReview(
+        ws.id,
+        ws.name,
+        ws.phase,
+        views,
+        _rates(one.span),
+        _rates(one.earlier),
+        _tones(ws.id, one.span, admitted),
+        _tones(ws.id, one.earlier, admitted),
+    )
+    review.flags = ranked_flags(review, thresholds.min_responses)
+    labels = [p.period.short_label() for p in views[0].points] if views else []
+    series = [
+        Series(m.name, [p.value for p in m.points], m.target, *_range(m.kind))
+        for m in views
+        if m.kind in measures.SCALES
+    ]
+    review.chart = trend_png(f"{ws.name}: key measures", labels, series)
+    return review
 
 
 def _range(kind: str) -> tuple[float, float, str]:
@@ -178,136 +242,64 @@ def _range(kind: str) -> tuple[float, float, str]:
     return scale.low, scale.high, scale.unit
 
 
-def _workstream(
-    workstream: Workstream, tallies: list[PeriodTally], thresholds: Thresholds
-) -> WorkstreamReview:
-    trends = []
-    for question in workstream.key_measures:
-        values = [
-            measures.figure(question.kind, t.question(question.id).scores)
-            if thresholds.scores_shown(t.question(question.id).responses)
-            else None
-            for t in tallies
-        ]
-        trends.append(MeasureTrend(question.ask, question.kind, values, question.target))
-    participation = [t.response_rate for t in tallies]
-    sentiment = [
-        t.comments.polarity if thresholds.comments_shown(t.comments.count) else None
-        for t in tallies
-    ]
-    review = WorkstreamReview(
-        workstream.id, workstream.name, workstream.phase, trends, participation, sentiment
-    )
-    review.flags = _flags(review)
-    return review
-
-
-def _flags(review: WorkstreamReview) -> list[str]:
-    flags: list[str] = []
-    for trend in review.measures:
-        latest, target = trend.latest, trend.target
-        if latest is not None and target is not None and not measures.target_met(latest, target):
-            flags.append(
-                f"below target: {_short(trend.name)} at "
-                f"{measures.written(trend.kind, latest)} "
-                f"(target {measures.written(trend.kind, target)})"
+def _bank_bundles(
+    bank_id: str, rows: tuple[list[PeriodTally], int], thresholds: Thresholds
+) -> Iterator[Bundle]:
+    bank = load_bank(bank_id)
+    tallies, _split = rows
+    for month in tallies:
+        for area in bank.areas:
+            people, answers = _area_counts(bank_id, area, month)
+            yield (
+                Candidate(
+                    FigureKey(bank_id, f"area:{area}", ALL, month.period),
+                    people,
+                    answers,
+                    thresholds.min_responses,
+                ),
             )
-    rates = [r for r in review.participation if r is not None]
-    if len(rates) >= 2 and rates[0] - rates[-1] >= FALLING_PARTICIPATION:
-        flags.append(f"falling participation: {100 * rates[0]:.0f}% to {100 * rates[-1]:.0f}%")
-    tones = [s for s in review.sentiment if s is not None]
-    if tones and (
-        tones[-1] < NEGATIVE_TREND or (len(tones) >= 2 and tones[-1] - tones[0] <= NEGATIVE_TREND)
-    ):
-        flags.append(f"negative comment trend: sentiment {tones[0]:+.2f} to {tones[-1]:+.2f}")
-    return flags
+
+
+def _area_counts(bank_id: str, area: str, month: PeriodTally) -> tuple[int, int]:
+    """People behind an area's index (at least the most who answered any one of its
+    statements) and the answers it is made of."""
+    questions = [q.id for q in load_bank(bank_id).questions if q.area == area]
+    counted = [month.question(q) for q in questions]
+    return max((c.people for c in counted), default=0), sum(c.answers for c in counted)
 
 
 def _areas(
-    bank_id: str, tallies: list[PeriodTally] | None, thresholds: Thresholds
+    bank_id: str,
+    rows: tuple[list[PeriodTally], int] | None,
+    admitted: frozenset[FigureKey],
 ) -> list[AreaIndex]:
-    """Per area, the mean of its statements month by month (1-5)."""
-    if tallies is None:
+    """Per area, the mean of its statements month by month (1-5), where admitted."""
+    if rows is None:
         return []
+    tallies, split = rows
     bank = load_bank(bank_id)
     out: list[AreaIndex] = []
     for area, name in bank.areas.items():
         questions = [q.id for q in bank.questions if q.area == area]
-        values: list[float | None] = []
+        points: list[Point] = []
         for month in tallies:
             combined: Counter[float] = Counter()
-            people = 0
             for question in questions:
-                counted = month.question(question)
-                combined.update(counted.scores)
-                people = max(people, counted.responses)  # at least this many people answered
-            values.append(measures.mean(combined) if thresholds.scores_shown(people) else None)
-        out.append(AreaIndex(area, MeasureTrend(name, "scale", values)))
+                combined.update(month.question(question).scores)
+            people, _answers = _area_counts(bank_id, area, month)
+            shown = FigureKey(bank_id, f"area:{area}", ALL, month.period) in admitted
+            value = measures.mean(combined) if shown else None
+            points.append(Point(month.period, value, people if shown else 0))
+        view = MeasureView(name, "scale", None, points[split:], points[:split])
+        out.append(AreaIndex(area, view))
     return out
 
 
-def _area_chart(title: str, labels: list[str], areas: list[AreaIndex]) -> bytes | None:
-    if not any(a.trend.shown for a in areas):
+def _area_chart(title: str, areas: list[AreaIndex]) -> bytes | None:
+    if not any(a.trend.latest for a in areas):
         return None
+    labels = [p.period.start.strftime("%b %Y") for p in areas[0].trend.points]
     return trend_png(
-        title, labels, [Series(a.trend.name, a.trend.values, None, 1, 5) for a in areas]
-    )
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _rates(values: list[float | None]) -> str:
-    return " → ".join("n/a" if v is None else f"{100 * v:.0f}%" for v in values)
-
-
-def _tones(values: list[float | None]) -> str:
-    return " → ".join("n/a" if v is None else f"{v:+.2f}" for v in values)
-
-
-def as_report(review: Review) -> Report:
-    """The review as a chat message: flags first, then each workstream and the two banks."""
-    flags = review.flags
-    sections = [
-        Section(
-            "Needs attention",
-            tuple(flags) or ("Nothing flagged: every key measure is on target.",),
-        )
-    ]
-    for ws in review.workstreams:
-        fields = [(f"Key measure: {_short(m.name)}", m.describe()) for m in ws.measures]
-        fields.append(("Participation by month", _rates(ws.participation)))
-        fields.append(("Comment sentiment by month", _tones(ws.sentiment)))
-        sections.append(Section(f"{ws.name} ({ws.phase})", (), tuple(fields)))
-    for title, areas in (
-        ("Self-assessment index", review.self_assessment),
-        ("Outcomes", review.outcomes),
-    ):
-        if areas:
-            sections.append(
-                Section(title, (), tuple((a.trend.name, a.trend.describe()) for a in areas))
-            )
-    months_label = f"{review.months[0].start:%b %Y} to {review.months[-1].end:%b %Y}"
-    return Report(
-        title=f"Program review: {review.program}",
-        summary=f"{months_label} · {len(review.workstreams)} workstreams · "
-        f"{len(flags)} flag{'s' if len(flags) != 1 else ''}",
-        sections=tuple(sections),
-        image_png=review.self_assessment_chart,
-        image_alt="Self-assessment index by area, month by month",
-    )
-
-
-def as_html(review: Review, generated: str) -> str:
-    """A standalone HTML page (charts embedded as data URIs) for a leadership meeting."""
-    environment = Environment(
-        loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html", "j2"])
-    )
-    environment.filters["png"] = lambda data: (
-        "data:image/png;base64," + base64.b64encode(data).decode("ascii") if data else ""
-    )
-    environment.filters["rates"] = _rates
-    environment.filters["tones"] = _tones
-    template = environment.get_template("review.html.j2")
-    return template.render(review=review, report=as_report(review), generated=generated)
+        title, labels, [Series(a.trend.name, [p.value for p in a.trend.points], None, 1, 5)
+                        for a in areas]
+    )  # fmt: skip

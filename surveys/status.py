@@ -4,9 +4,10 @@ Per workstream: phase, audience, response rate this period (in progress) and las
 key measure against its target with its trend, and deliveries that failed and why (counted by
 reason, never naming anyone). Admins see every workstream, a lead only their own.
 
-Scores are shown for *finished* periods only: a period in progress can be asked about again and
-again, and two looks a few answers apart would let a reader subtract their way to one person.
-Response counts carry no answer, so they are shown for the period in progress too.
+Scores are shown for *finished* periods only, the same figures the period's digest shows, each
+with the number of people behind it; every figure passes ``surveys.disclosure`` (thresholds and
+the no-subtraction rule), like every other surface. Response counts carry no answer, so they are
+shown for the period in progress too.
 """
 
 from __future__ import annotations
@@ -23,8 +24,9 @@ from bot.roles import Roles
 from storage.tables import DeliveryStatus, PostedDigest
 from surveys import measures
 from surveys.comments import scrub
+from surveys.digest import candidate
+from surveys.disclosure import ALL, Bundle, FigureKey, admit
 from surveys.periods import Period, period_containing, recent
-from surveys.posted import ShownBefore, shown_before
 from surveys.program import Question, Workstream
 from surveys.tallies import DELIVERIES, OCCURRENCES, PeriodTally, audience_sizes, tally
 from surveys.thresholds import Thresholds
@@ -69,41 +71,54 @@ def _last_posted(session: Session, workstream_ids: Sequence[str]) -> dict[str, A
 def _rate(t: PeriodTally) -> str:
     if t.response_rate is None:
         return "nothing sent"
-    return f"{100 * t.response_rate:.0f}% ({t.responded}/{t.asked})"
+    return f"{100 * t.response_rate:.0f}% ({t.responded} of {t.asked} people)"
+
+
+def _bundles(
+    workstream: Workstream, questions: Sequence[Question], tallies: list[PeriodTally],
+    minimum: int,
+) -> list[Bundle]:  # fmt: skip
+    """Each question's figure of the last finished period, and its change from the one before."""
+    before, last, _current = tallies
+    bundles: list[Bundle] = []
+    for question in questions:
+        main = candidate(
+            workstream.id, question.id, ALL, last.period, last.question(question.id), minimum
+        )
+        earlier = candidate(
+            workstream.id, question.id, ALL, before.period, before.question(question.id), minimum
+        )
+        bundles += [(main,), (main, earlier)]
+    return bundles
 
 
 def _measure(
+    workstream: Workstream,
     question: Question,
-    last: PeriodTally,
-    before: PeriodTally,
+    tallies: list[PeriodTally],
     thresholds: Thresholds,
-    shown: ShownBefore,
+    admitted: frozenset[FigureKey],
 ) -> str:
+    before, last, _current = tallies
     now = last.question(question.id)
     minimum = thresholds.min_responses
-    if not thresholds.scores_shown(now.responses):
-        return f"not enough responses last period ({minimum} needed)"
-    if not thresholds.differs_safely(
-        now.responses, shown.counts(last.period, "responses", question.id), minimum
-    ):
-        return f"not enough new responses since its digest ({minimum} needed)"
+    if FigureKey(workstream.id, question.id, ALL, last.period) not in admitted:
+        if now.people < minimum:
+            return f"not enough responses last period ({minimum} needed)"
+        return f"not enough new responses since last shown ({minimum} needed)"
     value = measures.figure(question.kind, now.scores)
+    people = f"{now.people} people"
     if value is None:
-        return f"{now.responses} responses"
-    text = measures.written(question.kind, value)
+        return people
+    text = f"{measures.written(question.kind, value)} ({people})"
     if question.target is not None:
         met = measures.target_met(value, question.target)
         text += f" vs target {measures.written(question.kind, question.target)} "
         text += "✓" if met else "✗"
-    earlier = before.question(question.id)
-    previous = measures.figure(question.kind, earlier.scores)
-    earlier_safe = thresholds.differs_safely(
-        earlier.responses, shown.counts(before.period, "responses", question.id), minimum
-    )
+    previous = measures.figure(question.kind, before.question(question.id).scores)
     if (
         previous is not None
-        and earlier_safe
-        and thresholds.change_shown(now.responses, earlier.responses)
+        and FigureKey(workstream.id, question.id, ALL, before.period) in admitted
     ):
         text += f", trend {measures.change_written(question.kind, value - previous)}"
     return text
@@ -117,20 +132,23 @@ def _section(
     thresholds: Thresholds,
     detail: bool,
     last_posted: Any,
-    shown: ShownBefore,
+    admitted: frozenset[FigureKey],
 ) -> list[Section]:
-    before, last, current = tallies
+    _before, last, current = tallies
     size, pilot = audience
     fields: list[tuple[str, str]] = [
         ("Phase", workstream.phase),
         ("Audience", f"{size}" + (f" (pilot group {pilot})" if pilot else "")),
-        ("Response rate", f"this period {_rate(current)} · last period {_rate(last)}"),
+        (
+            "Response rate",
+            f"this period so far {_rate(current)} · last period {_rate(last)}",
+        ),
     ]
     for question in workstream.key_measures:
         fields.append(
             (
                 f"Key measure: {_short(question.ask)}",
-                _measure(question, last, before, thresholds, shown),
+                _measure(workstream, question, tallies, thresholds, admitted),
             )
         )
     total_failed = sum(n for _, n in failed)
@@ -142,18 +160,18 @@ def _section(
             else f"{total_failed}: " + "; ".join(f"{reason} ({n})" for reason, n in failed),
         )
     )
-    sections = [Section(f"{workstream.name} ({workstream.id})", (), tuple(fields))]
+    heading = f"{workstream.name} ({workstream.id})"
+    lines = (f"Last period: {last.period.label()} · this period: {current.period.label()}",)
+    sections = [Section(heading, lines, tuple(fields))]
     if detail:
-        lines = [
-            f"This period: {current.period.label()} · last period: {last.period.label()}",
-            "Last digest posted: "
-            + (last_posted.strftime("%a %d %b %Y %H:%M UTC") if last_posted else "never"),
-        ]
+        posted_line = "Last digest posted: " + (
+            last_posted.strftime("%a %d %b %Y %H:%M UTC") if last_posted else "never"
+        )
         other = [q for q in workstream.questions if not q.key_measure]
         question_fields = tuple(
-            (_short(q.ask), _measure(q, last, before, thresholds, shown)) for q in other
+            (_short(q.ask), _measure(workstream, q, tallies, thresholds, admitted)) for q in other
         )
-        sections.append(Section("Other questions, last period", tuple(lines), question_fields))
+        sections.append(Section("Other questions, last period", (posted_line,), question_fields))
     return sections
 
 
@@ -168,8 +186,8 @@ def status_report(core: LearnPulse, roles: Roles, workstream_id: str | None = No
     groups: dict[Any, list[Workstream]] = defaultdict(list)
     for workstream in visible:
         groups[workstream.digest].append(workstream)
-    sections: list[Section] = []
-    built: dict[str, list[Section]] = {}
+    counted: dict[str, list[PeriodTally]] = {}
+    failed: dict[str, list[tuple[str, int]]] = {}
     with core.reading() as session:
         ids = [w.id for w in visible]
         sizes = audience_sizes(session, ids)
@@ -177,24 +195,33 @@ def status_report(core: LearnPulse, roles: Roles, workstream_id: str | None = No
         for schedule, members in groups.items():
             periods = recent(schedule, period_containing(schedule, today), 3)
             member_ids = [w.id for w in members]
-            counted = tally(session, member_ids, periods)
-            failed = failures(session, member_ids, periods[1])
-            posted_figures = shown_before(
-                session, member_ids, Period(periods[0].start, periods[1].end)
-            )
-            for workstream in members:
-                built[workstream.id] = _section(
-                    workstream,
-                    counted[workstream.id],
-                    sizes[workstream.id],
-                    failed.get(workstream.id, []),
-                    thresholds,
-                    workstream_id is not None,
-                    posted.get(workstream.id),
-                    posted_figures.get(workstream.id) or ShownBefore(),
-                )
+            counted.update(tally(session, member_ids, periods))
+            failed.update(failures(session, member_ids, periods[1]))
+    bundles = [
+        bundle
+        for w in visible
+        for bundle in _bundles(
+            w,
+            w.questions if workstream_id else w.key_measures,
+            counted[w.id],
+            thresholds.min_responses,
+        )
+    ]
+    admitted = admit(core.engine, bundles, core.clock.now())
+    sections: list[Section] = []
     for workstream in visible:
-        sections.extend(built[workstream.id])
+        sections.extend(
+            _section(
+                workstream,
+                counted[workstream.id],
+                sizes[workstream.id],
+                failed.get(workstream.id, []),
+                thresholds,
+                workstream_id is not None,
+                posted.get(workstream.id),
+                admitted,
+            )
+        )
     scope = "all workstreams" if roles.is_admin else "your workstreams"
     title = (
         f"Status: {visible[0].name}" if workstream_id and visible else f"Status: {program.program}"
@@ -202,8 +229,8 @@ def status_report(core: LearnPulse, roles: Roles, workstream_id: str | None = No
     return Report(
         title=title,
         summary=f"{len(visible)} of {len(program.workstreams)} workstreams ({scope}); "
-        f"scores are for the last finished period, shown only with at least "
-        f"{thresholds.min_responses} responses.",
+        f"scores are for the last finished period (the same figures as its digest), shown only "
+        f"with at least {thresholds.min_responses} people.",
         sections=tuple(sections),
     )
 

@@ -1,23 +1,37 @@
-"""Answer and delivery counts per workstream and period, aggregated by the database.
+"""People and their answers per workstream and period, counted by the database.
 
-Digests, status and the review read only these tallies: one ``GROUP BY`` over the answers of the
-recent periods (scores, choices, pilot split and comment sentiment at once), one over the
-delivery ledger, and for older periods one over the key measures' scores alone. No individual
-answer is loaded into Python. Sentiment is the value stored with the answer; it is never
-recomputed here.
+Every figure counts people, not clicks. A person who answered the same question twice in one
+period (a weekly question and an ad-hoc asking of it, a daily question in a weekly digest) counts
+once, with their latest answer: in ``confidential`` mode the database keeps each pseudonym's
+latest answer per question and period (a window function) before it groups. In ``anonymous``
+mode nothing links two answers of one person, so each answer counts in the figure, and the number
+of people behind it comes from the delivery ledger (who answered which item, never what). Both
+counts are kept: the thresholds look at people, the no-subtraction rule at both.
+
+Comments count people too: one comment per person and period (their latest) feeds the sentiment,
+the shares and the quotes; in ``anonymous`` mode each comment stands alone (one per person and
+asking at most) and the ledger says how many people commented. Response rates are people who
+answered out of people asked. No individual answer is loaded into Python.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, and_, case, func, null, select
+from sqlalchemy import ColumnElement, Select, Table, and_, case, distinct, func, null, or_, select
 from sqlmodel import Session, SQLModel
 
-from storage.tables import Answer, AudienceMember, Delivery, DeliveryStatus, Occurrence
+from storage.tables import (
+    COMMENT_MARK,
+    Answer,
+    AudienceMember,
+    Delivery,
+    DeliveryStatus,
+    Occurrence,
+)
 from surveys.periods import Period
 
 POSITIVE = 0.1  # polarity above this is a positive comment
@@ -38,13 +52,27 @@ ASKED = (
 
 @dataclass
 class QuestionTally:
-    """One question in one period: how many answered, and how (never who)."""
+    """One question in one period: how many people answered, and how (never who).
 
-    responses: int = 0
+    ``answers`` is how many values the figure is made of: the same as ``people`` in
+    ``confidential`` mode, possibly more in ``anonymous`` mode."""
+
+    people: int = 0
+    answers: int = 0
     scores: Counter[float] = field(default_factory=Counter)
     choices: Counter[str] = field(default_factory=Counter)
-    pilot_responses: int = 0
+    pilot_people: int = 0
+    pilot_answers: int = 0
     pilot_scores: Counter[float] = field(default_factory=Counter)
+    unkeyed: int = 0  # anonymous answers among them: their people come from the ledger
+
+    @property
+    def rest_people(self) -> int:
+        return self.people - self.pilot_people
+
+    @property
+    def rest_answers(self) -> int:
+        return self.answers - self.pilot_answers
 
     @property
     def rest_scores(self) -> Counter[float]:
@@ -53,20 +81,22 @@ class QuestionTally:
 
 @dataclass
 class CommentTally:
-    """Comment sentiment of one workstream in one period."""
+    """Comment sentiment of one workstream in one period, one comment per person."""
 
-    count: int = 0
+    people: int = 0
+    comments: int = 0
     polarity_sum: float = 0.0
     positive: int = 0
     negative: int = 0
+    unkeyed: int = 0  # anonymous comments among them: their people come from the ledger
 
     @property
     def neutral(self) -> int:
-        return self.count - self.positive - self.negative
+        return self.comments - self.positive - self.negative
 
     @property
     def polarity(self) -> float | None:
-        return self.polarity_sum / self.count if self.count else None
+        return self.polarity_sum / self.comments if self.comments else None
 
 
 @dataclass
@@ -76,8 +106,8 @@ class PeriodTally:
     period: Period
     questions: dict[str, QuestionTally] = field(default_factory=dict)
     comments: CommentTally = field(default_factory=CommentTally)
-    asked: int = 0
-    responded: int = 0
+    asked: int = 0  # people prompted at least once in the period
+    responded: int = 0  # of them, people who answered at least one prompt
 
     def question(self, question_id: str) -> QuestionTally:
         return self.questions.get(question_id) or QuestionTally()
@@ -118,106 +148,164 @@ def tally(
     split = 0 if detailed is None else max(len(periods) - detailed, 0)
     recent = list(periods[split:])
     if recent:
-        _tally_answers(session, workstream_ids, recent, choice_questions, out, split)
+        _tally_answers(session, workstream_ids, recent, None, out, split)
+        if choice_questions:
+            _tally_choices(session, workstream_ids, recent, choice_questions, out, split)
+        _tally_comments(session, workstream_ids, recent, out, split)
         _tally_deliveries(session, workstream_ids, recent, out, split)
+        _people_from_ledger(session, workstream_ids, recent, out, split)
     if split and trend_questions:
-        _tally_scores(session, workstream_ids, periods[:split], trend_questions, out)
+        earlier = list(periods[:split])
+        _tally_answers(session, workstream_ids, earlier, trend_questions, out, 0)
+        _people_from_ledger(session, workstream_ids, earlier, out, 0, trend_questions)
     return out
 
 
-def _tally_scores(
-    session: Session,
-    workstream_ids: Sequence[str],
-    periods: Sequence[Period],
-    question_ids: Sequence[str],
-    out: dict[str, list[PeriodTally]],
-) -> None:
-    """Only the score distribution of a few questions, period by period."""
+def _latest_per_person(
+    periods: Sequence[Period], *partition: Any, where: Sequence[ColumnElement[bool]]
+) -> Any:
+    """Answer rows in ``periods`` with the period's index, and ``latest`` = 1 on each
+    pseudonym's latest row per ``partition`` and period (rows without a pseudonym all
+    stand alone)."""
     a = ANSWERS.c
-    bucket = period_index(a.answered_on, periods).label("bucket")
-    stmt = (
-        select(a.workstream_id, a.question_id, bucket, a.score, func.count())
-        .where(
-            a.workstream_id.in_(workstream_ids),
-            _span(a.answered_on, periods),
-            a.question_id.in_(question_ids),
-            a.score.is_not(None),
-        )
-        .group_by(a.workstream_id, a.question_id, bucket, a.score)
+    bucket = period_index(a.answered_on, periods)
+    latest = func.row_number().over(
+        partition_by=(*partition, bucket, a.respondent_key),
+        order_by=(a.answered_on.desc(), a.id.desc()),
     )
-    for ws, qid, index, score, n in session.execute(stmt):
-        if index is None:
-            continue
-        q = out[ws][int(index)].questions.setdefault(qid, QuestionTally())
-        q.responses += int(n)
-        q.scores[float(score)] += int(n)
+    return (
+        select(
+            a.workstream_id,
+            a.question_id,
+            bucket.label("bucket"),
+            a.in_pilot,
+            a.score,
+            a.value,
+            a.sentiment,
+            a.respondent_key,
+            latest.label("latest"),
+        )
+        .where(_span(a.answered_on, periods), *where)
+        .subquery()
+    )
+
+
+def _counted(rows: Any) -> ColumnElement[bool]:
+    return or_(rows.c.latest == 1, rows.c.respondent_key.is_(None))
 
 
 def _tally_answers(
     session: Session,
     workstream_ids: Sequence[str],
     periods: Sequence[Period],
-    choice_questions: Sequence[str],
+    only_questions: Sequence[str] | None,
     out: dict[str, list[PeriodTally]],
-    offset: int = 0,
+    offset: int,
 ) -> None:
-    """Scores, pilot split and comment sentiment in one pass; choices in a second, narrow one
-    (grouping every answer by its text would make the main pass sort instead of hash)."""
+    """Scores and the pilot split, each person's latest answer per question and period."""
     a = ANSWERS.c
-    bucket = period_index(a.answered_on, periods).label("bucket")
-    given = case((a.value != "", 1), else_=0)
-    stmt = (
+    where = [a.workstream_id.in_(workstream_ids), a.value != ""]
+    if only_questions is not None:
+        where += [a.question_id.in_(only_questions), a.score.is_not(None)]
+    rows = _latest_per_person(periods, a.workstream_id, a.question_id, where=where)
+    stmt: Select[Any] = (
         select(
-            a.workstream_id,
-            a.question_id,
-            bucket,
-            a.in_pilot,
-            a.score,
-            func.sum(given),
-            func.count(a.sentiment),
-            func.sum(a.sentiment),
-            func.sum(case((a.sentiment > POSITIVE, 1), else_=0)),
-            func.sum(case((a.sentiment < NEGATIVE, 1), else_=0)),
+            rows.c.workstream_id,
+            rows.c.question_id,
+            rows.c.bucket,
+            rows.c.in_pilot,
+            rows.c.score,
+            func.count(),
+            func.count(rows.c.respondent_key),
         )
-        .where(a.workstream_id.in_(workstream_ids), _span(a.answered_on, periods))
-        .group_by(a.workstream_id, a.question_id, bucket, a.in_pilot, a.score)
+        .where(_counted(rows))
+        .group_by(
+            rows.c.workstream_id, rows.c.question_id, rows.c.bucket, rows.c.in_pilot, rows.c.score
+        )
     )
-    for ws, qid, index, in_pilot, score, n, ncom, pol, pos, neg in session.execute(stmt):
+    for ws, qid, index, in_pilot, score, n, keyed in session.execute(stmt):
         if index is None:
             continue
-        target = out[ws][int(index) + offset]
-        if ncom:
-            target.comments.count += int(ncom)
-            target.comments.polarity_sum += float(pol or 0.0)
-            target.comments.positive += int(pos or 0)
-            target.comments.negative += int(neg or 0)
-        n = int(n or 0)
-        if not n:
-            continue
-        q = target.questions.setdefault(qid, QuestionTally())
-        q.responses += n
+        q = out[ws][int(index) + offset].questions.setdefault(qid, QuestionTally())
+        n, keyed = int(n), int(keyed)
+        q.answers += n
+        q.people += keyed
+        q.unkeyed += n - keyed
         if score is not None:
             q.scores[float(score)] += n
         if in_pilot:
-            q.pilot_responses += n
+            q.pilot_answers += n
+            q.pilot_people += keyed
             if score is not None:
                 q.pilot_scores[float(score)] += n
-    if not choice_questions:
-        return
-    choices = (
-        select(a.workstream_id, a.question_id, bucket, a.value, func.count())
-        .where(
-            a.workstream_id.in_(workstream_ids),
-            a.question_id.in_(choice_questions),
-            _span(a.answered_on, periods),
-            a.value != "",
-        )
-        .group_by(a.workstream_id, a.question_id, bucket, a.value)
+
+
+def _tally_choices(
+    session: Session,
+    workstream_ids: Sequence[str],
+    periods: Sequence[Period],
+    choice_questions: Sequence[str],
+    out: dict[str, list[PeriodTally]],
+    offset: int,
+) -> None:
+    """Choices of the few choice questions, apart: grouping every answer by its text would
+    make the main pass sort instead of hash."""
+    a = ANSWERS.c
+    where = [
+        a.workstream_id.in_(workstream_ids),
+        a.question_id.in_(choice_questions),
+        a.value != "",
+    ]
+    rows = _latest_per_person(periods, a.workstream_id, a.question_id, where=where)
+    stmt = (
+        select(rows.c.workstream_id, rows.c.question_id, rows.c.bucket, rows.c.value, func.count())
+        .where(_counted(rows))
+        .group_by(rows.c.workstream_id, rows.c.question_id, rows.c.bucket, rows.c.value)
     )
-    for ws, qid, index, value, n in session.execute(choices):
+    for ws, qid, index, value, n in session.execute(stmt):
         if index is not None:
             question = out[ws][int(index) + offset].questions.setdefault(qid, QuestionTally())
             question.choices[str(value)] += int(n)
+
+
+def _tally_comments(
+    session: Session,
+    workstream_ids: Sequence[str],
+    periods: Sequence[Period],
+    out: dict[str, list[PeriodTally]],
+    offset: int,
+) -> None:
+    """Sentiment of each person's latest comment of the period, per workstream."""
+    a = ANSWERS.c
+    where = [
+        a.workstream_id.in_(workstream_ids),
+        a.comment.is_not(None),
+        a.sentiment.is_not(None),
+    ]
+    rows = _latest_per_person(periods, a.workstream_id, where=where)
+    stmt = (
+        select(
+            rows.c.workstream_id,
+            rows.c.bucket,
+            func.count(),
+            func.count(rows.c.respondent_key),
+            func.sum(rows.c.sentiment),
+            func.sum(case((rows.c.sentiment > POSITIVE, 1), else_=0)),
+            func.sum(case((rows.c.sentiment < NEGATIVE, 1), else_=0)),
+        )
+        .where(_counted(rows))
+        .group_by(rows.c.workstream_id, rows.c.bucket)
+    )
+    for ws, index, n, keyed, polarity, positive, negative in session.execute(stmt):
+        if index is None:
+            continue
+        comments = out[ws][int(index) + offset].comments
+        comments.comments += int(n)
+        comments.people += int(keyed)
+        comments.unkeyed += int(n) - int(keyed)
+        comments.polarity_sum += float(polarity or 0.0)
+        comments.positive += int(positive or 0)
+        comments.negative += int(negative or 0)
 
 
 def _tally_deliveries(
@@ -225,32 +313,84 @@ def _tally_deliveries(
     workstream_ids: Sequence[str],
     periods: Sequence[Period],
     out: dict[str, list[PeriodTally]],
-    offset: int = 0,
+    offset: int,
 ) -> None:
-    """Response rates: deliveries counted per occurrence and status (a cheap integer grouping),
-    then summed into periods here, per occurrence rather than per delivery."""
+    """Response rates in people: prompted at least once in the period, and of them, answered."""
     d, o = DELIVERIES.c, OCCURRENCES.c
-    asked = select(o.id, o.workstream_id, o.local_date).where(
-        o.workstream_id.in_(workstream_ids), _span(o.local_date, periods)
-    )
-    occurrences = {int(i): (ws, day) for i, ws, day in session.execute(asked)}
-    if not occurrences:
-        return
+    bucket = period_index(o.local_date, periods).label("bucket")
+    asked = case((d.status.in_([s.value for s in ASKED]), d.person_id), else_=null())
+    answered = case((d.status == DeliveryStatus.ANSWERED.value, d.person_id), else_=null())
     stmt = (
-        select(d.occurrence_id, d.status, func.count())
-        .where(d.occurrence_id.in_(asked.with_only_columns(o.id).scalar_subquery()))
-        .group_by(d.occurrence_id, d.status)
+        select(o.workstream_id, bucket, func.count(distinct(asked)), func.count(distinct(answered)))
+        .select_from(DELIVERIES.join(OCCURRENCES, o.id == d.occurrence_id))
+        .where(o.workstream_id.in_(workstream_ids), _span(o.local_date, periods))
+        .group_by(o.workstream_id, bucket)
     )
-    for occurrence_id, status, n in session.execute(stmt):
-        ws, day = occurrences[int(occurrence_id)]
+    for ws, index, people_asked, people_answered in session.execute(stmt):
+        if index is None:
+            continue
+        target = out[ws][int(index) + offset]
+        target.asked += int(people_asked)
+        target.responded += int(people_answered)
+
+
+def _people_from_ledger(
+    session: Session,
+    workstream_ids: Sequence[str],
+    periods: Sequence[Period],
+    out: dict[str, list[PeriodTally]],
+    offset: int,
+    only_questions: Sequence[str] | None = None,
+) -> None:
+    """Anonymous answers carry no pseudonym: the people behind them are counted from the
+    deliveries that answered (or commented on) each item, with the pilot group of the audience.
+    Only periods that hold such answers are read."""
+    a = ANSWERS.c
+    unkeyed = select(a.workstream_id).where(
+        a.workstream_id.in_(workstream_ids),
+        _span(a.answered_on, periods),
+        a.respondent_key.is_(None),
+    )
+    if session.execute(unkeyed.limit(1)).first() is None:
+        return
+    d, o, m = DELIVERIES.c, OCCURRENCES.c, AUDIENCE.c
+    stmt = (
+        select(o.workstream_id, o.local_date, d.person_id, d.answered_items, m.in_pilot)
+        .select_from(
+            DELIVERIES.join(OCCURRENCES, o.id == d.occurrence_id).outerjoin(
+                AUDIENCE, and_(m.workstream_id == o.workstream_id, m.person_id == d.person_id)
+            )
+        )
+        .where(
+            o.workstream_id.in_(workstream_ids),
+            _span(o.local_date, periods),
+            d.status == DeliveryStatus.ANSWERED.value,
+        )
+    )
+    wanted = None if only_questions is None else set(only_questions)
+    people: dict[tuple[str, int, str], set[int]] = defaultdict(set)
+    pilot: dict[tuple[str, int, str], set[int]] = defaultdict(set)
+    commenters: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for ws, day, person, items, in_pilot in session.execute(stmt):
         index = next((i for i, p in enumerate(periods) if p.contains(day)), None)
         if index is None:
             continue
-        target = out[ws][index + offset]
-        if status == DeliveryStatus.ANSWERED:
-            target.responded += int(n)
-        if status in ASKED:
-            target.asked += int(n)
+        for item in items or []:
+            if item.startswith(COMMENT_MARK):
+                commenters[(ws, index)].add(int(person))
+            elif wanted is None or item in wanted:
+                people[(ws, index, item)].add(int(person))
+                if in_pilot:
+                    pilot[(ws, index, item)].add(int(person))
+    for ws, tallies in out.items():
+        for index, target in enumerate(tallies[offset : offset + len(periods)]):
+            for qid, q in target.questions.items():
+                if q.unkeyed:  # never more people than the values the figure is made of
+                    q.people = min(len(people.get((ws, index, qid), ())), q.answers)
+                    q.pilot_people = min(len(pilot.get((ws, index, qid), ())), q.pilot_answers)
+            c = target.comments
+            if c.unkeyed and wanted is None:
+                c.people = min(len(commenters.get((ws, index), ())), c.comments)
 
 
 def audience_sizes(session: Session, workstream_ids: Sequence[str]) -> dict[str, tuple[int, int]]:

@@ -33,7 +33,7 @@ CHROMIUM_ARGS = [
 PILOT = "slack:U04K7QP2M1"  # an lms pilot member in New York: asked Monday 10:00
 LEAD = "slack:U0LEAD0001"  # the lms lead
 ADMIN = "slack:U0ADMIN001"
-ASKED = re.compile(r"\((\d+) of (\d+) asked\)")
+ASKED = re.compile(r"\((\d+) of (\d+) people asked\)")
 
 pytestmark = [
     pytest.mark.browser,

@@ -24,8 +24,8 @@ async def test_status_overview_for_an_admin_shows_every_workstream(core: LearnPu
     text = text_of(report)
     for workstream in core.require_program().workstreams:
         assert f"({workstream.id})" in text
-    assert "4.2 / 5 vs target 4.3 / 5 ✗" in text
-    assert "last period 83% (5/6)" in text  # failed deliveries were never asked
+    assert "4.2 / 5 (5 people) vs target 4.3 / 5 ✗" in text
+    assert "last period 83% (5 of 6 people)" in text  # failed deliveries were never asked
     assert "Deliveries failing: 2: channel_not_found (2)" in text
 
 
@@ -109,5 +109,5 @@ async def test_status_withholds_a_figure_a_digest_showed_with_fewer_answers(
     clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
     answers(core, "respect", KEY, LAST_WEEK, ["1", "1"])  # late answers after the digest
     text = text_of(await run_command(core, ADMIN, "learning-status", "respect", None))
-    assert "not enough new responses since its digest" in text
+    assert "not enough new responses since last shown" in text
     assert "3.1 / 5" not in text

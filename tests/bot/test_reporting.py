@@ -83,7 +83,7 @@ async def test_on_demand_digests_are_recorded_and_guard_later_ones(core: LearnPu
     second = await post_digest(core, "respect")
     assert second.posted
     later = text_of(adapter.channel_posts[-1][1])
-    assert "Not enough new responses since the last digest" in later
+    assert "Not enough new responses since this period's figure was last shown" in later
     assert "4.3 / 5" not in later  # the one new answer cannot be worked out
     answers(core, "respect", KEY, date(2026, 11, 30), ["1"] * 4)
     await post_digest(core, "respect")

@@ -18,8 +18,7 @@ LAST_WEEK = date(2026, 11, 17)
 def _digest(core: LearnPulse, workstream: str = "respect", period: Period | None = None) -> Digest:
     ws = core.require_program().workstream(workstream)
     assert ws is not None
-    with core.session() as session:
-        [built] = build_digests(core, session, [(ws, period or scheduled_period(core, ws))])
+    [built] = build_digests(core, [(ws, period or scheduled_period(core, ws))])
     return built
 
 
@@ -48,7 +47,7 @@ def test_five_answers_show_mean_distribution_and_target(core: LearnPulse) -> Non
     answers(core, "respect", KEY, THIS_WEEK, ["5", "5", "4", "4", "2"])
     built = _digest(core)
     lines, fields = _section(built, "Key measure: ")
-    assert fields["Responses"] == "5"
+    assert fields["People"] == "5"
     assert fields["Result"] == "4.0 / 5"
     assert fields["Target"] == "4.3 / 5 — not met ✗"
     assert "1: 0% · 2: 20% · 3: 0% · 4: 40% · 5: 40%" in lines
@@ -77,7 +76,7 @@ def test_a_pilot_of_six_inside_nine_is_not_broken_out(core: LearnPulse) -> None:
     answers(core, "respect", KEY, THIS_WEEK, ["5"] * 6 + ["1"] * 3, pilot=6)
     built = _digest(core)
     lines, fields = _section(built, "Key measure: ")
-    assert fields["Responses"] == "9"
+    assert fields["People"] == "9"
     assert "Pilot group" not in lines
     assert built.summary["pilot"] == {}
 
@@ -123,14 +122,14 @@ def test_comments_need_min_comments_and_never_carry_a_name(core: LearnPulse) -> 
         comments=[*comments, "ok", None], sentiments=[0.8, 0.0, -0.4, 0.05, None],
     )  # fmt: skip
     lines, _ = _section(_digest(core), "Comments")
-    assert lines == "Not enough comments yet (5 needed)."
+    assert lines == "Not enough comments yet (5 people needed)."
     answers(
         core, "respect", KEY, THIS_WEEK, ["4"] * 2,
         comments=["Loved it", "Meh"], sentiments=[0.6, -0.2],
     )  # fmt: skip
     built = _digest(core)
     lines, fields = _section(built, "Comments")
-    assert fields["Comments"] == "6"
+    assert fields["People who commented"] == "6"
     assert fields["Share"] == "33% positive · 33% neutral · 33% negative"
     assert fields["Overall sentiment"].startswith("+0.14")
     assert "“Great session, thanks @someone!” (positive)" in lines
@@ -146,7 +145,7 @@ def test_response_rate_and_audience(core: LearnPulse) -> None:
     deliveries(core, before, ["answered"] * 2 + ["expired"] * 2)
     summary = _digest(core).report.summary or ""
     assert "audience 12 (pilot group 4)" in summary
-    assert "response rate 75% (6 of 8 asked), ▲ +25 pts vs the previous period" in summary
+    assert "response rate 75% (6 of 8 people asked), ▲ +25 pts vs the previous period" in summary
 
 
 def test_the_chart_is_a_png_with_only_allowed_points(core: LearnPulse) -> None:
@@ -160,10 +159,7 @@ def test_the_chart_is_a_png_with_only_allowed_points(core: LearnPulse) -> None:
 def test_many_workstreams_are_built_together(core: LearnPulse) -> None:
     program = core.require_program()
     answers(core, "respect", KEY, THIS_WEEK, ["5"] * 5)
-    with core.session() as session:
-        built = build_digests(
-            core, session, [(w, scheduled_period(core, w)) for w in program.workstreams]
-        )
+    built = build_digests(core, [(w, scheduled_period(core, w)) for w in program.workstreams])
     assert [d.workstream_id for d in built] == [w.id for w in program.workstreams]
     assert built[[d.workstream_id for d in built].index("respect")].summary["responses"] == {KEY: 5}
 
@@ -221,5 +217,5 @@ def test_a_pilot_split_shown_before_is_not_shown_again_when_the_rest_barely_move
         )  # fmt: skip
     answers(core, "respect", KEY, THIS_WEEK, ["5"] * 5 + ["1"], pilot=5)  # 5 pilot, 1 other
     lines, fields = _section(_digest(core), "Key measure: ")
-    assert fields["Responses"] == "16"  # the whole moved by 6: shown
+    assert fields["People"] == "16"  # the whole moved by 6: shown
     assert "Pilot group" not in lines  # everyone else moved by 1: that one answer would show
