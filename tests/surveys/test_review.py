@@ -3,6 +3,7 @@ green, ranked flags backed by enough people, self-assessment and outcomes, and i
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 from bot.app import LearnPulse
@@ -41,7 +42,7 @@ def test_the_review_uses_the_digest_periods_finished_by_today(core: LearnPulse) 
     weeks = grid(respect.digest, current_period(core), date(2026, 11, 30))
     assert weeks[-1] == LAST_WEEK_PERIOD  # the week in progress is not reviewed
     assert weeks[0] == Period(date(2026, 5, 30), date(2026, 6, 5))  # ends inside the span
-    assert all(b.start == a.end + timedelta(days=1) for a, b in zip(weeks, weeks[1:], strict=False))
+    assert all(b.start == a.end + timedelta(days=1) for a, b in itertools.pairwise(weeks))
 
 
 def test_latest_figure_is_the_digests_and_is_rated_against_its_target(core: LearnPulse) -> None:
