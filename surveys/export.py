@@ -4,8 +4,8 @@
 - ``confidential``: each row carries ``respondent``, the stored pseudonym, so one respondent's
   answers can be followed over time without knowing who they are. ``anonymous``: no such column.
 - Comments (and free-text answers) are decrypted only where at least ``min_comments`` people
-  commented on the same question of the same occurrence; elsewhere the text is replaced by
-  ``[withheld: fewer than N comments]``, as a digest would withhold it.
+  (not comments) wrote one on the same question of the same occurrence; elsewhere the text is
+  replaced by ``[withheld: fewer than N people commented]``, as a digest would withhold it.
 
 Rows are streamed from the database in batches, so the export's memory stays flat.
 """
@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterator
 from typing import IO, TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, distinct, func, select
 
 from storage.db import reading
 from storage.tables import QuestionRecord
@@ -43,11 +43,16 @@ COLUMNS = (
 
 
 def _text_counts(core: LearnPulse, text_questions: set[str]) -> dict[tuple[int, str], int]:
-    """Per (occurrence, question): how many texts (comments or free-text answers) it has."""
+    """Per (occurrence, question): how many people wrote a text (a comment or a free-text
+    answer): distinct pseudonyms, and each anonymous text on its own (one per person and
+    asking at most)."""
     a = ANSWERS.c
     has_text = (a.comment.is_not(None)) | (a.question_id.in_(text_questions) & (a.value != ""))
+    people = func.count(distinct(a.respondent_key)) + func.sum(
+        case((a.respondent_key.is_(None), 1), else_=0)
+    )
     stmt = (
-        select(a.occurrence_id, a.question_id, func.count())
+        select(a.occurrence_id, a.question_id, people)
         .where(has_text)
         .group_by(a.occurrence_id, a.question_id)
     )
@@ -60,7 +65,7 @@ def rows(core: LearnPulse) -> Iterator[dict[str, Any]]:
     program = core.require_program()
     confidential = program.anonymity.mode == "confidential"
     minimum = program.anonymity.min_comments
-    withheld = f"[withheld: fewer than {minimum} comments]"
+    withheld = f"[withheld: fewer than {minimum} people commented]"
     with core.reading() as session:
         kinds = {q.id: q.kind for q in session.exec(select(QuestionRecord)).scalars()}  # type: ignore[call-overload]
     text_questions = {q for q, k in kinds.items() if k == "text"}

@@ -219,3 +219,19 @@ def test_a_pilot_split_shown_before_is_not_shown_again_when_the_rest_barely_move
     lines, fields = _section(_digest(core), "Key measure: ")
     assert fields["People"] == "16"  # the whole moved by 6: shown
     assert "Pilot group" not in lines  # everyone else moved by 1: that one answer would show
+
+
+def test_one_person_commenting_five_times_never_unlocks_a_quote(core: LearnPulse) -> None:
+    """min_comments counts people: a victim's comment plus four from one other person (each
+    on a different asking of the week) is two people, not five comments."""
+    victim, other = "slack:U0VICTIM01", "slack:U0OTHER001"
+    answers(core, "respect", KEY, THIS_WEEK, ["2"], comments=["My lead shouts at me"],
+            sentiments=[-0.6], people=[victim])  # fmt: skip
+    for day in (21, 22, 23, 25):
+        answers(core, "respect", KEY, date(2026, 11, day), ["4"], comments=[f"fine {day}"],
+                sentiments=[0.1], people=[other])  # fmt: skip
+    built = _digest(core)
+    lines, _ = _section(built, "Comments")
+    assert lines == "Not enough comments yet (5 people needed)."
+    assert "shouts" not in text_of(built.report)
+    assert built.summary["comments"] == 0

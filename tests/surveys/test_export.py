@@ -45,7 +45,7 @@ def test_csv_in_confidential_mode_has_pseudonyms_and_no_user_ids(core: LearnPuls
         ["one", "two", "three", "four", "five"]
     )
     [lonely] = [r for r in rows if r["date"] == "2026-11-17"]
-    assert lonely["comment"] == "[withheld: fewer than 5 comments]"
+    assert lonely["comment"] == "[withheld: fewer than 5 people commented]"
     for person in PEOPLE:
         assert person.split(":")[1] not in out.getvalue()
 
@@ -57,7 +57,7 @@ def test_free_text_answers_follow_the_comment_threshold(core: LearnPulse) -> Non
     out = io.StringIO()
     write(core, out, "csv")
     values = [r["value"] for r in csv.DictReader(io.StringIO(out.getvalue()))]
-    assert values.count("[withheld: fewer than 5 comments]") == 4
+    assert values.count("[withheld: fewer than 5 people commented]") == 4
     assert "idea 3" in values
 
 
