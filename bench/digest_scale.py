@@ -246,8 +246,7 @@ def main() -> None:
 
     def digests(chart: bool = False) -> list[Any]:
         requests = [(w, scheduled_period(core, w)) for w in workstreams]
-        with core.session() as session:
-            return build_digests(core, session, requests, chart=chart)
+        return build_digests(core, requests, chart=chart)
 
     anchor()  # warm the cache for both sides alike
     anchor_time, groups = best_of(3, anchor)

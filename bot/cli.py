@@ -139,23 +139,41 @@ def demo(program: ProgramOption = None) -> None:
 def send(
     workstream: Annotated[str, typer.Argument(help="Workstream id.")],
     question: Annotated[
-        str | None, typer.Argument(help="Question id (default: all of its questions).")
+        str | None,
+        typer.Argument(help="Question id (without it: what each question would reach)."),
     ] = None,
 ) -> None:
-    """Open an occurrence now and deliver it through the configured adapters."""
+    """Ask one question now and deliver it through the configured adapters."""
     import asyncio
 
     from bot.sending import send_now
+    from surveys import adhoc
+    from surveys.occurrences import find_asking
 
     settings = settings_or_exit()
-    chosen = workstream_or_exit(program_or_exit(settings.learnpulse_program), workstream)
+    program = program_or_exit(settings.learnpulse_program)
+    chosen = workstream_or_exit(program, workstream)
     known = [q.id for q in chosen.questions]
     if question is not None and question not in known:
         fail(f"no question {question!r} in {workstream} (known: {', '.join(known)})")
     core = running_core(settings)
     if not core.adapters:
         fail("no chat adapter is enabled: set the Slack or Teams settings (see README)")
-    report = asyncio.run(send_now(core, workstream, question))
+    if question is None:
+        for preview in asyncio.run(adhoc.preview(core, workstream)):
+            typer.echo(f"{preview.asking.question_id or preview.asking.bank}: would prompt "
+                       f"{preview.will_prompt} people ({preview.already_open} have it open, "
+                       f"{preview.over_budget} at their weekly limit)")  # fmt: skip
+        fail(f"name the question to ask: learnpulse send {workstream} QUESTION")
+    asking = find_asking(core.require_program(), workstream, question)
+    assert asking is not None
+    still = adhoc.still_open(core, asking)
+    if still is not None:
+        asked, closes = f"{still.asked_at:%Y-%m-%d %H:%M}", f"{still.closes:%Y-%m-%d %H:%M}"
+        typer.echo(f"{question} was asked at {asked} UTC and is open until {closes} UTC: "
+                   "nothing new was sent")  # fmt: skip
+        return
+    report = asyncio.run(send_now(core, asking))
     typer.echo(
         f"sent {report.sent}, waiting {report.retried}, failed {report.failed}, "
         f"skipped {report.skipped}, missed {report.missed}"

@@ -7,8 +7,8 @@ import asyncio
 import bot.report_commands  # noqa: F401  (registers status, digest, review, mydata)
 from bot.commands import NOT_ALLOWED, CommandContext, command, registry
 from bot.messages import Report, Section, notice
-from surveys import people
-from surveys.occurrences import open_now
+from surveys import adhoc, people
+from surveys.occurrences import find_asking
 
 DEFAULT_PAUSE_DAYS = 7
 
@@ -71,7 +71,6 @@ async def survey(context: CommandContext) -> Report:
     if not context.args:
         return notice("Usage: /learning-survey <workstream> [question]")
     workstream_id = context.args[0]
-    question_id = context.args[1] if len(context.args) > 1 else None
     program = context.core.require_program()
     workstream = program.workstream(workstream_id)
     if workstream is None:
@@ -79,13 +78,21 @@ async def survey(context: CommandContext) -> Report:
         return notice(f"No workstream {workstream_id!r}. Yours: {known or 'none'}.")
     if not context.roles.may_steer(workstream_id):
         return notice(NOT_ALLOWED)
-    try:
-        occurrences = await open_now(context.core, workstream_id, question_id, context.person)
-    except LookupError:
+    if len(context.args) < 2:
+        previews = await adhoc.preview(context.core, workstream_id)
+        return adhoc.picker(context.core, workstream_id, previews)
+    asking = find_asking(program, workstream_id, context.args[1])
+    if asking is None:
         ids = ", ".join(q.id for q in workstream.questions)
-        return notice(f"No question {question_id!r} in {workstream_id}. Questions: {ids}.")
-    report = await context.core.due_work().sender.send_due()
-    return notice(
-        f"Opened {len(occurrences)} survey(s) for {workstream.name}: {report.sent} prompts sent "
-        "now; people outside working hours get theirs when their day starts."
-    )
+        return notice(f"No question {context.args[1]!r} in {workstream_id}. Questions: {ids}.")
+    core = context.core
+    still = await asyncio.to_thread(adhoc.still_open, core, asking)
+    if still is not None:
+        closes = still.closes.astimezone(program.zone).strftime("%a %d %b %H:%M")
+        return notice(
+            f"{asking.question_id or asking.bank} was already asked now and then on "
+            f"{still.asked_at.astimezone(program.zone):%a %d %b %H:%M}; it is open until "
+            f"{closes} ({still.answered} of {still.asked} answered so far). Nothing new was sent."
+        )
+    asked = await adhoc.ask_now(core, asking, context.person)
+    return notice(adhoc.describe(asked, workstream.name))

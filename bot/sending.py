@@ -10,16 +10,17 @@ from sqlmodel import select
 
 from bot.app import LearnPulse
 from storage.tables import Delivery, DeliveryStatus
-from surveys.occurrences import open_now
+from surveys.occurrences import Asking, open_now
 from surveys.sender import SendReport
 
 MAX_WAIT_SECONDS = 600.0
 RETRY_HORIZON = timedelta(minutes=10)  # retries further away are left to the server's scheduler
 
 
-async def send_now(core: LearnPulse, workstream: str, question: str | None) -> SendReport:
+async def send_now(core: LearnPulse, asking: Asking) -> SendReport:
     """Open, then send; retries that fall due within a few minutes (429s) are waited for."""
-    await open_now(core, workstream, question, actor="cli")
+    assert asking.question_id is not None or asking.bank is not None
+    await open_now(core, asking.workstream_id, asking.question_id or str(asking.bank), "cli")
     sender = core.due_work().sender
     total = SendReport()
     waited = 0.0

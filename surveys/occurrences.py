@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import ColumnElement, Engine, and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.tables import AuditEntry, Occurrence
+from storage.tables import AuditEntry, Delivery, DeliveryStatus, Occurrence
 from surveys import audience
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT
 from surveys.cadence import Timing, WorkCalendar, scheduled_dates, timing_for, window_from
@@ -25,6 +26,8 @@ from surveys.program import Program, Schedule
 if TYPE_CHECKING:
     from bot.app import LearnPulse
 
+ALREADY_OPEN_REASON = "already has this question open"
+COMING_SOON = timedelta(hours=12)  # a scheduled prompt this close counts as already asked
 PLAN_HORIZON_DAYS = 7  # far enough ahead to reserve the week's budget for key measures
 KEY_MEASURE, BANK, OTHER = 0, 1, 2
 
@@ -144,35 +147,90 @@ def plan_scheduled(core: LearnPulse, now: datetime, replan: bool = False) -> int
     return inserted
 
 
-async def open_now(
-    core: LearnPulse, workstream_id: str, question_id: str | None, actor: str
-) -> list[int]:
-    """Ask a workstream's question (or all its questions) now; returns the occurrence ids.
+def find_asking(program: Program, workstream_id: str, item: str) -> Asking | None:
+    """A workstream's asking of one question (or, for a bank, of its question set)."""
+    for asking in askings(program):
+        if asking.workstream_id == workstream_id and item in (asking.question_id, asking.bank):
+            return asking
+    return None
 
-    Each person still gets it inside their own working hours, and the usual window applies.
-    """
-    program = core.require_program()
-    chosen = [a for a in askings(program) if a.workstream_id == workstream_id]
-    if question_id is not None:
-        chosen = [a for a in chosen if a.question_id == question_id]
-    if not chosen:
+
+async def open_now(core: LearnPulse, workstream_id: str, question_id: str, actor: str) -> int:
+    """Resolve the audience and open an ad-hoc asking of one question; the occurrence id."""
+    asking = find_asking(core.require_program(), workstream_id, question_id)
+    if asking is None:
         raise LookupError(f"no question {question_id!r} in workstream {workstream_id!r}")
     await audience.refresh(core)
-    now = core.clock.now()
-    return await asyncio.to_thread(_open_now, core, chosen, now, actor)
+    occurrence_id, _planned, _already = await open_asking(core, asking, actor)
+    return occurrence_id
 
 
-def _open_now(core: LearnPulse, chosen: list[Asking], now: datetime, actor: str) -> list[int]:
+async def open_asking(core: LearnPulse, asking: Asking, actor: str) -> tuple[int, int, int]:
+    """Open an ad-hoc asking of one question now: (occurrence id, people planned, people left
+    out because they already have this question open). Each person still gets it inside their
+    own working hours, within the weekly budget, and the usual window applies."""
+    return await asyncio.to_thread(_open_asking, core, asking, core.clock.now(), actor)
+
+
+def _open_asking(
+    core: LearnPulse, asking: Asking, now: datetime, actor: str
+) -> tuple[int, int, int]:
     program = core.require_program()
-    ids: list[int] = []
-    for asking in chosen:
-        day = now.astimezone(program.zone).date()
-        with core.session() as session:
-            occurrence = _ensure_occurrence(
-                session, asking, f"{asking.key}@manual:{now.isoformat()}", day, now, True
+    day = now.astimezone(program.zone).date()
+    with core.session() as session:
+        occurrence = _ensure_occurrence(
+            session, asking, f"{asking.key}@manual:{now.isoformat()}", day, now, True
+        )
+        session.add(AuditEntry(at=now, actor=actor, action="survey", detail=asking.key))
+    planned = plan_occurrence(core, occurrence, asking, TimingRule(asking.schedule, None, now))
+    assert occurrence.id is not None
+    already = skip_already_open(core.engine, occurrence.id, asking, now)
+    return occurrence.id, planned - already, already
+
+
+def already_prompted(delivery: Any, now: datetime) -> ColumnElement[bool]:
+    """A delivery that is out, or pending and due within ``COMING_SOON`` (waiting for its
+    person's working hours, or scheduled for later today), not one planned for another day."""
+    out = [DeliveryStatus.SENDING.value, DeliveryStatus.SENT.value, DeliveryStatus.REMINDED.value]
+    return or_(
+        delivery.status.in_(out),
+        and_(
+            delivery.status == DeliveryStatus.PENDING.value,
+            delivery.due_at <= now + COMING_SOON,
+        ),
+    )
+
+
+def skip_already_open(engine: Engine, occurrence_id: int, asking: Asking, now: datetime) -> int:
+    """Settle, in one statement, the new asking's deliveries to people who still have another
+    asking of the same question open: nobody is prompted twice for one question."""
+    d = Delivery.__table__.c  # type: ignore[attr-defined]
+    o = Occurrence.__table__.c  # type: ignore[attr-defined]
+    earlier = Delivery.__table__.alias("earlier")  # type: ignore[attr-defined]
+    same = (
+        o.question_id == asking.question_id
+        if asking.question_id is not None
+        else o.bank == asking.bank
+    )
+    open_elsewhere = (
+        select(earlier.c.person_id)
+        .join(Occurrence.__table__, o.id == earlier.c.occurrence_id)  # type: ignore[attr-defined]
+        .where(
+            o.workstream_id == asking.workstream_id,
+            same,
+            earlier.c.occurrence_id != occurrence_id,
+            earlier.c.expires_at > now,
+            already_prompted(earlier.c, now),
+        )
+    )
+    with engine.begin() as connection:
+        result = connection.execute(
+            update(Delivery.__table__)  # type: ignore[attr-defined]
+            .where(
+                d.occurrence_id == occurrence_id,
+                d.status == DeliveryStatus.PENDING.value,
+                d.person_id.in_(open_elsewhere),
             )
-            session.add(AuditEntry(at=now, actor=actor, action="survey", detail=asking.key))
-        plan_occurrence(core, occurrence, asking, TimingRule(asking.schedule, None, now))
-        assert occurrence.id is not None
-        ids.append(occurrence.id)
-    return ids
+            .values(status=DeliveryStatus.SKIPPED.value, last_error=ALREADY_OPEN_REASON)
+        )
+    return int(result.rowcount or 0)

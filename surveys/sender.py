@@ -31,6 +31,7 @@ from surveys.prompts import render_prompt
 if TYPE_CHECKING:
     from bot.app import LearnPulse
 
+BUDGET_REASON = "weekly prompt budget reached"
 log = logging.getLogger("learnpulse.sender")
 
 NO_ADAPTER_RETRY = timedelta(minutes=10)
@@ -223,17 +224,12 @@ class Sender:
             if settled is not None:
                 decisions.append(settled)
                 continue
-            if not c.manual:
-                used, reserved = usage.get(c.person_id, (0, 0))
-                over = used >= cap if c.priority == KEY_MEASURE else used + reserved >= cap
-                if over:
-                    decisions.append(
-                        _Decision(
-                            c, final=DeliveryStatus.SKIPPED, reason="weekly prompt budget reached"
-                        )
-                    )
-                    continue
-                usage[c.person_id] = (used + 1, reserved)
+            used, reserved = usage.get(c.person_id, (0, 0))
+            over = used >= cap if c.priority == KEY_MEASURE else used + reserved >= cap
+            if over:  # ad-hoc askings too: an admin's survey never exceeds anyone's week
+                decisions.append(_Decision(c, final=DeliveryStatus.SKIPPED, reason=BUDGET_REASON))
+                continue
+            usage[c.person_id] = (used + 1, reserved)
             key = (c.occurrence_id, c.timezone)
             if key not in templates:
                 templates[key] = self._first_prompt(c.id)

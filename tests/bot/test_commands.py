@@ -52,7 +52,7 @@ def test_survey_now_is_for_admins_and_the_workstreams_lead(
     assert _say(core, EMPLOYEE, "learning-survey", "lms") == NOT_ALLOWED
     assert chat.count(NEW_YORK) == 0
     reply = _say(core, LEAD, "learning-survey", "lms lms-other")
-    assert "Opened 1 survey(s)" in reply
+    assert reply.startswith("Asked LMS rollout now: 1 prompt sent; 1 waiting for their working")
     # New York is inside working hours now; Tokyo (00:00 Tuesday) waits for its morning.
     assert chat.count(NEW_YORK) == 1 and chat.count(TOKYO) == 0
     assert chat.prompts[NEW_YORK][0].items[0].question_id == "lms-other"
