@@ -36,12 +36,28 @@ def test_the_scheduled_period_is_the_week_ending_on_the_digest_day(core: LearnPu
     assert built.destination == "slack:channel:C0RESPECT1"
 
 
-def test_four_answers_show_no_score(core: LearnPulse) -> None:
-    answers(core, "respect", KEY, THIS_WEEK, ["5", "5", "4", "1"])
-    lines, fields = _section(_digest(core), "Key measure: ")
+def _figures_of(values: list[int]) -> set[str]:
+    """Every way a figure of these answers could be written: the mean (to one and two
+    decimals, and as a result "m / 5"), each score's share and count, the number of responses."""
+    mean = sum(values) / len(values)
+    shares = {f"{100 * values.count(v) / len(values):.0f}%" for v in values}
+    counts = {f"{v}: {values.count(v)}" for v in values} | {f"({len(values)})"}
+    return {f"{mean:.1f}", f"{mean:.2f}", *shares, *counts, f"Responses: {len(values)}"}
+
+
+def test_four_answers_show_no_figure_of_theirs(core: LearnPulse) -> None:
+    small_group = [5, 5, 4, 1]  # mean 3.75; shares 50% / 25% / 25%
+    answers(core, "respect", KEY, THIS_WEEK, [str(v) for v in small_group])
+    built = _digest(core)
+    lines, fields = _section(built, "Key measure: ")
     assert "Not enough responses yet (5 needed)" in lines
     assert "Result" not in fields
-    assert "2.0" not in text_of(_digest(core).report)  # no share or mean leaks
+    text = text_of(built.report)
+    leaked = {figure for figure in _figures_of(small_group) if figure in text}
+    assert leaked == set()
+    assert "met ✓" not in text and "met ✗" not in text  # nor whether the target was met
+    assert built.report.image_png is None  # no point to draw
+    assert KEY not in built.summary["responses"] and KEY not in built.summary["figures"]
 
 
 def test_five_answers_show_mean_distribution_and_target(core: LearnPulse) -> None:
