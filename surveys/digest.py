@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot.messages import Report, Section
 from surveys import measures
-from surveys.chart import Series, trend_png
+from surveys.chart import Chart, Series, trend_chart
 from surveys.comments import Quote, latest_text_answers, representative
 from surveys.periods import Period, due_period, period_containing, recent
 from surveys.posted import DIGEST, ShownBefore, shown_before
@@ -36,13 +36,15 @@ KIND = DIGEST
 
 @dataclass(frozen=True)
 class Digest:
-    """A built digest: where it goes, what it shows, and the aggregates it revealed."""
+    """A built digest: where it goes, what it shows, and the aggregates it revealed (its
+    chart's points among them: ``chart.series``)."""
 
     workstream_id: str
     period: Period
     destination: str
     report: Report
     summary: dict[str, Any] = field(default_factory=dict)
+    chart: Chart | None = None
 
 
 def digest_key(workstream_id: str, period: Period) -> str:
@@ -155,7 +157,7 @@ def _digest(
     ]
     earlier_comments = shown.counts(now.period, "comments")
     sections.append(_comment_section(now.comments, quotes, thresholds, earlier_comments, summary))
-    image = _chart(workstream, tallies, thresholds, summary, shown) if chart else None
+    drawn = _chart(workstream, tallies, thresholds, summary, shown) if chart else None
     return Digest(
         workstream_id=workstream.id,
         period=now.period,
@@ -164,10 +166,11 @@ def _digest(
             title=f"{workstream.name}: digest",
             summary=_headline(workstream, now, before, audience),
             sections=tuple(sections),
-            image_png=image,
+            image_png=drawn.png if drawn is not None else None,
             image_alt=f"Key measures of {workstream.name} over the last {len(tallies)} periods",
         ),
         summary=summary,
+        chart=drawn,
     )
 
 
@@ -351,7 +354,7 @@ def _chart(
     thresholds: Thresholds,
     summary: dict[str, Any],
     shown: ShownBefore,
-) -> bytes | None:
+) -> Chart | None:
     series: list[Series] = []
     for question in workstream.key_measures:
         if question.kind not in measures.SCALES:
@@ -375,4 +378,4 @@ def _chart(
             Series(question.ask, values, question.target, scale.low, scale.high, scale.unit)
         )
     labels = [t.period.short_label() for t in tallies]
-    return trend_png(f"{workstream.name}: key measures", labels, series)
+    return trend_chart(f"{workstream.name}: key measures", labels, series)

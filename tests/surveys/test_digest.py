@@ -166,11 +166,32 @@ def test_response_rate_and_audience(core: LearnPulse) -> None:
 
 
 def test_the_chart_is_a_png_with_only_allowed_points(core: LearnPulse) -> None:
+    # Eight weeks ending Fri 27 Nov. Week of 3 Nov: six answers, but a digest already showed five
+    # of them (the sixth could be worked out); 10 Nov: five; 17 Nov: four; 24 Nov: five.
+    answers(core, "respect", KEY, date(2026, 11, 3), ["2"] * 5 + ["1"])
+    with core.session() as session:
+        session.add(
+            PostedDigest(key="digest:respect:2026-10-31", workstream_id="respect",
+                         period_start=date(2026, 10, 31), period_end=date(2026, 11, 6),
+                         destination="slack:channel:C0RESPECT1",
+                         summary={"responses": {KEY: 5}},
+                         posted_at=datetime(2026, 11, 6, 21, tzinfo=UTC))
+        )  # fmt: skip
+    answers(core, "respect", KEY, date(2026, 11, 10), ["4"] * 5)
+    answers(core, "respect", KEY, LAST_WEEK, ["3", "3", "3", "1"])
     answers(core, "respect", KEY, THIS_WEEK, ["5"] * 5)
     built = _digest(core)
-    assert built.report.image_png is not None
-    assert built.report.image_png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert built.chart is not None
+    assert built.report.image_png == built.chart.png
+    assert built.chart.png.startswith(b"\x89PNG\r\n\x1a\n")
     assert "respect" in built.report.image_alt.lower()
+    assert built.chart.labels == (
+        "09 Oct", "16 Oct", "23 Oct", "30 Oct", "06 Nov", "13 Nov", "20 Nov", "27 Nov",
+    )  # fmt: skip
+    points = {one.name: list(one.values) for one in built.chart.series}
+    ask = core.catalog.questions[KEY].ask
+    assert points.pop(ask) == [None, None, None, None, None, 4.0, None, 5.0]
+    assert points and all(values == [None] * 8 for values in points.values())  # no answers
 
 
 def test_many_workstreams_are_built_together(core: LearnPulse) -> None:
