@@ -23,6 +23,13 @@ class Metrics:
             registry=self.registry,
         )
         self.answers = Counter("learnpulse_answers", "Answers recorded", registry=self.registry)
+        self.platform_events = Counter(
+            "learnpulse_platform_events",
+            "Platform events (joins, DMs, App Home opens) once dealt with: handled, retry (a "
+            "redelivery of one already handled) or ignored (nothing for the bot to do)",
+            ["platform", "outcome"],
+            registry=self.registry,
+        )
         self.send_seconds = Histogram(
             "learnpulse_send_seconds",
             "Time of one platform send",

@@ -1,4 +1,5 @@
-"""The database engine: SQLite (WAL, busy timeout, immediate writes) or PostgreSQL (psycopg 3).
+"""The database engine: SQLite (WAL, busy timeout, immediate writes, secure delete) or
+PostgreSQL (psycopg 3).
 
 Work that only reads (digests, reports, status, exports, App Home) runs in read-only
 transactions (``reading`` / ``read_session``): on SQLite they begin deferred, so a long digest or
@@ -65,6 +66,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten rows are zeroed, not left in free space: an erased person's
+        # data (or a changed answer) cannot be read back from the file. Debian's SQLite is built
+        # with this on, so the benchmark figures already include its cost; other builds are not.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -98,6 +103,26 @@ def write_gate(engine: Engine) -> AbstractContextManager[object]:
     key = str(engine.url)
     with _GATES_LOCK:
         return _WRITE_GATES.setdefault(key, threading.Lock())
+
+
+def empty_wal(engine: Engine) -> bool:
+    """SQLite: copy the write-ahead log into the database file and truncate it; True when done
+    (always on PostgreSQL, which has no such file).
+
+    The WAL keeps the earlier versions of every page a transaction changed until they are
+    overwritten; after an erasure those versions still hold what was erased. This waits (up to
+    the busy timeout) for readers of an older snapshot, and returns False if one outlasted it.
+    """
+    if not is_sqlite(engine):
+        return True
+    raw = engine.raw_connection()  # autocommit (isolation_level None): a checkpoint cannot run
+    try:  # inside a transaction
+        cursor = raw.cursor()
+        busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        cursor.close()
+    finally:
+        raw.close()
+    return not busy
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -1,14 +1,15 @@
 """The key-measure trend chart: a small PNG, one panel per key measure, target as a dashed line.
 
 Rendered with matplotlib's Agg backend (no display needed). A period whose figure was withheld
-by the anonymity thresholds is a gap in the line, never a point.
+by the anonymity thresholds is a gap in the line, never a point. ``trend_chart`` returns the image
+with the points it was drawn from, so what a chart reveals can be read without decoding pixels.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import matplotlib
 
@@ -30,6 +31,24 @@ class Series:
     low: float
     high: float
     unit: str = ""
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A drawn chart and exactly the points it was drawn from: every figure the image shows is
+    in ``series``, and a withheld period is ``None`` there as it is a gap in the image."""
+
+    png: bytes
+    labels: tuple[str, ...]
+    series: tuple[Series, ...]
+
+
+def trend_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Chart | None:
+    """``trend_png`` of ``series``, kept with the (frozen) series it drew; None when no figure
+    may be shown."""
+    drawn = tuple(replace(one, values=tuple(one.values)) for one in series)
+    png = trend_png(title, labels, drawn)
+    return None if png is None else Chart(png=png, labels=tuple(labels), series=drawn)
 
 
 def trend_png(title: str, labels: Sequence[str], series: Sequence[Series]) -> bytes | None:

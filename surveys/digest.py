@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.messages import Report, Section
 from surveys import measures
-from surveys.chart import Series, trend_png
+from surveys.chart import Chart, Series, trend_chart
 from surveys.comments import Quote, latest_text_answers, representative
 from surveys.disclosure import ALL, COMMENTS, PILOT, REST, Bundle, Candidate, FigureKey, admit
 from surveys.periods import Period, due_period, period_containing, recent
@@ -36,17 +36,15 @@ KIND = "digest"
 
 @dataclass(frozen=True)
 class Digest:
-    """A built digest: where it goes, what it shows, and the aggregates it revealed.
-
-    ``chart`` holds the series the chart image was drawn from (None where a point was
-    withheld), so what the picture shows can be checked without reading pixels."""
+    """A built digest: where it goes, what it shows, and the aggregates it revealed (its
+    chart's points among them: ``chart.series``, None where a point was withheld)."""
 
     workstream_id: str
     period: Period
     destination: str
     report: Report
     summary: dict[str, Any] = field(default_factory=dict)
-    chart: tuple[Series, ...] = ()
+    chart: Chart | None = None
 
 
 @dataclass
@@ -225,9 +223,12 @@ def _render(
     ]
     shown_comments = FigureKey(workstream.id, COMMENTS, ALL, now.period) in admitted
     sections.append(_comment_section(one, thresholds, shown_comments, summary))
-    series = tuple(_series(one, admitted)) if chart else ()
     labels = [t.period.short_label() for t in one.tallies]
-    image = trend_png(f"{workstream.name}: key measures", labels, series) if chart else None
+    drawn = (
+        trend_chart(f"{workstream.name}: key measures", labels, list(_series(one, admitted)))
+        if chart
+        else None
+    )
     return Digest(
         workstream_id=workstream.id,
         period=now.period,
@@ -236,11 +237,11 @@ def _render(
             title=f"{workstream.name}: digest",
             summary=_headline(workstream, one),
             sections=tuple(sections),
-            image_png=image,
+            image_png=drawn.png if drawn is not None else None,
             image_alt=f"Key measures of {workstream.name} over the last {len(one.tallies)} periods",
         ),
         summary=summary,
-        chart=series if image is not None else (),
+        chart=drawn,
     )
 
 

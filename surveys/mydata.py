@@ -7,11 +7,14 @@ erase among the answers — the reply says so. Erasure removes every row that na
 the person: answers (by respondent key), deliveries, audience memberships, the person row, stored
 conversation references (theirs and those of their prompts), the local playground's chat with
 them, their private-trend records, and their reference in the audit log and as the destination
-of posted digests (replaced by ``erased``).
+of posted digests (replaced by ``erased``). On SQLite the bytes go too: the engine zeroes deleted
+rows (``secure_delete``) and erasure empties the write-ahead log, which still holds the pages as
+they were before.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +22,7 @@ from sqlalchemy import or_
 from sqlmodel import Session, col, delete, select, update
 
 from bot.messages import Report, Section
+from storage.db import empty_wal
 from storage.tables import (
     Answer,
     AudienceMember,
@@ -36,6 +40,8 @@ from surveys.references import platform_of
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
+
+log = logging.getLogger("learnpulse.mydata")
 
 ERASED = "erased"
 ANONYMOUS_NOTE = (
@@ -206,6 +212,8 @@ def erase(core: LearnPulse, person: str) -> str:
             entry.detail = entry.detail.replace(person, ERASED)
             entry.actor = entry.actor.replace(person, ERASED)
             session.add(entry)
+    if not empty_wal(core.engine):
+        log.warning("erased rows stay in the SQLite write-ahead log until its next checkpoint")
     if _anonymous(core):
         return (
             "Done: your prompts, memberships and every record naming you are erased. "

@@ -3,7 +3,8 @@
 Slack wants an answer within three seconds; the database may be slower. Every listener calls
 ``ack()`` before anything else and does its work afterwards, replying privately (an ephemeral
 message through the request's ``response_url``, or the Home tab). Events that Slack retries are
-handled once.
+handled once, and each event is counted by its outcome once dealt with
+(``learnpulse_platform_events`` on ``/metrics``: many retries mean acks reach Slack too late).
 
 Button clicks over HTTP are acknowledged here, not by bolt: when a whole company answers at
 10:00 they are nearly all of the traffic, and bolt's listener chain (matching every listener,
@@ -45,6 +46,7 @@ log = logging.getLogger("learnpulse.slack")
 
 WORK_IN_PARALLEL = 64
 SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping server waits for clicks it acknowledged
+HANDLED, RETRY, IGNORED = "handled", "retry", "ignored"  # outcomes of an event, as counted
 SOMETHING_WENT_WRONG = "Sorry, that did not work. Please try again in a minute."
 OUR_ACTIONS = re.compile(
     "^("
@@ -205,25 +207,48 @@ class SlackApp:
             await self._post_ephemeral(modal.channel, body["user"]["id"], reply)
 
     async def on_home_opened(self, body: Payload, event: Payload) -> None:
-        if not self.handled_events.first_time(body.get("event_id")):
+        if not self._first_delivery(body):
             return
-        user = str(event.get("user", ""))
-        await self._seen(user, welcome=True)
-        if event.get("tab", "home") == "home":
-            await self._publish_home(refs.person_ref(user), None)
+        try:
+            user = str(event.get("user", ""))
+            await self._seen(user, welcome=True)
+            if event.get("tab", "home") == "home":
+                await self._publish_home(refs.person_ref(user), None)
+        finally:
+            self._event_done(HANDLED)
 
     async def on_member_joined(self, body: Payload, event: Payload) -> None:
-        if not self.handled_events.first_time(body.get("event_id")):
+        if not self._first_delivery(body):
             return
         user = str(event.get("user", ""))
-        if user and user != (body.get("authorizations") or [{}])[0].get("user_id"):
+        if not user or user == (body.get("authorizations") or [{}])[0].get("user_id"):
+            self._event_done(IGNORED)
+            return
+        try:
             await self._seen(user, welcome=True)
+        finally:
+            self._event_done(HANDLED)
 
     async def on_message(self, body: Payload, event: Payload) -> None:
-        if not self.handled_events.first_time(body.get("event_id")):
+        if not self._first_delivery(body):
             return
-        if event.get("channel_type") == "im" and translate.is_from_a_person(event):
+        if event.get("channel_type") != "im" or not translate.is_from_a_person(event):
+            self._event_done(IGNORED)
+            return
+        try:
             await self._seen(str(event["user"]), welcome=True)
+        finally:
+            self._event_done(HANDLED)
+
+    def _first_delivery(self, body: Payload) -> bool:
+        """False (and counted as a retry) for an event Slack delivers again after handling."""
+        if self.handled_events.first_time(body.get("event_id")):
+            return True
+        self._event_done(RETRY)
+        return False
+
+    def _event_done(self, outcome: str) -> None:
+        self.core.metrics.platform_events.labels("slack", outcome).inc()
 
     async def on_uninstalled(self, event: Payload) -> None:
         log.warning("the Slack app was uninstalled or its tokens revoked (%s)", event.get("type"))

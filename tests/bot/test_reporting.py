@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import pytest
+from sqlalchemy import Engine, event
 from sqlmodel import select
 
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.reporting import post_digest, post_due_digests, post_due_reviews, post_review
+from storage.db import make_engine
 from storage.tables import PostedDigest
 from tests.bot.test_report_support import answers, permanent_failure, recording, text_of
 
@@ -40,6 +47,58 @@ async def test_due_digests_are_posted_once_per_period(core: LearnPulse, clock: M
     assert report.image_png is not None and report.image_png.startswith(b"\x89PNG")
     keys = {p.key for p in _posted(core)}
     assert "digest:respect:2026-11-21" in keys
+
+
+@pytest.fixture
+def second_replica(core: LearnPulse, database_url: str, clock: ManualClock) -> Iterator[LearnPulse]:
+    """Another core on the same database through an engine (a connection pool) of its own, as
+    a second replica behind the load balancer has."""
+    engine = make_engine(database_url)
+    replica = LearnPulse(core.settings, clock=clock, engine=engine, migrate=False)
+    replica.load_program()
+    yield replica
+    engine.dispose()
+
+
+def _held_after_the_check(engines: list[Engine], timeout: float = 20.0) -> threading.Barrier:
+    """Each engine's first look at ``posted_digest`` waits until every engine has looked: all
+    replicas have then seen the period as not posted and go on to claim it at the same moment."""
+    barrier = threading.Barrier(len(engines), timeout=timeout)
+    for engine in engines:
+        looked = threading.Event()
+
+        def wait_for_the_others(
+            _conn: Any, _cursor: Any, statement: str, *_: Any, looked: threading.Event = looked
+        ) -> None:
+            if looked.is_set() or "posted_digest" not in statement:
+                return
+            if statement.lstrip().upper().startswith("SELECT"):
+                looked.set()
+                barrier.wait()
+
+        event.listen(engine, "after_cursor_execute", wait_for_the_others)
+    return barrier
+
+
+async def test_two_replicas_due_at_the_same_moment_post_each_digest_once(
+    core: LearnPulse, second_replica: LearnPulse, clock: ManualClock
+) -> None:
+    first, second = recording(core), recording(second_replica)
+    clock.set(FRIDAY_AFTER_DIGEST)
+    answers(core, "respect", KEY, date(2026, 11, 23), ["4"] * 5)
+    barrier = _held_after_the_check([core.engine, second_replica.engine])
+    counts = await asyncio.gather(post_due_digests(core), post_due_digests(second_replica))
+    assert not barrier.broken  # both replicas found every digest due before either claimed one
+    weekly_due = [
+        w
+        for w in core.require_program().workstreams
+        if w.digest_to.startswith("slack:") and w.digest.cadence == "weekly"
+    ]
+    channels = [channel for channel, _ in first.channel_posts + second.channel_posts]
+    assert sorted(channels) == sorted(w.digest_to for w in weekly_due)  # each exactly once
+    assert sum(counts) == len(weekly_due)
+    keys = [p.key for p in _posted(core)]
+    assert len(keys) == len(set(keys)) == len(weekly_due)
 
 
 async def test_nothing_is_due_before_the_digest_time_and_a_stale_one_is_skipped(

@@ -35,12 +35,28 @@ def test_the_scheduled_period_is_the_week_ending_on_the_digest_day(core: LearnPu
     assert built.destination == "slack:channel:C0RESPECT1"
 
 
-def test_four_answers_show_no_score(core: LearnPulse) -> None:
-    answers(core, "respect", KEY, THIS_WEEK, ["5", "5", "4", "1"])
-    lines, fields = _section(_digest(core), "Key measure: ")
+def _figures_of(values: list[int]) -> set[str]:
+    """Every way a figure of these answers could be written: the mean (to one and two
+    decimals, and as a result "m / 5"), each score's share and count, the number of responses."""
+    mean = sum(values) / len(values)
+    shares = {f"{100 * values.count(v) / len(values):.0f}%" for v in values}
+    counts = {f"{v}: {values.count(v)}" for v in values} | {f"({len(values)})"}
+    return {f"{mean:.1f}", f"{mean:.2f}", *shares, *counts, f"People: {len(values)}"}
+
+
+def test_four_answers_show_no_figure_of_theirs(core: LearnPulse) -> None:
+    small_group = [5, 5, 4, 1]  # mean 3.75; shares 50% / 25% / 25%
+    answers(core, "respect", KEY, THIS_WEEK, [str(v) for v in small_group])
+    built = _digest(core)
+    lines, fields = _section(built, "Key measure: ")
     assert "Not enough responses yet (5 needed)" in lines
     assert "Result" not in fields
-    assert "2.0" not in text_of(_digest(core).report)  # no share or mean leaks
+    text = text_of(built.report)
+    leaked = {figure for figure in _figures_of(small_group) if figure in text}
+    assert leaked == set()
+    assert "met ✓" not in text and "met ✗" not in text  # nor whether the target was met
+    assert built.report.image_png is None  # no point to draw
+    assert KEY not in built.summary["responses"] and KEY not in built.summary["figures"]
 
 
 def test_five_answers_show_mean_distribution_and_target(core: LearnPulse) -> None:
@@ -149,11 +165,26 @@ def test_response_rate_and_audience(core: LearnPulse) -> None:
 
 
 def test_the_chart_is_a_png_with_only_allowed_points(core: LearnPulse) -> None:
+    # Eight weeks ending Fri 27 Nov. Week of 3 Nov: six answers, but its digest already showed
+    # five of them (the sixth could be worked out); 10 Nov: five; 17 Nov: four; 24 Nov: five.
+    answers(core, "respect", KEY, date(2026, 11, 3), ["2"] * 5)
+    _digest(core, period=Period(date(2026, 10, 31), date(2026, 11, 6)))
+    answers(core, "respect", KEY, date(2026, 11, 3), ["1"])
+    answers(core, "respect", KEY, date(2026, 11, 10), ["4"] * 5)
+    answers(core, "respect", KEY, LAST_WEEK, ["3", "3", "3", "1"])
     answers(core, "respect", KEY, THIS_WEEK, ["5"] * 5)
     built = _digest(core)
-    assert built.report.image_png is not None
-    assert built.report.image_png.startswith(b"\x89PNG\r\n\x1a\n")
+    assert built.chart is not None
+    assert built.report.image_png == built.chart.png
+    assert built.chart.png.startswith(b"\x89PNG\r\n\x1a\n")
     assert "respect" in built.report.image_alt.lower()
+    assert built.chart.labels == (
+        "09 Oct", "16 Oct", "23 Oct", "30 Oct", "06 Nov", "13 Nov", "20 Nov", "27 Nov",
+    )  # fmt: skip
+    points = {one.name: list(one.values) for one in built.chart.series}
+    ask = core.catalog.questions[KEY].ask
+    assert points.pop(ask) == [None, None, None, None, None, 4.0, None, 5.0]
+    assert points and all(values == [None] * 8 for values in points.values())  # no answers
 
 
 def test_many_workstreams_are_built_together(core: LearnPulse) -> None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import JSON, Engine, String, inspect, text
 from sqlmodel import func, select
 
 from bot.app import LearnPulse
+from storage.db import reading
 from storage.tables import (
     Answer,
     AudienceMember,
@@ -21,7 +21,7 @@ from storage.tables import (
     PersonRecord,
     PostedDigest,
 )
-from surveys.mydata import ANONYMOUS_NOTE, erase, export_own
+from surveys.mydata import ANONYMOUS_NOTE, erase, export_own, trend_key_prefix
 from tests.bot.test_report_support import answers, deliveries, occurrence
 
 PERSON = "slack:U0ERASEME9"
@@ -60,6 +60,10 @@ def _leave_traces(core: LearnPulse, person: str) -> None:
         session.add(
             PostedDigest(key="digest:x", period_start=DAY, period_end=DAY, destination=person,
                          posted_at=now)
+        )  # fmt: skip
+        session.add(
+            PostedDigest(key=f"{trend_key_prefix(core, person)}2026-11", kind="trend",
+                         period_start=DAY, period_end=DAY, destination="private", posted_at=now)
         )  # fmt: skip
         session.add(LocalMessage(conversation=f"dm:{person}", body={"to": person},
                                  created_at=now, updated_at=now))  # fmt: skip
@@ -108,44 +112,98 @@ def test_erase_removes_every_row_of_theirs_and_keeps_everyone_elses(core: LearnP
     assert export_own(core, PERSON)["answers"] == []
 
 
-def _checkpoint(path: Path, *, vacuum: bool) -> None:
-    raw = sqlite3.connect(path, isolation_level=None)
-    raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    if vacuum:
-        raw.execute("VACUUM")
-        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    raw.close()
+def _identifiers(core: LearnPulse, person: str) -> dict[str, str]:
+    """What would identify ``person`` in the database: their reference, their platform id, the
+    pseudonym their answers are filed under, their name, their comment as stored (encrypted)."""
+    key = core.vault.respondent_key(person)
+    with core.session() as session:
+        [stored_comment] = session.exec(
+            select(Answer.comment).where(Answer.respondent_key == key)
+        ).all()
+    assert stored_comment is not None
+    return {
+        "reference": person,
+        "platform id": person.split(":", 1)[1],
+        "pseudonym": key,
+        "name": "Erin Example",
+        "stored comment": stored_comment,
+    }
 
 
-def test_after_erase_and_vacuum_the_id_is_nowhere_in_the_sqlite_file(
-    core: LearnPulse, engine: Engine, database_url: str
+def test_after_erase_the_persons_bytes_are_nowhere_in_the_sqlite_files(
+    core: LearnPulse, database_url: str
 ) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("file bytes are a SQLite matter")
-    _leave_traces(core, PERSON)
-    user_id = PERSON.split(":", 1)[1].encode()
     path = Path(database_url.removeprefix("sqlite:///"))
-    engine.dispose()
-    _checkpoint(path, vacuum=False)
-    assert user_id in path.read_bytes()  # the traces were really there
+    files = (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
+
+    def on_disk() -> bytes:  # the files as they are; nothing is checkpointed or vacuumed here
+        return b"".join(file.read_bytes() for file in files if file.exists())
+
+    _leave_traces(core, PERSON)
+    identifiers = {name: value.encode() for name, value in _identifiers(core, PERSON).items()}
+    before = on_disk()
+    assert {name for name, value in identifiers.items() if value not in before} == set()
     erase(core, PERSON)
-    engine.dispose()
-    _checkpoint(path, vacuum=True)
-    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        if file.exists():
-            content = file.read_bytes()
-            assert user_id not in content, file.name
-            assert b"Erin Example" not in content, file.name
-            assert core.vault.respondent_key(PERSON).encode() not in content, file.name
+    after = on_disk()
+    assert {name for name, value in identifiers.items() if value in after} == set()
+    assert core.vault.respondent_key(OTHER).encode() in after  # the others' answers stay
 
 
-def test_erase_on_a_postgres_or_sqlite_table_leaves_no_reference(
+def _text_columns(engine: Engine) -> dict[str, list[str]]:
+    """Every column of every table in the database that holds text (strings, JSON)."""
+    inspector = inspect(engine)
+    return {
+        table: [
+            column["name"]
+            for column in inspector.get_columns(table)
+            if isinstance(column["type"], String | JSON)
+        ]
+        for table in inspector.get_table_names()
+    }
+
+
+def _where_found(engine: Engine, values: dict[str, str]) -> set[tuple[str, str, str]]:
+    """(table, column, identifier name) of every text cell holding one of ``values``."""
+    found: set[tuple[str, str, str]] = set()
+    columns_of = _text_columns(engine)
+    with reading(engine).connect() as connection:
+        for table, columns in columns_of.items():
+            for column in columns:
+                cells = connection.execute(
+                    text(f'SELECT CAST("{column}" AS TEXT) FROM "{table}"')
+                ).scalars()
+                for cell in cells:
+                    found |= {
+                        (table, column, name)
+                        for name, value in values.items()
+                        if cell is not None and value in cell
+                    }
+    return found
+
+
+def test_erase_leaves_no_identifier_in_any_text_column_of_any_table(
     core: LearnPulse, engine: Engine
 ) -> None:
     _leave_traces(core, PERSON)
+    identifiers = _identifiers(core, PERSON)
+    with core.session() as session:
+        person_id = session.exec(select(PersonRecord.id).where(PersonRecord.ref == PERSON)).one()
+    found = {name for _, _, name in _where_found(engine, identifiers)}
+    assert found == set(identifiers)  # the scan sees each of them before
     erase(core, PERSON)
-    tables = ("person", "conversation_reference", "audit_log", "local_message", "posted_digest")
-    with engine.connect() as connection:
+    assert _where_found(engine, identifiers) == set()
+    inspector = inspect(engine)
+    tables = [
+        table
+        for table in inspector.get_table_names()
+        if "person_id" in {column["name"] for column in inspector.get_columns(table)}
+    ]
+    assert {"delivery", "audience_member"} <= set(tables)
+    with reading(engine).connect() as connection:
         for table in tables:
-            rows = connection.execute(text(f"SELECT * FROM {table}")).all()
-            assert PERSON not in repr(rows), table
+            count = connection.execute(
+                text(f'SELECT COUNT(*) FROM "{table}" WHERE person_id = :id'), {"id": person_id}
+            ).scalar_one()
+            assert count == 0, table

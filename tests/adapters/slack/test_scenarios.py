@@ -247,6 +247,22 @@ async def test_app_home_shows_the_persons_view_and_its_snooze_buttons_work(
     assert "resume" in values
 
 
+def events_dealt_with(server: SlackServer) -> dict[str, int]:
+    """Events API deliveries the adapter has finished with, by outcome, as ``/metrics`` counts
+    them: the observable end of work that goes on after the ack."""
+    counted = server.core.metrics.registry.get_sample_value
+    return {
+        outcome: int(
+            counted("learnpulse_platform_events_total", {"platform": "slack", "outcome": outcome})
+            or 0
+        )
+        for outcome in ("handled", "retry", "ignored")
+    }
+
+
+RETRY_HEADERS = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+
+
 async def test_first_contact_welcomes_once_and_retried_events_are_handled_once(
     slack_server: SlackServer, fake_slack: FakeSlack
 ) -> None:
@@ -263,11 +279,16 @@ async def test_first_contact_welcomes_once_and_retried_events_are_handled_once(
         event_id="Ev0RETRIED1",
     )
     assert (await slack_server.event(hello))[0] == 200
-    retried = await slack_server.event(
-        hello, {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert (await slack_server.event(hello, RETRY_HEADERS))[0] == 200
+    await eventually(lambda: sum(events_dealt_with(slack_server).values()) == 2)
+    # Opening the App Home publishes it every time: a retry handled again would publish twice.
+    opened = event_callback(
+        {"type": "app_home_opened", "user": user, "channel": "D0OUTSIDE1", "tab": "home"},
+        event_id="Ev0RETRIED2",
     )
-    assert retried[0] == 200
-    await eventually(lambda: fake_slack.messages.get(fake_slack.dms.get(user, ""), []))
+    assert (await slack_server.event(opened))[0] == 200
+    assert (await slack_server.event(opened, RETRY_HEADERS))[0] == 200
+    await eventually(lambda: sum(events_dealt_with(slack_server).values()) == 4)
     joined = event_callback(
         {
             "type": "member_joined_channel",
@@ -278,7 +299,11 @@ async def test_first_contact_welcomes_once_and_retried_events_are_handled_once(
         }
     )
     assert (await slack_server.event(joined))[0] == 200
-    await asyncio.sleep(0.3)
+    await eventually(lambda: sum(events_dealt_with(slack_server).values()) == 5)
+
+    published = [v for v in fake_slack.views if v["method"] == "views.publish"]
+    assert [v["user_id"] for v in published] == [user]
+    assert events_dealt_with(slack_server) == {"handled": 3, "retry": 2, "ignored": 0}
     welcomes = fake_slack.messages[fake_slack.dms[user]]
     assert len(welcomes) == 1
     with slack_server.core.session() as session:
@@ -302,30 +327,46 @@ async def test_the_bots_own_messages_are_ignored(
         }
     )
     assert (await slack_server.event(own))[0] == 200
-    await asyncio.sleep(0.3)
+    # A person's message after it: once that one is dealt with, so is the bot's own.
+    hello = event_callback(
+        {
+            "type": "message",
+            "channel_type": "im",
+            "channel": "D0OUTSIDE1",
+            "user": OUTSIDER,
+            "text": "hi",
+            "ts": "1.4",
+        }
+    )
+    assert (await slack_server.event(hello))[0] == 200
+    await eventually(lambda: events_dealt_with(slack_server)["handled"] >= 1)
     with slack_server.core.session() as session:
-        assert (
-            session.exec(
-                select(PersonRecord).where(PersonRecord.ref == f"slack:{BOT_USER}")
-            ).first()
-            is None
-        )
-    assert fake_slack.calls_to("chat.postMessage") == []
+        refs = session.exec(select(PersonRecord.ref)).all()
+    assert refs == [f"slack:{OUTSIDER}"]
+    [welcome] = fake_slack.calls_to("chat.postMessage")
+    assert welcome.params["channel"] in (OUTSIDER, fake_slack.dms.get(OUTSIDER))
+    assert events_dealt_with(slack_server)["handled"] == 1
 
 
-async def test_every_request_is_acknowledged_within_three_seconds_when_the_store_is_slow(
+async def test_every_request_is_acknowledged_before_its_slow_work_is_done(
     slack_server: SlackServer, fake_slack: FakeSlack
 ) -> None:
+    """Slack wants an ack within 3 s whatever the store does, so no ack waits for the work: the
+    work is held here until every ack is in (an ack that waited for it would never come; the
+    guard below only turns that hang into a failure). Ack latency under load is measured by
+    ``bench.slack_clicks``, not here."""
     await deliver(slack_server)
     core = slack_server.core
-    slow = 4.0
     original = core.dispatch
+    release = asyncio.Event()
+    started: list[str] = []
 
-    async def slow_dispatch(event: Event) -> Report | None:
-        await asyncio.sleep(slow)
+    async def held_dispatch(event: Event) -> Report | None:
+        started.append(type(event).__name__)
+        await release.wait()
         return await original(event)
 
-    core.dispatch = slow_dispatch  # type: ignore[method-assign]
+    core.dispatch = held_dispatch  # type: ignore[method-assign]
     user = PILOT[4]
     [prompt] = fake_slack.prompts_for(user)
     click = block_actions(
@@ -335,16 +376,20 @@ async def test_every_request_is_acknowledged_within_three_seconds_when_the_store
     home = event_callback(
         {"type": "app_home_opened", "user": user, "channel": "D0X", "tab": "home"}
     )
-    started = time.monotonic()
-    results = await asyncio.gather(
+    acks = asyncio.gather(
         slack_server.interact(click), slack_server.command(command), slack_server.event(home)
     )
-    elapsed = time.monotonic() - started
+    results = await asyncio.wait_for(acks, timeout=30)
     assert [status for status, _ in results] == [200, 200, 200]
-    assert elapsed < 3.0 < slow
-    assert answers(slack_server) == []  # the work was still in progress when Slack got its ack
-    [stored] = await eventually(lambda: answers(slack_server), timeout=slow + 5)
+    # all three are at work, none has finished: the acks came first
+    await eventually(lambda: sorted(started) == ["AnswerGiven", "CommandIssued", "PersonSeen"])
+    assert answers(slack_server) == [] and fake_slack.responses == []
+    assert events_dealt_with(slack_server)["handled"] == 0
+    release.set()
+    [stored] = await eventually(lambda: answers(slack_server))
     assert stored.value == "4"
+    await eventually(lambda: fake_slack.responses)  # the help reply
+    await eventually(lambda: events_dealt_with(slack_server)["handled"] == 1)  # home published
 
 
 async def test_a_click_acknowledged_just_before_shutdown_is_still_stored(
