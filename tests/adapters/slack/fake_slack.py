@@ -16,6 +16,7 @@ import json
 import random
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -58,6 +59,7 @@ class FakeSlack:
 
     def __init__(self, channel_interval: float = 0.0, page_size: int | None = None) -> None:
         self.channel_interval = channel_interval
+        self.monotonic: Callable[[], float] = time.monotonic  # the clock of channel_interval
         self.page_size = page_size  # force small pages to exercise pagination
         self.faults = Faults()
         self.users: dict[str, JSON_BODY] = {}
@@ -191,7 +193,7 @@ class FakeSlack:
     def _paced(self, channel: str) -> web.Response | None:
         if self.channel_interval <= 0:
             return None
-        now = time.monotonic()
+        now = self.monotonic()
         last = self._last_post.get(channel)
         if last is not None and now - last < self.channel_interval:
             return _rate_limited(self.faults.retry_after)
