@@ -5,6 +5,9 @@ Slack allows about one message per second per channel and answers bursts with HT
 and lost connections are retried with backoff a bounded number of times, then surface as
 ``TransientSendError`` so the delivery ledger tries again later; errors that will not heal
 (``user_not_found``, ``channel_not_found``…) surface at once as ``PermanentSendError``.
+
+The monotonic clock and the sleep are arguments, so a test can check the waits the pacing and
+the retries ask for on time that passes only when something waits.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ SERVER_ERRORS = frozenset(
 )
 
 Reconcile = Callable[[], Awaitable[dict[str, Any] | None]]
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 
 def connection_pool(max_connections: int) -> aiohttp.ClientSession:
@@ -75,15 +80,19 @@ def json_text(value: Any) -> str:
 class ChannelPacer:
     """About one call per ``interval`` seconds per channel; different channels never wait."""
 
-    def __init__(self, interval: float) -> None:
+    def __init__(
+        self, interval: float, monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep
+    ) -> None:
         self.interval = interval
+        self._monotonic = monotonic
+        self._sleep = sleep
         self._next_at: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
     async def wait_turn(self, channel: str) -> None:
         lock = self._locks.get(channel)
         if lock is None:
-            now = time.monotonic()
+            now = self._monotonic()
             if self._next_at.get(channel, 0.0) <= now:  # its turn, and nobody waits before it
                 self._next_at[channel] = now + self.interval
                 self._forget_idle_now_and_then()
@@ -91,24 +100,24 @@ class ChannelPacer:
             # only a channel that must wait gets a lock: a fan-out to 10,000 people builds none
             lock = self._locks[channel] = asyncio.Lock()
         async with lock:
-            now = time.monotonic()
+            now = self._monotonic()
             at = self._next_at.get(channel, 0.0)
             if at > now:
-                await asyncio.sleep(at - now)
-                now = time.monotonic()
+                await self._sleep(at - now)
+                now = self._monotonic()
             self._next_at[channel] = max(now, at) + self.interval
         self._forget_idle_now_and_then()
 
     def hold(self, channel: str, seconds: float) -> None:
         """Slack said wait: nothing more goes to this channel for ``seconds``."""
-        self._next_at[channel] = max(self._next_at.get(channel, 0.0), time.monotonic() + seconds)
+        self._next_at[channel] = max(self._next_at.get(channel, 0.0), self._monotonic() + seconds)
 
     def _forget_idle_now_and_then(self) -> None:
         if len(self._next_at) > 50_000:
             self._forget_idle()
 
     def _forget_idle(self) -> None:
-        now = time.monotonic()
+        now = self._monotonic()
         for channel in [c for c, at in self._next_at.items() if at < now]:
             lock = self._locks.get(channel)
             if lock is None or not lock.locked():
@@ -128,9 +137,12 @@ class SlackWebApi:
         server_error_attempts: int = 4,
         backoff_base: float = 0.5,
         max_rate_limited_wait: float = 300.0,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.client = client
-        self.pacer = ChannelPacer(per_channel_interval)
+        self.pacer = ChannelPacer(per_channel_interval, monotonic, sleep)
+        self._sleep = sleep
         self._in_flight = asyncio.Semaphore(max_in_flight)
         self.server_error_attempts = server_error_attempts
         self.backoff_base = backoff_base
@@ -172,7 +184,7 @@ class SlackWebApi:
                     self.rate_limited += 1
                     waited += delay
                     self.pacer.hold(pace or method, delay)
-                    await asyncio.sleep(delay)
+                    await self._sleep(delay)
                     continue
                 if status < 500 and error not in SERVER_ERRORS:
                     raise _classified(error) from None
@@ -185,7 +197,7 @@ class SlackWebApi:
             self.retried += 1
             delay = self.backoff_base * 2 ** (failures - 1) * (1 + random.random() / 4)
             log.info("%s failed (%s); retrying in %.1fs", method, reason, delay)
-            await asyncio.sleep(delay)
+            await self._sleep(delay)
             if reconcile is not None:
                 found = await reconcile()
                 if found is not None:

@@ -20,7 +20,8 @@ MESSAGES_PATH = "/api/messages"
 def setup(core: LearnPulse, web_app: web.Application, **options: Any) -> TeamsAdapter:
     """Mount ``POST /api/messages`` and return the adapter that sends to Teams.
 
-    ``options`` reach ``TeamsAdapter`` (cloud endpoints, credentials factory, bot-wide rate).
+    ``options`` reach ``TeamsAdapter`` (cloud endpoints, credentials factory, bot-wide rate,
+    a throttle of its own).
     """
     from adapters.teams.adapter import TeamsAdapter
     from adapters.teams.turns import TeamsTurns

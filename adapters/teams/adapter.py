@@ -69,6 +69,7 @@ class TeamsAdapter:
         credentials: ServiceClientCredentialsFactory | None = None,
         bot_rate: int = DEFAULT_BOT_RATE,
         backoff: Backoff | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         settings = core.settings
         self.core = core
@@ -78,7 +79,7 @@ class TeamsAdapter:
         self.authentication = authentication(settings, endpoints, credentials)
         self.cloud = CloudAdapter(self.authentication)
         self.connector = Connector(self.cloud, self.app_id, settings.service_url_prefixes)
-        self.throttle = Throttle(bot_rate=bot_rate)
+        self.throttle = throttle or Throttle(bot_rate=bot_rate)
         self.backoff = backoff or Backoff()
 
     # -- the ChatAdapter port -------------------------------------------------------------

@@ -5,6 +5,9 @@ bot; exceeding a limit earns a 429. ``Throttle`` spaces sends so the limits are 
 ``call_with_retries`` retries what the Bot Connector documents as transient (429, 412, 502,
 504) with jittered exponential backoff that never waits less than ``Retry-After``. Every other
 4xx is permanent; other 5xx and lost connections are transient for the delivery ledger.
+
+The monotonic clock and the sleep are arguments, so a test can run the limits on time that
+passes only when something waits, and check them against a fake connector on the same clock.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import TypeVar
 from bot.ports import PermanentSendError, TransientSendError
 
 T = TypeVar("T")
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
 
 RETRIED_STATUSES = frozenset({412, 429, 502, 504})
 
@@ -49,8 +54,16 @@ class SlidingWindow:
     arrival order (``asyncio.Lock`` is fair), so a burst drains at the limit's pace.
     """
 
-    def __init__(self, limit: Limit, margin: float = WINDOW_MARGIN) -> None:
+    def __init__(
+        self,
+        limit: Limit,
+        margin: float = WINDOW_MARGIN,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
         self.limit = limit
+        self._monotonic = monotonic
+        self._sleep = sleep
         self._window = limit.seconds + margin
         self._done: deque[float] = deque()
         self._in_flight = 0
@@ -60,14 +73,14 @@ class SlidingWindow:
     async def acquire(self) -> None:
         async with self._lock:
             while True:
-                now = time.monotonic()
+                now = self._monotonic()
                 while self._done and self._done[0] <= now - self._window:
                     self._done.popleft()
                 if self._in_flight + len(self._done) < self.limit.count:
                     self._in_flight += 1
                     return
                 if self._done:
-                    await asyncio.sleep(self._done[0] + self._window - now)
+                    await self._sleep(self._done[0] + self._window - now)
                 else:  # every slot is in flight: its window starts when it returns
                     self._released.clear()
                     await self._released.wait()
@@ -81,7 +94,7 @@ class SlidingWindow:
     @property
     def idle(self) -> bool:
         """Nothing in flight or inside the current window, nobody waiting: safe to forget."""
-        now = time.monotonic()
+        now = self._monotonic()
         return (
             not self._lock.locked()
             and self._in_flight == 0
@@ -92,11 +105,12 @@ class SlidingWindow:
 class Permit:
     """The slots one send holds; ``release`` once the call has returned, however it ended."""
 
-    def __init__(self, windows: tuple[SlidingWindow, ...]) -> None:
+    def __init__(self, windows: tuple[SlidingWindow, ...], monotonic: Monotonic) -> None:
         self._windows = windows
+        self._monotonic = monotonic
 
     def release(self) -> None:
-        finished = time.monotonic()
+        finished = self._monotonic()
         for window in self._windows:
             window.release(finished)
 
@@ -110,11 +124,15 @@ class Throttle:
         per_conversation: tuple[Limit, ...] = PER_CONVERSATION_LIMITS,
         margin: float = WINDOW_MARGIN,
         max_tracked_conversations: int = 10_000,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.bot_limit = Limit(bot_rate, 1.0)
         self.per_conversation = per_conversation
+        self.monotonic = monotonic
+        self.sleep = sleep  # also how ``call_with_retries`` waits before a retry
         self._margin = margin
-        self._bot = SlidingWindow(self.bot_limit, margin)
+        self._bot = SlidingWindow(self.bot_limit, margin, monotonic, sleep)
         self._conversations: OrderedDict[str, tuple[SlidingWindow, ...]] = OrderedDict()
         self._max_tracked = max_tracked_conversations
 
@@ -123,12 +141,15 @@ class Throttle:
         for window in windows:
             await window.acquire()
         await self._bot.acquire()
-        return Permit((*windows, self._bot))
+        return Permit((*windows, self._bot), self.monotonic)
 
     def _windows(self, conversation: str) -> tuple[SlidingWindow, ...]:
         windows = self._conversations.get(conversation)
         if windows is None:
-            windows = tuple(SlidingWindow(limit, self._margin) for limit in self.per_conversation)
+            windows = tuple(
+                SlidingWindow(limit, self._margin, self.monotonic, self.sleep)
+                for limit in self.per_conversation
+            )
             self._conversations[conversation] = windows
             self._forget_idle()
         else:
@@ -189,7 +210,7 @@ async def call_with_retries(
             permit.release()
         if last.status not in RETRIED_STATUSES or attempt + 1 == backoff.attempts:
             raise as_send_error(last)
-        await asyncio.sleep(backoff.delay(attempt, last.retry_after))
+        await throttle.sleep(backoff.delay(attempt, last.retry_after))
     raise AssertionError("unreachable")  # pragma: no cover
 
 

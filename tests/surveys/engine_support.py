@@ -22,7 +22,7 @@ program: Engine test
 timezone: America/New_York
 working_days: {days}
 working_hours: {hours}
-holidays: ["2026-12-25"]
+holidays: {holidays}
 max_prompts_per_week: {budget}
 anonymity: {{min_responses: 5, min_comments: 5, mode: {mode}}}
 admins: ["slack:U0ADMIN01"]
@@ -65,10 +65,12 @@ def program_text(
     mode: str = "confidential",
     phase: str = "organization",
     pilot: str = TOKYO,
+    holidays: str = '["2026-12-25"]',
 ) -> str:
     return HEADER.format(
         days=days,
         hours=hours,
+        holidays=holidays,
         budget=budget,
         mode=mode,
         phase=phase,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -9,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from bot.events import AnswerGiven
 from bot.ports import Member
-from storage.tables import Delivery
-from surveys.cadence import WorkCalendar, local_instant
+from storage.tables import Answer, Delivery, DeliveryStatus
+from surveys.cadence import WorkCalendar, asking_day, local_instant, timing_for
 from surveys.program import parse_program
 from tests.surveys.engine_support import (
     BERLIN,
@@ -148,3 +150,116 @@ def test_daylight_saving_days_fire_exactly_once(
         rows = session.exec(select(Delivery)).all()
         todays = [d for d in rows if d.due_at.astimezone(tz).date() == day]
     assert len(todays) == 1 and todays[0].due_at == expected_utc
+
+
+# -- across Christmas and New Year (holidays on Friday 25 December and Friday 1 January) --------
+
+NY = ZoneInfo("America/New_York")
+CHRISTMAS_AND_NEW_YEAR = '["2026-12-25", "2027-01-01"]'
+ALICE, BOB = "slack:UALICE001", "slack:UBOB00001"
+
+
+def _ny(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), NY).astimezone(UTC)
+
+
+def test_weekly_and_monthly_askings_move_past_a_holiday_and_the_weekend() -> None:
+    """Weekly and monthly questions move to the next working day (daily ones are skipped)."""
+    program = parse_program(
+        program_text(
+            [
+                question("weekly-fri", "weekly", "fri", "10:00", key=True),
+                question("monthly-25", "monthly", 25, "10:00"),
+                question("monthly-1", "monthly", 1, "10:00"),
+            ],
+            holidays=CHRISTMAS_AND_NEW_YEAR,
+        )
+    )
+    work = WorkCalendar.for_person(program, "America/New_York")
+    schedules = {q.id: q.schedule for ws in program.workstreams for q in ws.questions}
+    cases = [
+        ("weekly-fri", date(2026, 12, 25), date(2026, 12, 28)),  # Friday holiday → Monday
+        ("monthly-25", date(2026, 12, 25), date(2026, 12, 28)),
+        ("monthly-1", date(2027, 1, 1), date(2027, 1, 4)),
+        ("weekly-fri", date(2026, 12, 18), date(2026, 12, 18)),  # a working Friday stays
+    ]
+    for qid, scheduled, asked in cases:
+        assert asking_day(schedules[qid], scheduled, work) == asked, qid
+        timing = timing_for(schedules[qid], scheduled, work)
+        assert timing is not None and timing.due_at == _ny(asked, 10)
+
+
+def test_a_question_due_on_a_holiday_friday_is_asked_on_monday_once(
+    database_url: str, tmp_path: Path
+) -> None:
+    text = program_text(
+        [
+            question("weekly-fri", "weekly", "fri", "10:00", key=True),
+            question("monthly-25", "monthly", 25, "10:00"),
+        ],
+        holidays=CHRISTMAS_AND_NEW_YEAR,
+    )
+    people = [Member(ALICE, timezone="America/New_York")]
+    core, chat, clock = make_core(database_url, tmp_path, text, _ny(date(2026, 12, 24), 8), people)
+    asked: list[tuple[str, datetime]] = []
+    for day in (24, 25, 26, 27, 28):
+        for hour, minute in ((9, 59), (10, 0), (16, 0)):
+            clock.set(_ny(date(2026, 12, day), hour, minute))
+            before = len(chat.prompts[ALICE])
+            run(core)
+            asked += [(p.items[0].question_id, clock.now()) for p in chat.prompts[ALICE][before:]]
+    monday_ten = _ny(date(2026, 12, 28), 10)
+    assert sorted(asked) == [("monthly-25", monday_ten), ("weekly-fri", monday_ten)]
+
+
+@pytest.mark.parametrize(
+    ("cadence", "on", "asked", "reminder", "closes"),
+    [
+        # 5 working days from Monday 28 December: Mon, Tue, Wed, Thu, (New Year, weekend), Mon
+        ("monthly", 25, (12, 28), (12, 30, 13, 30), (1, 4, 17, 0)),
+        # 3 working days from Thursday 24 December: Thu, (Christmas, weekend), Mon, Tue
+        ("weekly", "thu", (12, 24), (12, 28, 13, 30), (12, 29, 17, 0)),
+    ],
+)
+def test_the_answer_window_counts_working_days_across_a_holiday_and_a_weekend(
+    database_url: str,
+    tmp_path: Path,
+    cadence: str,
+    on: str | int,
+    asked: tuple[int, int],
+    reminder: tuple[int, int, int, int],
+    closes: tuple[int, int, int, int],
+) -> None:
+    def moment(month: int, day: int, hour: int, minute: int) -> datetime:
+        return _ny(date(2026 if month == 12 else 2027, month, day), hour, minute)
+
+    text = program_text(
+        [question("q", cadence, on, "10:00", key=True)], holidays=CHRISTMAS_AND_NEW_YEAR
+    )
+    people = [Member(ALICE, timezone="America/New_York"), Member(BOB, timezone="America/New_York")]
+    core, chat, clock = make_core(database_url, tmp_path, text, moment(12, 24, 8, 0), people)
+    run(core)  # Thursday 24 December, 08:00: planned
+    clock.set(moment(*asked, 10, 0))
+    run(core)
+    assert chat.count(ALICE) == chat.count(BOB) == 1
+    with core.session() as session:
+        sent = session.exec(select(Delivery).where(Delivery.status == DeliveryStatus.SENT)).all()
+    assert {(d.remind_at, d.expires_at) for d in sent} == {(moment(*reminder), moment(*closes))}
+
+    clock.set(moment(*reminder) - timedelta(minutes=1))
+    run(core)
+    assert chat.reminders(ALICE) == chat.reminders(BOB) == 0
+    clock.set(moment(*reminder))  # halfway through the working time of the window
+    run(core)
+    assert chat.reminders(ALICE) == chat.reminders(BOB) == 1
+
+    alice, bob = chat.prompts[ALICE][0].delivery_id, chat.prompts[BOB][0].delivery_id
+    clock.set(moment(*closes) - timedelta(minutes=1))  # still open after the days off
+    assert asyncio.run(core.dispatch(AnswerGiven(ALICE, alice, "q", "4"))) is None
+    clock.set(moment(*closes))
+    run(core)
+    late = asyncio.run(core.dispatch(AnswerGiven(BOB, bob, "q", "2")))
+    assert late is not None and "closed" in (late.summary or "")
+    with core.session() as session:
+        assert session.get(Delivery, bob).status == DeliveryStatus.EXPIRED  # type: ignore[union-attr]
+        assert [a.value for a in session.exec(select(Answer)).all()] == ["4"]

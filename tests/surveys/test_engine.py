@@ -26,6 +26,7 @@ from surveys.occurrences import open_now
 from surveys.sender import Sender, SendReport
 from tests.fakes import FakeChat
 from tests.surveys.engine_support import NEW_YORK, TOKYO, make_core, program_text, question, run
+from tests.virtual_time import SteppedSleep
 
 T = TypeVar("T")
 MONDAY_8AM_NY = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
@@ -464,12 +465,9 @@ class HeldFirstSendChat(FakeChat):
         return await super().send_prompt(person, prompt)
 
 
-def _alice_behind_a_held_send(  # type: ignore[no-untyped-def]
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    """Alice's key measure due now, claims that lapse after 0.3 s unless renewed, and a chat
-    that holds her first prompt in flight until it is released."""
-    monkeypatch.setenv("LEARNPULSE_CLAIM_LEASE_SECONDS", "0.3")
+def _alice_behind_a_held_send(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Alice's key measure due now (claims last the default lease of 120 s) and a chat that holds
+    her first prompt in flight until it is released."""
     text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
     people = [Member(ALICE, timezone=NY)]
     core, fake, clock = make_core(database_url, tmp_path, text, _ny(30, 10), people)
@@ -479,26 +477,29 @@ def _alice_behind_a_held_send(  # type: ignore[no-untyped-def]
 
 
 def test_a_send_held_longer_than_the_lease_is_not_taken_for_a_crashed_one(
-    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    database_url: str, tmp_path: Path
 ) -> None:
     """While a platform keeps a send waiting (Slack's Retry-After), its sender renews the claim,
     so another sender does not reconcile it as abandoned and send the prompt again."""
-    core, chat, clock = _alice_behind_a_held_send(database_url, tmp_path, monkeypatch)
+    core, chat, clock = _alice_behind_a_held_send(database_url, tmp_path)
 
-    async def two_senders() -> tuple[SendReport, SendReport]:
+    async def two_senders() -> tuple[SendReport, SendReport, list[float]]:
+        renewals = SteppedSleep()
         await open_now(core, "lms", "lms-confidence", actor="test")
-        first = asyncio.create_task(Sender(core).send_due())
+        first = asyncio.create_task(Sender(core, sleep=renewals.sleep).send_due())
         while not chat.held:
             await asyncio.sleep(0.01)
+        await renewals.asleep()
         clock.advance(timedelta(minutes=5))  # far past the lease of the claim made at 10:00
-        await asyncio.sleep(0.3)  # meanwhile the first sender renews its claim
+        await renewals.step()  # one renewal round of the first sender, at 10:05
         second = await Sender(core).send_due()
         chat.release.set()
-        return await first, second
+        return await first, second, renewals.asked
 
-    first, second = asyncio.run(two_senders())
+    first, second, asked = asyncio.run(asyncio.wait_for(two_senders(), timeout=10))
     assert (first.sent, second.reconciled, second.sent) == (1, 0, 0)
     assert len(chat.prompts[ALICE]) == 1
+    assert asked[0] == 40.0  # three renewals per lease of 120 s
 
 
 def test_a_renewal_the_database_refused_is_tried_again_and_the_run_goes_on(
@@ -507,23 +508,28 @@ def test_a_renewal_the_database_refused_is_tried_again_and_the_run_goes_on(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    core, chat, _ = _alice_behind_a_held_send(database_url, tmp_path, monkeypatch)
-    renew, renewed, refused = ledger.renew_claims, threading.Event(), []
+    core, chat, _ = _alice_behind_a_held_send(database_url, tmp_path)
+    renew, renewed, refused = ledger.renew_claims, [], []
 
     def away_once(*args: Any) -> None:
         if not refused:
             refused.append(args)
             raise ConnectionError("database away")
         renew(*args)
-        renewed.set()
+        renewed.append(args)
 
     monkeypatch.setattr(ledger, "renew_claims", away_once)
 
     async def send() -> SendReport:
+        renewals = SteppedSleep()
         await open_now(core, "lms", "lms-confidence", actor="test")
-        sending = asyncio.create_task(Sender(core).send_due())
-        while not renewed.is_set():
-            await asyncio.sleep(0.02)
+        sending = asyncio.create_task(Sender(core, sleep=renewals.sleep).send_due())
+        while not chat.held:
+            await asyncio.sleep(0.01)
+        await renewals.step()  # the database refuses this renewal
+        assert (len(refused), len(renewed)) == (1, 0)
+        await renewals.step()  # and takes the next one
+        assert (len(refused), len(renewed)) == (1, 1)
         chat.release.set()
         return await sending
 
@@ -531,7 +537,7 @@ def test_a_renewal_the_database_refused_is_tried_again_and_the_run_goes_on(
         report = asyncio.run(asyncio.wait_for(send(), timeout=10))
     assert report.sent == 1
     warnings = [r.getMessage() for r in caplog.records if r.name == "learnpulse.sender"]
-    assert len(refused) == 1 and warnings[0].startswith("could not renew 1 claims")
+    assert warnings[0].startswith("could not renew 1 claims")
 
 
 class BatchCountingSender(Sender):

@@ -4,8 +4,11 @@ It keeps users, channels, user groups, DMs and their messages (with metadata), p
 ``response_metadata.next_cursor``, answers a second message to one channel within
 ``channel_interval`` seconds with HTTP 429 + ``Retry-After`` (Slack's ~1 message per second per
 channel), and can inject 429s and 500s, at random or for the next N calls of a method. It also
-serves ``response_url`` hooks, the upload URLs of ``files.getUploadURLExternal`` and the Socket
-Mode ``apps.connections.open`` URL.
+serves ``response_url`` hooks, the upload URLs of ``files.getUploadURLExternal``, and Socket
+Mode as Slack runs it: ``apps.connections.open`` hands out a WebSocket URL whose ticket works
+once; each connection starts with ``hello``, carries the envelopes of ``socket_frames`` and the
+app's acknowledgements (``{"envelope_id": …}``), and Slack may end it with a ``disconnect``
+message (the app is to open a new connection) or by closing it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import json
 import random
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -39,6 +43,17 @@ class Call:
 
 
 @dataclass
+class SocketConnection:
+    """One Socket Mode WebSocket: who closed it (``"app"`` or ``"slack"``) and with what code."""
+
+    ticket: str
+    ws: web.WebSocketResponse
+    acks: list[JSON_BODY] = field(default_factory=list)
+    closed_by: str | None = None
+    close_code: int | None = None
+
+
+@dataclass
 class Faults:
     """What goes wrong: random 429 / 500 rates, and queued failures per method."""
 
@@ -58,6 +73,7 @@ class FakeSlack:
 
     def __init__(self, channel_interval: float = 0.0, page_size: int | None = None) -> None:
         self.channel_interval = channel_interval
+        self.monotonic: Callable[[], float] = time.monotonic  # the clock of channel_interval
         self.page_size = page_size  # force small pages to exercise pagination
         self.faults = Faults()
         self.users: dict[str, JSON_BODY] = {}
@@ -76,6 +92,9 @@ class FakeSlack:
         self.files: list[JSON_BODY] = []
         self.socket_frames: asyncio.Queue[str] = asyncio.Queue()
         self.socket_acks: list[JSON_BODY] = []
+        self.sockets: list[SocketConnection] = []  # every connection, oldest first
+        self._tickets: set[str] = set()  # issued by apps.connections.open, not yet used
+        self._pump: asyncio.Task[None] | None = None
         self._last_post: dict[str, float] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
@@ -191,7 +210,7 @@ class FakeSlack:
     def _paced(self, channel: str) -> web.Response | None:
         if self.channel_interval <= 0:
             return None
-        now = time.monotonic()
+        now = self.monotonic()
         last = self._last_post.get(channel)
         if last is not None and now - last < self.channel_interval:
             return _rate_limited(self.faults.retry_after)
@@ -235,23 +254,59 @@ class FakeSlack:
         self.uploads[request.match_info["file_id"]] = data
         return web.Response(text=f"OK - {len(data)}")
 
-    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+    @property
+    def open_sockets(self) -> list[SocketConnection]:
+        return [c for c in self.sockets if c.closed_by is None]
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        """A Socket Mode connection; a ticket that was not issued, or was used, is refused."""
+        ticket = request.query.get("ticket", "")
+        if ticket not in self._tickets:
+            return web.json_response({"ok": False, "error": "invalid_ticket"}, status=401)
+        self._tickets.discard(ticket)
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
-
-        async def pump() -> None:
-            while True:
-                await ws.send_str(await self.socket_frames.get())
-
-        pumping = asyncio.create_task(pump())
+        connection = SocketConnection(ticket, ws)
+        self.sockets.append(connection)
+        hello = {
+            "type": "hello",
+            "num_connections": len(self.open_sockets),
+            "debug_info": {"host": "applink-fake", "approximate_connection_time": 18060},
+            "connection_info": {"app_id": "A0LEARNPLS"},
+        }
+        await ws.send_str(json.dumps(hello))
+        if self._pump is not None:  # envelopes go to the newest connection only
+            self._pump.cancel()
+        self._pump = pumping = asyncio.create_task(self._pump_frames(ws))
         try:
             async for message in ws:
                 if message.type.name == "TEXT":
-                    self.socket_acks.append(json.loads(message.data))
+                    ack = json.loads(message.data)
+                    connection.acks.append(ack)
+                    self.socket_acks.append(ack)
         finally:
             pumping.cancel()
+            if connection.closed_by is None:
+                connection.closed_by = "app"
+            connection.close_code = ws.close_code
         return ws
+
+    async def _pump_frames(self, ws: web.WebSocketResponse) -> None:
+        while True:
+            await ws.send_str(await self.socket_frames.get())
+
+    async def send_disconnect(self, reason: str = "refresh_requested") -> None:
+        """Slack's notice that the newest connection is about to go: the app should open
+        another."""
+        [*_, newest] = self.open_sockets
+        message = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake"}}
+        await newest.ws.send_str(json.dumps(message))
+
+    async def close_sockets(self, code: int = 1001) -> None:
+        """Slack closes every open connection (a server going away), without notice."""
+        for connection in self.open_sockets:
+            connection.closed_by = "slack"
+            await connection.ws.close(code=code, message=b"going away")
 
     # --- methods ----------------------------------------------------------------------------
 
@@ -267,7 +322,9 @@ class FakeSlack:
         )
 
     def m_apps_connections_open(self, params: dict[str, Any]) -> web.Response:
-        return _ok(url=f"ws{self.base.removeprefix('http')}/socket")
+        ticket = f"{next(self._ids):08x}-5e3f-4a1b-9c2d-fake"
+        self._tickets.add(ticket)
+        return _ok(url=f"ws{self.base.removeprefix('http')}/socket?ticket={ticket}")
 
     def _resolve(self, channel: str) -> tuple[str | None, str | None]:
         """(conversation id, error) for a channel or user id as chat.postMessage accepts."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 
+import aiohttp
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -21,6 +21,7 @@ from bot.ports import PermanentSendError, TransientSendError
 from tests.adapters.slack.conftest import ADMIN, LEAD, OUTSIDER, PILOT
 from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 from tests.support import free_port
+from tests.virtual_time import VirtualTime
 
 
 def adapter_for(url: str, clock: ManualClock, **options: float) -> SlackAdapter:
@@ -62,12 +63,13 @@ async def test_a_prompt_carries_its_delivery_id_and_is_found_again(
 
 
 async def test_429_waits_retry_after_and_never_drops(
-    adapter: SlackAdapter, fake_slack: FakeSlack
+    fake_slack: FakeSlack, clock: ManualClock
 ) -> None:
+    driven = VirtualTime()
+    adapter = adapter_for(fake_slack.url, clock, monotonic=driven.monotonic, sleep=driven.sleep)
     fake_slack.faults.queued["chat.postMessage"] = [429, 429]
-    started = time.monotonic()
     ref = await adapter.send_prompt(f"slack:{PILOT[1]}", a_prompt(7))
-    assert time.monotonic() - started >= 2.0  # Retry-After: 1, twice
+    assert driven.slept == [1.0, 1.0]  # Retry-After: 1, twice
     assert adapter.api.rate_limited == 2
     assert [m["ts"] for m in fake_slack.prompts_for(PILOT[1])] == [ref.message_id]
 
@@ -139,32 +141,45 @@ async def test_permanent_errors_carry_slacks_reason(
 async def test_about_one_message_per_second_per_channel_and_channels_in_parallel(
     fake_slack: FakeSlack, clock: ManualClock
 ) -> None:
-    fake_slack.channel_interval = 0.3  # the fake answers 429 to anything faster
-    adapter = adapter_for(fake_slack.url, clock, per_channel_interval=0.35)
-    started = time.monotonic()
-    await asyncio.gather(*(adapter.send_prompt(f"slack:{PILOT[0]}", a_prompt(n)) for n in range(4)))
-    same_channel = time.monotonic() - started
-    started = time.monotonic()
-    await asyncio.gather(*(adapter.send_prompt(f"slack:{u}", a_prompt(100)) for u in PILOT[1:]))
-    many_channels = time.monotonic() - started
-    assert same_channel >= 1.0
-    assert many_channels < 0.3
+    driven = VirtualTime()
+    fake_slack.monotonic = driven.monotonic
+    fake_slack.channel_interval = 1.0  # the fake answers 429 to anything faster
+    adapter = adapter_for(
+        fake_slack.url,
+        clock,
+        per_channel_interval=1.0,
+        monotonic=driven.monotonic,
+        sleep=driven.sleep,
+    )
+    async with aiohttp.ClientSession(trace_configs=[driven.trace_config()]) as session:
+        adapter.client.session = session
+        same_channel = (adapter.send_prompt(f"slack:{PILOT[0]}", a_prompt(n)) for n in range(4))
+        await asyncio.gather(*same_channel)
+        assert driven.slept == [1.0, 1.0, 1.0]  # one channel: each message after the first waits
+        assert driven.monotonic() == 3.0
+        many_channels = (adapter.send_prompt(f"slack:{u}", a_prompt(100)) for u in PILOT[1:])
+        await asyncio.gather(*many_channels)
+    assert driven.slept == [1.0, 1.0, 1.0]  # other channels: nobody waited for anybody
+    assert len(fake_slack.prompts_for(PILOT[0])) == 4
+    assert all(len(fake_slack.prompts_for(u)) == 1 for u in PILOT[1:])
     assert adapter.api.rate_limited == 0
     assert len(fake_slack.calls_to("chat.postMessage", status=429)) == 0
 
 
 async def test_pacing_lets_a_channel_through_at_once_only_when_its_turn_has_come() -> None:
-    pacer = ChannelPacer(interval=0.2)
-    started = time.monotonic()
+    driven = VirtualTime()
+    pacer = ChannelPacer(interval=0.25, monotonic=driven.monotonic, sleep=driven.sleep)
     await pacer.wait_turn("D0FIRST001")  # first message: no wait
     await pacer.wait_turn("D0OTHER001")  # another channel: no wait
-    assert time.monotonic() - started < 0.1
+    assert driven.slept == []
     await pacer.wait_turn("D0FIRST001")  # its second message waits for its turn
-    assert time.monotonic() - started >= 0.19
-    pacer.hold("D0OTHER001", 0.3)  # Slack said wait: Retry-After 0.3
-    held = time.monotonic()
+    assert driven.slept == [0.25]
+    pacer.hold("D0OTHER001", 0.5)  # Slack said wait: Retry-After 0.5
     await pacer.wait_turn("D0OTHER001")
-    assert time.monotonic() - held >= 0.29
+    assert driven.slept == [0.25, 0.5]
+    assert driven.monotonic() == 0.75
+    await pacer.wait_turn("D0OTHER001")  # the turn after a hold is an interval later
+    assert driven.slept == [0.25, 0.5, 0.25]
 
 
 async def test_channel_and_group_members_skip_bots_and_deactivated_people(

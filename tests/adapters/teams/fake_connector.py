@@ -2,7 +2,8 @@
 
 It enforces Teams' throttling (per conversation 7 sends per second and 60 per 30 seconds; a
 bot-wide rate) by answering 429 with ``Retry-After``, and can be told to fail the next calls
-with any status. Everything it receives is recorded for assertions.
+with any status. Everything it receives is recorded for assertions, with the time it arrived by
+``monotonic`` (a test may give it, and the bot's throttle, a clock it drives).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections import defaultdict, deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ class Received:
     status: int
     at: float
     authorization: str | None
+    retry_after: float | None = None  # what a 429 told the bot to wait
 
 
 @dataclass
@@ -43,6 +45,7 @@ class FakeConnector:
     not_installed: set[str] = field(default_factory=set)
     team_members: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     page_size: int = 2
+    monotonic: Callable[[], float] = time.monotonic
     url: str = ""
     calls: list[Received] = field(default_factory=list)
     fail_next: deque[tuple[int, float | None]] = field(default_factory=deque)
@@ -93,7 +96,12 @@ class FakeConnector:
         return app
 
     def _record(
-        self, request: web.Request, conversation: str, body: dict[str, Any], status: int
+        self,
+        request: web.Request,
+        conversation: str,
+        body: dict[str, Any],
+        status: int,
+        retry_after: float | None = None,
     ) -> None:
         self.calls.append(
             Received(
@@ -102,8 +110,9 @@ class FakeConnector:
                 conversation,
                 body,
                 status,
-                time.monotonic(),
+                self.monotonic(),
                 request.headers.get("Authorization"),
+                retry_after,
             )
         )
 
@@ -111,7 +120,7 @@ class FakeConnector:
         """Seconds to wait when this send would break a limit; else records it and None."""
         if not self.enforce_limits:
             return None
-        now = time.monotonic()
+        now = self.monotonic()
         waits: list[float] = []
         for count, seconds in PER_CONVERSATION:
             window = [t for t in self._sent_at[conversation] if t > now - seconds]
@@ -167,11 +176,12 @@ class FakeConnector:
             return failure
         wait = self._throttled(conversation)
         if wait is not None:
-            self._record(request, conversation, body, 429)
+            retry_after = f"{max(wait, 0.01):.3f}"
+            self._record(request, conversation, body, 429, float(retry_after))
             return web.json_response(
                 {"error": {"code": "TooManyRequests", "message": "throttled"}},
                 status=429,
-                headers={"Retry-After": f"{max(wait, 0.01):.3f}"},
+                headers={"Retry-After": retry_after},
             )
         activity_id = f"1:{next(self._ids)}"
         self._record(request, conversation, {**body, "id": activity_id}, 201)
