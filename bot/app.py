@@ -57,6 +57,9 @@ class LearnPulse:
         engine: Engine | None = None,
         migrate: bool = True,
     ) -> None:
+        """Raises ``SettingsError`` (one line) for a weak key while a chat platform is
+        configured."""
+        settings.check_secret_key()
         self.settings = settings
         self.clock: Clock = clock or wall_clock(settings.learnpulse_now)
         self.engine = engine or make_engine(settings.database_url)

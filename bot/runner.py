@@ -11,7 +11,7 @@ from bot import interpreter
 from bot.app import LearnPulse
 from bot.scheduler import Heartbeat
 from bot.server import build_web_app
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from surveys.program import ProgramError
 
 log = logging.getLogger("learnpulse")
@@ -27,6 +27,8 @@ def prepare(
     """Build the core and its web app: migrate, load the program, mount adapters."""
     try:
         core = core or LearnPulse(settings)
+    except SettingsError as exc:
+        raise StartupError(str(exc)) from None
     except Exception as exc:
         raise StartupError(
             f"DATABASE_URL: cannot open the database ({exc.__class__.__name__}: {exc})"

@@ -19,6 +19,17 @@ DEFAULT_TEAMS_SERVICE_URLS = (
     "https://smba.infra.gov.teams.microsoft.us/"
 )
 DEV_SECRET_KEY = "learnpulse-development-key-change-me"
+MIN_SECRET_KEY_LENGTH = 32
+MAKE_A_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+# The variables that connect LearnPulse to a real workspace: with any of them set, answers
+# are real and the key that protects them must be too.
+PLATFORM_CREDENTIALS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "TEAMS_APP_ID",
+    "TEAMS_APP_PASSWORD",
+)
 
 
 class SettingsError(ValueError):
@@ -79,6 +90,33 @@ class Settings(BaseSettings):
     @property
     def secret_key_is_default(self) -> bool:
         return self.learnpulse_secret_key == DEV_SECRET_KEY
+
+    @property
+    def platform_credentials(self) -> list[str]:
+        """The names of the Slack and Teams credentials that are set."""
+        return [name for name in PLATFORM_CREDENTIALS if getattr(self, name.lower())]
+
+    def check_secret_key(self) -> None:
+        """With any Slack or Teams credential set, refuse a weak ``LEARNPULSE_SECRET_KEY``.
+
+        The development key is public (it is in this file) and a short key can be guessed, and
+        either would let whoever holds the database read comments and link pseudonyms to people.
+        Without credentials (tests, ``TEAMS_EMULATOR=1``, ``learnpulse demo``) any key will do.
+        """
+        credentials = self.platform_credentials
+        if not credentials:
+            return
+        key = self.learnpulse_secret_key
+        if key == DEV_SECRET_KEY:
+            problem = "is the development key (or not set)"
+        elif len(key) < MIN_SECRET_KEY_LENGTH:
+            problem = f"is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+        else:
+            return
+        raise SettingsError(
+            f"LEARNPULSE_SECRET_KEY: {problem} while {credentials[0]} is set; make one with "
+            f"{MAKE_A_SECRET_KEY} and keep it (the database can only be read with it)"
+        )
 
     @property
     def slack_enabled(self) -> tuple[bool, str]:

@@ -1,0 +1,103 @@
+"""LEARNPULSE_SECRET_KEY in production: no public or short key next to chat credentials."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.app import LearnPulse
+from bot.settings import DEV_SECRET_KEY, PLATFORM_CREDENTIALS, SettingsError, load_settings
+from tests.conftest import EXAMPLE_PROGRAM
+from tests.support import ROOT, base_env
+
+MAKE_ONE = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+SHORT_KEY = "x" * 31
+
+
+def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=base_env(**env),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _only_line(stderr: str) -> str:
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("args", "credential", "key"),
+    [
+        (["serve"], "SLACK_BOT_TOKEN", None),
+        (["serve"], "TEAMS_APP_PASSWORD", SHORT_KEY),
+        (["send", "lms"], "TEAMS_APP_ID", None),
+        (["digest", "lms"], "SLACK_APP_TOKEN", DEV_SECRET_KEY),
+        (["review", "--out", "review.html"], "SLACK_SIGNING_SECRET", SHORT_KEY),
+        (["export"], "SLACK_BOT_TOKEN", None),
+    ],
+)
+def test_commands_that_open_the_app_refuse_a_weak_key_next_to_credentials(
+    tmp_path: Path, args: list[str], credential: str, key: str | None
+) -> None:
+    database = tmp_path / "refused.db"
+    env = {
+        "DATABASE_URL": f"sqlite:///{database}",
+        "LEARNPULSE_PROGRAM": str(EXAMPLE_PROGRAM),
+        credential: "configured-in-production",
+        **({"LEARNPULSE_SECRET_KEY": key} if key is not None else {}),
+    }
+    result = _cli(*[str(tmp_path / a) if a.endswith(".html") else a for a in args], **env)
+    assert result.returncode == 2, result.stderr
+    line = _only_line(result.stderr)
+    assert "LEARNPULSE_SECRET_KEY:" in line and credential in line and MAKE_ONE in line
+    assert not database.exists()  # refused before anything was opened
+
+
+@pytest.mark.parametrize("credential", PLATFORM_CREDENTIALS)
+@pytest.mark.parametrize("key", [DEV_SECRET_KEY, SHORT_KEY])
+def test_the_composition_root_refuses_each_credential_with_a_weak_key(
+    tmp_path: Path, credential: str, key: str
+) -> None:
+    database = f"sqlite:///{tmp_path / 'x.db'}"
+    settings = load_settings(DATABASE_URL=database, LEARNPULSE_SECRET_KEY=key, **{credential: "c"})
+    with pytest.raises(SettingsError, match=r"^LEARNPULSE_SECRET_KEY: .*secrets\.token_urlsafe"):
+        LearnPulse(settings)
+
+
+def test_a_strong_key_or_no_credentials_starts(tmp_path: Path) -> None:
+    strong = load_settings(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'strong.db'}",
+        LEARNPULSE_SECRET_KEY="k" * 32,
+        SLACK_BOT_TOKEN="xoxb-1",
+        SLACK_SIGNING_SECRET="s",
+    )
+    LearnPulse(strong).engine.dispose()
+    emulator = load_settings(
+        DATABASE_URL=f"sqlite:///{tmp_path / 'emulator.db'}",
+        LEARNPULSE_SECRET_KEY=DEV_SECRET_KEY,
+        TEAMS_EMULATOR="1",
+        TEAMS_SERVICE_URLS="http://127.0.0.1:9/",
+        TEAMS_APP_ID=None,
+        TEAMS_APP_PASSWORD=None,
+    )
+    LearnPulse(emulator).engine.dispose()
+
+
+def test_the_demo_ignores_credentials_so_needs_no_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adapters.local.demo import demo_settings
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-in-the-environment")
+    monkeypatch.setenv("TEAMS_APP_ID", "an-app-id")
+    monkeypatch.delenv("LEARNPULSE_SECRET_KEY", raising=False)
+    LearnPulse(demo_settings(tmp_path / "demo.db")).engine.dispose()
