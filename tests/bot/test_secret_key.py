@@ -1,19 +1,25 @@
-"""LEARNPULSE_SECRET_KEY in production: no public or short key next to chat credentials."""
+"""LEARNPULSE_SECRET_KEY in production: no public or short key next to chat credentials, and
+never a key other than the one the database was written with."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, delete
 
 from bot.app import LearnPulse
 from bot.settings import DEV_SECRET_KEY, PLATFORM_CREDENTIALS, SettingsError, load_settings
-from tests.conftest import EXAMPLE_PROGRAM
+from storage.tables import KeyCheck
+from tests.bot.test_report_support import answers
+from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
 from tests.support import ROOT, base_env
 
 MAKE_ONE = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+ANOTHER_KEY = "another-key-of-more-than-32-characters-0000"
 SHORT_KEY = "x" * 31
 
 
@@ -101,3 +107,51 @@ def test_the_demo_ignores_credentials_so_needs_no_key(
     monkeypatch.setenv("TEAMS_APP_ID", "an-app-id")
     monkeypatch.delenv("LEARNPULSE_SECRET_KEY", raising=False)
     LearnPulse(demo_settings(tmp_path / "demo.db")).engine.dispose()
+
+
+def test_another_key_on_a_database_is_refused(
+    core: LearnPulse, database_url: str, engine: Engine
+) -> None:
+    settings = load_settings(DATABASE_URL=database_url, LEARNPULSE_SECRET_KEY=ANOTHER_KEY)
+    with pytest.raises(SettingsError) as refused:
+        LearnPulse(settings, engine=engine, migrate=False)
+    assert str(refused.value).startswith(
+        "LEARNPULSE_SECRET_KEY: this database was written with another key"
+    )
+    assert "\n" not in str(refused.value)
+    same = load_settings(DATABASE_URL=database_url, LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY)
+    LearnPulse(same, engine=engine, migrate=False)  # the key it was written with still opens it
+
+
+def test_a_database_from_before_the_check_is_probed_then_recorded(
+    core: LearnPulse, database_url: str, engine: Engine
+) -> None:
+    answers(core, "respect", "respect-treated-with-respect", date(2026, 11, 30), ["4"],
+            comments=["kind people"])  # fmt: skip
+    with core.session() as session:
+        session.exec(delete(KeyCheck))  # type: ignore[call-overload]
+    other = load_settings(DATABASE_URL=database_url, LEARNPULSE_SECRET_KEY=ANOTHER_KEY)
+    with pytest.raises(SettingsError, match="written with another key"):
+        LearnPulse(other, engine=engine, migrate=False)
+    same = load_settings(DATABASE_URL=database_url, LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY)
+    LearnPulse(same, engine=engine, migrate=False)
+    with core.session() as session:
+        assert session.get(KeyCheck, 1) is not None  # recorded by that start
+    with pytest.raises(SettingsError, match="written with another key"):
+        LearnPulse(other, engine=engine, migrate=False)
+
+
+def test_a_restart_with_another_key_exits_2_with_one_line(tmp_path: Path) -> None:
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'answers.db'}",
+        "LEARNPULSE_PROGRAM": str(EXAMPLE_PROGRAM),
+    }
+    first = _cli("export", LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY, **env)
+    assert first.returncode == 0, first.stderr
+    second = _cli("export", LEARNPULSE_SECRET_KEY=ANOTHER_KEY, **env)
+    assert second.returncode == 2
+    assert _only_line(second.stderr).startswith(
+        "learnpulse: LEARNPULSE_SECRET_KEY: this database was written with another key"
+    )
+    again = _cli("export", LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY, **env)
+    assert again.returncode == 0, again.stderr
