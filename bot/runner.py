@@ -79,6 +79,14 @@ def run_server(settings: Settings, program_path: Path) -> None:
     web_app.on_startup.append(start_scheduler)
     web_app.on_startup.append(freeze_startup_objects)  # last: after everything startup loads
     web_app.on_cleanup.append(stop_scheduler)
-    log.info("listening on http://%s:%d", settings.host, settings.port)
-    web.run_app(web_app, host=settings.host, port=settings.port, print=None, access_log=None)
+    host = settings.listen_host
+    if host != settings.host:
+        log.warning(
+            "TEAMS_EMULATOR is on: listening on %s only, not on HOST=%s "
+            "(emulator requests are not authenticated)",
+            host,
+            settings.host,
+        )
+    log.info("listening on http://%s:%d", host, settings.port)
+    web.run_app(web_app, host=host, port=settings.port, print=None, access_log=None)
     core.engine.dispose()

@@ -13,6 +13,8 @@ from urllib.parse import urlparse
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.service_urls import parse_service_url
+
 DEFAULT_TEAMS_SERVICE_URLS = (
     "https://smba.trafficmanager.net/,"
     "https://smba.infra.gcc.teams.microsoft.com/,"
@@ -82,10 +84,28 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("teams_service_urls")
+    @classmethod
+    def _plain_urls(cls, value: str) -> str:
+        for entry in (u.strip() for u in value.split(",")):
+            if entry and parse_service_url(entry) is None:
+                raise ValueError(
+                    f"{entry!r} is not a plain http(s) URL (no user info, query or fragment)"
+                )
+        return value
+
     @property
     def service_url_prefixes(self) -> list[str]:
-        """The ``TEAMS_SERVICE_URLS`` allow-list as a list of prefixes."""
+        """The ``TEAMS_SERVICE_URLS`` allow-list: base URLs, matched by ``bot.service_urls``."""
         return [u.strip() for u in self.teams_service_urls.split(",") if u.strip()]
+
+    @property
+    def listen_host(self) -> str:
+        """``HOST``, except with ``TEAMS_EMULATOR=1``: its requests are not authenticated, so
+        the server then listens on loopback only, whatever ``HOST`` says."""
+        if self.teams_emulator and not is_loopback_host(self.host):
+            return "127.0.0.1"
+        return self.host
 
     @property
     def secret_key_is_default(self) -> bool:
@@ -150,7 +170,12 @@ class Settings(BaseSettings):
 
 def is_loopback_url(url: str) -> bool:
     """True when the URL's host is localhost or a loopback address."""
-    host = urlparse(url).hostname or ""
+    return is_loopback_host(urlparse(url).hostname or "")
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (``127.0.0.0/8``, ``::1``)."""
+    host = host.strip().strip("[]").lower()
     if host == "localhost":
         return True
     try:
