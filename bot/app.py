@@ -23,9 +23,10 @@ from bot.messages import Report
 from bot.metrics import Metrics
 from bot.ports import ChatAdapter, Clock
 from bot.registry import AdapterRegistry
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from storage.crypto import Vault
 from storage.db import make_engine, read_session, session_scope
+from storage.keycheck import KeyMismatch, verify_key
 from storage.migrate import upgrade
 from surveys.catalog import Catalog
 from surveys.program import Program, load_program
@@ -57,6 +58,9 @@ class LearnPulse:
         engine: Engine | None = None,
         migrate: bool = True,
     ) -> None:
+        """Raises ``SettingsError`` (one line) for a key that must not open this database: a
+        weak key while a chat platform is configured, or another key than the database's."""
+        settings.check_secret_key()
         self.settings = settings
         self.clock: Clock = clock or wall_clock(settings.learnpulse_now)
         self.engine = engine or make_engine(settings.database_url)
@@ -70,6 +74,12 @@ class LearnPulse:
         self._catalog: Catalog | None = None
         if migrate:
             upgrade(self.engine)
+        try:
+            verify_key(self.engine, self.vault)
+        except KeyMismatch as exc:
+            if engine is None:
+                self.engine.dispose()
+            raise SettingsError(f"LEARNPULSE_SECRET_KEY: {exc}") from None
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -243,6 +243,8 @@ def export(
     try:
         core = LearnPulse(settings)
         core.load_program()
+    except SettingsError as exc:
+        fail(str(exc))
     except ProgramError as exc:
         fail("the program file was refused: " + "; ".join(exc.problems))
     except Exception as exc:

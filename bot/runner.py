@@ -11,7 +11,7 @@ from bot import interpreter
 from bot.app import LearnPulse
 from bot.scheduler import Heartbeat
 from bot.server import build_web_app
-from bot.settings import Settings
+from bot.settings import Settings, SettingsError
 from surveys.program import ProgramError
 
 log = logging.getLogger("learnpulse")
@@ -27,6 +27,8 @@ def prepare(
     """Build the core and its web app: migrate, load the program, mount adapters."""
     try:
         core = core or LearnPulse(settings)
+    except SettingsError as exc:
+        raise StartupError(str(exc)) from None
     except Exception as exc:
         raise StartupError(
             f"DATABASE_URL: cannot open the database ({exc.__class__.__name__}: {exc})"
@@ -77,6 +79,14 @@ def run_server(settings: Settings, program_path: Path) -> None:
     web_app.on_startup.append(start_scheduler)
     web_app.on_startup.append(freeze_startup_objects)  # last: after everything startup loads
     web_app.on_cleanup.append(stop_scheduler)
-    log.info("listening on http://%s:%d", settings.host, settings.port)
-    web.run_app(web_app, host=settings.host, port=settings.port, print=None, access_log=None)
+    host = settings.listen_host
+    if host != settings.host:
+        log.warning(
+            "TEAMS_EMULATOR is on: listening on %s only, not on HOST=%s "
+            "(emulator requests are not authenticated)",
+            host,
+            settings.host,
+        )
+    log.info("listening on http://%s:%d", host, settings.port)
+    web.run_app(web_app, host=host, port=settings.port, print=None, access_log=None)
     core.engine.dispose()

@@ -13,12 +13,25 @@ from urllib.parse import urlparse
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.service_urls import parse_service_url
+
 DEFAULT_TEAMS_SERVICE_URLS = (
     "https://smba.trafficmanager.net/,"
     "https://smba.infra.gcc.teams.microsoft.com/,"
     "https://smba.infra.gov.teams.microsoft.us/"
 )
 DEV_SECRET_KEY = "learnpulse-development-key-change-me"
+MIN_SECRET_KEY_LENGTH = 32
+MAKE_A_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+# The variables that connect LearnPulse to a real workspace: with any of them set, answers
+# are real and the key that protects them must be too.
+PLATFORM_CREDENTIALS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "TEAMS_APP_ID",
+    "TEAMS_APP_PASSWORD",
+)
 
 
 class SettingsError(ValueError):
@@ -71,14 +84,59 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("teams_service_urls")
+    @classmethod
+    def _plain_urls(cls, value: str) -> str:
+        for entry in (u.strip() for u in value.split(",")):
+            if entry and parse_service_url(entry) is None:
+                raise ValueError(
+                    f"{entry!r} is not a plain http(s) URL (no user info, query or fragment)"
+                )
+        return value
+
     @property
     def service_url_prefixes(self) -> list[str]:
-        """The ``TEAMS_SERVICE_URLS`` allow-list as a list of prefixes."""
+        """The ``TEAMS_SERVICE_URLS`` allow-list: base URLs, matched by ``bot.service_urls``."""
         return [u.strip() for u in self.teams_service_urls.split(",") if u.strip()]
+
+    @property
+    def listen_host(self) -> str:
+        """``HOST``, except with ``TEAMS_EMULATOR=1``: its requests are not authenticated, so
+        the server then listens on loopback only, whatever ``HOST`` says."""
+        if self.teams_emulator and not is_loopback_host(self.host):
+            return "127.0.0.1"
+        return self.host
 
     @property
     def secret_key_is_default(self) -> bool:
         return self.learnpulse_secret_key == DEV_SECRET_KEY
+
+    @property
+    def platform_credentials(self) -> list[str]:
+        """The names of the Slack and Teams credentials that are set."""
+        return [name for name in PLATFORM_CREDENTIALS if getattr(self, name.lower())]
+
+    def check_secret_key(self) -> None:
+        """With any Slack or Teams credential set, refuse a weak ``LEARNPULSE_SECRET_KEY``.
+
+        The development key is public (it is in this file) and a short key can be guessed, and
+        either would let whoever holds the database read comments and link pseudonyms to people.
+        Without credentials (tests, ``TEAMS_EMULATOR=1``, ``learnpulse demo``) any key will do.
+        """
+        credentials = self.platform_credentials
+        if not credentials:
+            return
+        key = self.learnpulse_secret_key
+        if key == DEV_SECRET_KEY:
+            problem = "is the development key (or not set)"
+        elif len(key) < MIN_SECRET_KEY_LENGTH:
+            problem = f"is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+        else:
+            return
+        raise SettingsError(
+            f"LEARNPULSE_SECRET_KEY: {problem} while {credentials[0]} is set; make one with "
+            f"{MAKE_A_SECRET_KEY} and keep it (the database can only be read with it)"
+        )
 
     @property
     def slack_enabled(self) -> tuple[bool, str]:
@@ -112,7 +170,12 @@ class Settings(BaseSettings):
 
 def is_loopback_url(url: str) -> bool:
     """True when the URL's host is localhost or a loopback address."""
-    host = urlparse(url).hostname or ""
+    return is_loopback_host(urlparse(url).hostname or "")
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (``127.0.0.0/8``, ``::1``)."""
+    host = host.strip().strip("[]").lower()
     if host == "localhost":
         return True
     try:

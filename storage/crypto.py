@@ -19,6 +19,8 @@ class Vault:
         self._pseudonym_key = hmac.new(root, b"learnpulse/respondent", hashlib.sha256).digest()
         fernet_key = hmac.new(root, b"learnpulse/encryption", hashlib.sha256).digest()
         self._fernet = Fernet(base64.urlsafe_b64encode(fernet_key))
+        # kept in the database (storage/keycheck.py) to tell this key from another one
+        self.check_value = hmac.new(root, b"learnpulse/key-check", hashlib.sha256).hexdigest()
 
     def respondent_key(self, person_ref: str) -> str:
         """A stable pseudonym for a person: the same person always maps to the same key."""

@@ -251,6 +251,17 @@ class AuditEntry(SQLModel, table=True):
     detail: str = ""
 
 
+class KeyCheck(SQLModel, table=True):
+    """A check value of ``LEARNPULSE_SECRET_KEY`` (an HMAC of a fixed label under it, which
+    reveals nothing of the key): a start with another key is refused instead of writing
+    pseudonyms nobody can match and reading comments nobody can decrypt."""
+
+    __tablename__ = "key_check"
+
+    id: int = Field(default=1, primary_key=True)
+    value: str
+
+
 class LocalMessage(SQLModel, table=True):
     """The local playground's chat history (``adapters/local``)."""
 

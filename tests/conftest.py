@@ -21,6 +21,8 @@ from storage.migrate import upgrade
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PROGRAM = ROOT / "examples" / "program.yaml"
 SHARED = ROOT.parent / "shared"
+# Long enough for LearnPulse to accept it next to Slack or Teams credentials (32+ characters).
+TEST_SECRET_KEY = "test-secret-key-of-the-suite-0123456789"
 
 DATABASES = ["sqlite", "postgresql"]
 
@@ -81,7 +83,7 @@ def core(database_url: str, engine: Engine, clock: ManualClock) -> LearnPulse:
     """A core on the test database, with the example program loaded."""
     settings = load_settings(
         DATABASE_URL=database_url,
-        LEARNPULSE_SECRET_KEY="test-secret-key",
+        LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
         LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
     )
     app = LearnPulse(settings, clock=clock, engine=engine, migrate=False)

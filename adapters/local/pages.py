@@ -20,6 +20,7 @@ from adapters.local import colleagues, store, timeline
 from adapters.local.directory import DemoPerson
 from adapters.local.playground import Playground
 from adapters.local.render import STATIC, ViewItem, local_time, make_environment, view_items
+from adapters.local.same_origin import same_origin_posts
 from bot.events import (
     AnswerGiven,
     CommandIssued,
@@ -49,8 +50,10 @@ class ChannelView:
 
 
 def mount(web_app: web.Application, playground: Playground) -> None:
-    """Add the playground's page, form endpoints and stylesheet to the server."""
+    """Add the playground's page, form endpoints and stylesheet to the server; its forms
+    accept same-origin posts only (``same_origin.py``)."""
     web_app[PLAYGROUND] = playground
+    web_app.middlewares.append(same_origin_posts)
     web_app.router.add_get("/", index)
     web_app.router.add_post("/play/answer", answer)
     web_app.router.add_post("/play/comment", comment)

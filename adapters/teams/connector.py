@@ -3,8 +3,8 @@
 Each call continues a stored conversation (``continue_conversation``) or creates a 1:1 one,
 runs one connector operation on a pooled client (``pool.py``), and turns every SDK or transport
 failure into a ``ConnectorFailure`` with the HTTP status and ``Retry-After`` for the retry
-policy. The service URL of every call is checked against ``TEAMS_SERVICE_URLS`` first: a URL
-outside the list is never called.
+policy. The service URL of every call is checked against ``TEAMS_SERVICE_URLS`` first (as a
+URL, ``bot/service_urls.py``): a URL outside the list is never called.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from botbuilder.schema import (
 from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from adapters.teams.throttle import ConnectorFailure
+from bot.service_urls import service_url_allowed
 
 T = TypeVar("T")
 
@@ -43,11 +44,6 @@ class PagedMember:
 
     aad_object_id: str | None
     name: str | None
-
-
-def service_url_allowed(url: str | None, prefixes: list[str]) -> bool:
-    """True when ``url`` starts with one of the allowed prefixes."""
-    return bool(url) and any(str(url).startswith(prefix) for prefix in prefixes)
 
 
 class Connector:

@@ -22,12 +22,12 @@ from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.teams import files, render, store, translate
 from adapters.teams.adapter import INVOKE_CAPTURE, CardCapture, TeamsAdapter, report_activity
-from adapters.teams.connector import service_url_allowed
 from adapters.teams.refs import channel_ref
 from bot.events import CommandIssued, Event, PersonSeen
 from bot.logsafe import describe
 from bot.messages import Report, notice
 from bot.ports import SendError
+from bot.service_urls import service_url_allowed
 
 if TYPE_CHECKING:
     from botframework.connector.auth import AuthenticateRequestResult

@@ -14,7 +14,7 @@ from bot.app import LearnPulse
 from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 from tests.adapters.slack.payloads import SIGNING_SECRET
 from tests.bot.test_report_support import answers
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
 from tests.support import ROOT, base_env
 
 KEY = "respect-treated-with-respect"
@@ -50,7 +50,7 @@ def _env(core: LearnPulse, database_url: str, fake: FakeSlack | None) -> dict[st
         core.clock.now(),
         DATABASE_URL=database_url,
         LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
-        LEARNPULSE_SECRET_KEY="test-secret-key",
+        LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
         **slack,
     )
 

@@ -12,6 +12,7 @@ import pytest
 
 from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 from tests.adapters.slack.payloads import SIGNING_SECRET
+from tests.conftest import TEST_SECRET_KEY
 from tests.support import ROOT, base_env
 from tests.surveys.engine_support import program_text, question
 
@@ -65,7 +66,7 @@ async def test_send_delivers_once_to_each_member(
         MONDAY_IN_TOKYO,
         DATABASE_URL=database_url,
         LEARNPULSE_PROGRAM=str(program),
-        LEARNPULSE_SECRET_KEY="k",
+        LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake.url,

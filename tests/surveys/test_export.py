@@ -14,7 +14,7 @@ from bot.app import LearnPulse
 from bot.cli import app
 from surveys.export import write
 from tests.bot.test_report_support import answers
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
 
 KEY = "respect-treated-with-respect"
 DAY = date(2026, 11, 24)
@@ -82,7 +82,7 @@ def test_the_cli_writes_the_file_and_refuses_a_bad_format(
     env = {
         "DATABASE_URL": database_url,
         "LEARNPULSE_PROGRAM": str(EXAMPLE_PROGRAM),
-        "LEARNPULSE_SECRET_KEY": "test-secret-key",
+        "LEARNPULSE_SECRET_KEY": TEST_SECRET_KEY,
     }
     runner = CliRunner()
     target = tmp_path / "answers.json"

@@ -19,6 +19,7 @@ from bot.clock import ManualClock
 from bot.server import build_web_app
 from bot.work import run_due_work
 from storage.tables import Answer
+from tests.support import free_port
 
 PILOT = "slack:U04K7QP2M1"  # first pilot member of the lms workstream, in New York
 LEAD = "slack:U0LEAD0001"
@@ -31,7 +32,9 @@ async def client(core: LearnPulse) -> AsyncIterator[TestClient]:
     web_app = build_web_app(core)
     adapter = setup(core, web_app)
     core.adapters.register(adapter, "slack", "teams", "local")
-    async with TestClient(TestServer(web_app)) as test_client:
+    port = free_port()
+    own_origin = {"Origin": f"http://127.0.0.1:{port}"}  # a browser's form post sends it
+    async with TestClient(TestServer(web_app, port=port), headers=own_origin) as test_client:
         yield test_client
 
 

@@ -17,7 +17,7 @@ from bot.server import build_web_app
 from bot.settings import load_settings
 from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 from tests.adapters.slack.payloads import FORM, JSON, SIGNING_SECRET, interaction, signed_headers
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
 from tests.support import serving
 
 PILOT = ["U04K7QP2M1", "U05B9TR3XK", "U03HJ8WN6D", "U06CQ2LZ7P", "U02MXV5E9R", "U05TNA4K8W"]
@@ -49,7 +49,7 @@ def slack_core(
     clock.set(MONDAY_10_NEW_YORK)
     settings = load_settings(
         DATABASE_URL=database_url,
-        LEARNPULSE_SECRET_KEY="test-secret-key",
+        LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
         LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,

@@ -25,7 +25,7 @@ from tests.adapters.slack.conftest import MONDAY_10_NEW_YORK, OUTSIDER, PILOT
 from tests.adapters.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.adapters.slack.payloads import block_actions, event_callback
 from tests.adapters.slack.test_scenarios import QUESTION, eventually
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
 from tests.support import serving
 
 
@@ -37,7 +37,7 @@ async def socket_mode_server(
     clock.set(MONDAY_10_NEW_YORK)
     settings = load_settings(
         DATABASE_URL=database_url,
-        LEARNPULSE_SECRET_KEY="test-secret-key",
+        LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
         LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_APP_TOKEN=APP_TOKEN,

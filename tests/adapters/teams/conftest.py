@@ -22,7 +22,7 @@ from bot.settings import load_settings
 from tests.adapters.teams.cardcheck import CardChecker
 from tests.adapters.teams.cardcheck import install as install_cardcheck
 from tests.adapters.teams.fake_connector import FakeConnector, running
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
 
 FAST_BACKOFF = Backoff(base=0.01, cap=0.2, attempts=5)
 
@@ -55,7 +55,7 @@ def teams_core(
 ) -> LearnPulse:
     settings = load_settings(
         DATABASE_URL=database_url,
-        LEARNPULSE_SECRET_KEY="test-secret-key",
+        LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
         LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
         TEAMS_SERVICE_URLS=service_url,
         **env,

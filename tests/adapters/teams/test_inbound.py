@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Engine
 from sqlmodel import select
 
 from adapters.teams import store
+from bot.clock import ManualClock
 from storage.tables import ConversationReference, PersonRecord
 from tests.adapters.teams import activities as a
-from tests.adapters.teams.conftest import TeamsHarness
+from tests.adapters.teams.conftest import TeamsHarness, serve_teams, teams_core
 from tests.adapters.teams.fake_connector import FakeConnector, running
 
 
@@ -118,6 +120,22 @@ async def test_a_service_url_outside_the_allow_list_is_refused_without_any_call(
             session.exec(select(PersonRecord).where(PersonRecord.ref.startswith("teams:"))).all()
             == []
         )  # type: ignore[attr-defined]
+
+
+async def test_a_service_url_that_only_starts_like_an_allowed_one_is_refused(
+    database_url: str, engine: Engine, clock: ManualClock, connector: FakeConnector
+) -> None:
+    allowed = connector.url.rstrip("/")  # http://127.0.0.1:PORT, as an operator may write it
+    core = teams_core(database_url, engine, clock, allowed, TEAMS_EMULATOR="1")
+    async with serve_teams(core, connector) as teams:
+        for forged in (f"{allowed}@evil.example/", f"{allowed}0/", f"{allowed}.evil.example/"):
+            status, _ = await teams.post(a.personal_install(forged, a.EMPLOYEE_AAD))
+            assert status == 403, forged
+        assert connector.calls == []
+        with core.session() as session:
+            assert session.exec(select(ConversationReference)).all() == []
+        status, _ = await teams.post(a.personal_install(connector.url, a.EMPLOYEE_AAD))
+        assert status == 200 and len(connector.posted()) == 1  # the real one still gets in
 
 
 async def test_bad_requests_are_refused(teams: TeamsHarness) -> None:
