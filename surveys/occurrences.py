@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 ALREADY_OPEN_REASON = "already has this question open"
 COMING_SOON = timedelta(hours=12)  # a scheduled prompt this close counts as already asked
 PLAN_HORIZON_DAYS = 7  # far enough ahead to reserve the week's budget for key measures
+LOOKBACK_DAYS = 14  # far enough back for an asking moved past holidays and a weekend
 KEY_MEASURE, BANK, OTHER = 0, 1, 2
 
 
@@ -119,10 +120,14 @@ class TimingRule:
 
 
 def plan_scheduled(core: LearnPulse, now: datetime, replan: bool = False) -> int:
-    """Create the occurrences of the next days and plan those not planned yet."""
+    """Create the occurrences of the next days and plan those not planned yet.
+
+    It also looks back ``LOOKBACK_DAYS`` for askings moved past holidays and a weekend: the
+    monthly 25th on a Christmas Friday is asked on Monday 28, and a first start, a restart or a
+    program change on that Monday must still see it."""
     program = core.require_program()
     today = now.date()
-    first, last = today - timedelta(days=1), today + timedelta(days=PLAN_HORIZON_DAYS)
+    first, last = today - timedelta(days=LOOKBACK_DAYS), today + timedelta(days=PLAN_HORIZON_DAYS)
     inserted = 0
     with core.session() as session:
         planned = set(
@@ -139,12 +144,26 @@ def plan_scheduled(core: LearnPulse, now: datetime, replan: bool = False) -> int
             key = f"{asking.key}@{day.isoformat()}"
             if key in planned and not replan:
                 continue  # the common case on every tick: nothing to do, no query
+            if day < today - timedelta(days=1) and not _moved_here(core, asking, day, today):
+                continue
             with core.session() as session:
                 occurrence = _ensure_occurrence(session, asking, key, day, now, manual=False)
             inserted += plan_occurrence(
                 core, occurrence, asking, TimingRule(asking.schedule, day, now)
             )
     return inserted
+
+
+def _moved_here(core: LearnPulse, asking: Asking, day: date, today: date) -> bool:
+    """Whether the asking scheduled on ``day`` is asked yesterday or later in any of its
+    members' time zones (moved past non-working days), not on a day long gone."""
+    program = core.require_program()
+    zones = member_time_zones(core.engine, asking.workstream_id) or [None]
+    for zone in zones:
+        timing = timing_for(asking.schedule, day, WorkCalendar.for_person(program, zone))
+        if timing is not None and timing.due_at.date() >= today - timedelta(days=1):
+            return True
+    return False
 
 
 def find_asking(program: Program, workstream_id: str, item: str) -> Asking | None:

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.events import AnswerGiven
 from bot.ports import Member
-from storage.tables import Answer, Delivery, DeliveryStatus
+from storage.tables import Answer, Delivery, DeliveryStatus, Occurrence
 from surveys.cadence import WorkCalendar, asking_day, local_instant, timing_for
 from surveys.program import parse_program
 from tests.surveys.engine_support import (
@@ -263,3 +263,37 @@ def test_the_answer_window_counts_working_days_across_a_holiday_and_a_weekend(
     with core.session() as session:
         assert session.get(Delivery, bob).status == DeliveryStatus.EXPIRED  # type: ignore[union-attr]
         assert [a.value for a in session.exec(select(Answer)).all()] == ["4"]
+
+
+def _monthly_25(database_url: str, tmp_path: Path, start: datetime):  # type: ignore[no-untyped-def]
+    text = program_text(
+        [
+            question("key", "weekly", "wed", "10:00", key=True),
+            question("monthly-25", "monthly", 25, "10:00"),
+        ],
+        holidays=CHRISTMAS_AND_NEW_YEAR,
+    )
+    return make_core(
+        database_url, tmp_path, text, start, [Member(ALICE, timezone="America/New_York")]
+    )
+
+
+def test_a_first_start_on_the_moved_day_still_asks_the_holiday_question(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The monthly 25th falls on Christmas (a Friday) and moves to Monday 28: a bot started
+    for the first time that Monday asks it, as PRODUCT.md's restart rule says."""
+    core, chat, _clock = _monthly_25(database_url, tmp_path, _ny(date(2026, 12, 28), 11))
+    run(core)
+    assert [p.items[0].question_id for p in chat.prompts[ALICE]] == ["monthly-25"]
+
+
+def test_a_first_start_after_the_window_closed_plans_nothing_for_it(
+    database_url: str, tmp_path: Path
+) -> None:
+    core, chat, _clock = _monthly_25(database_url, tmp_path, _ny(date(2027, 1, 8), 11))
+    run(core)  # Friday 8 January: the moved asking was long ago
+    assert chat.count(ALICE) == 0
+    with core.session() as session:
+        days = {o.local_date for o in session.exec(select(Occurrence)).all()}
+    assert date(2026, 12, 25) not in days
