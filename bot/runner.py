@@ -12,6 +12,7 @@ from bot.app import LearnPulse
 from bot.scheduler import Heartbeat
 from bot.server import build_web_app
 from bot.settings import Settings, SettingsError
+from storage.reseal import reseal_legacy
 from surveys.program import ProgramError
 
 log = logging.getLogger("learnpulse")
@@ -33,6 +34,9 @@ def prepare(
         raise StartupError(
             f"DATABASE_URL: cannot open the database ({exc.__class__.__name__}: {exc})"
         ) from exc
+    resealed = reseal_legacy(core.engine, core.vault)
+    if resealed:
+        log.info("resealed %d stored values with AES-GCM (no time in them)", resealed)
     try:
         report = core.load_program(program_path)
     except ProgramError as exc:
