@@ -42,10 +42,13 @@ async def status(context: CommandContext) -> Report:
 
 
 @command(
-    "learning-digest", "/learning-digest <workstream>", "Post a workstream's digest now", "lead"
+    "learning-digest",
+    "/learning-digest <workstream> [preview]",
+    "Post a workstream's digest now, or preview it privately",
+    "lead",
 )
 async def digest(context: CommandContext) -> Report:
-    from bot.reporting import post_digest
+    from bot.reporting import post_digest, preview_digest
 
     workstream, refusal = _workstream_arg(context)
     if refusal is not None:
@@ -54,6 +57,8 @@ async def digest(context: CommandContext) -> Report:
         program = context.core.require_program()
         yours = [w.id for w in program.workstreams if context.roles.may_steer(w.id)]
         return notice(f"Which workstream? /learning-digest <workstream> ({', '.join(yours)}).")
+    if context.args[1:2] == ["preview"]:
+        return await preview_digest(context.core, workstream)
     posted = await post_digest(context.core, workstream)
     if posted.posted:
         return notice(f"Posted the {workstream} digest to {posted.destination}.")

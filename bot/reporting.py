@@ -13,14 +13,14 @@ import asyncio
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
 
-from bot.messages import Report
+from bot.messages import Choice, Report
 from bot.ports import PermanentSendError, SendError
 from bot.registry import NoAdapterError
 from storage.tables import PersonRecord, PostedDigest
@@ -155,6 +155,23 @@ async def post_digest(core: LearnPulse, workstream_id: str, *, scheduled: bool =
         return Posted(workstream.digest_to, False, "already posted for this period")
     [built] = await asyncio.to_thread(_build, core, [(workstream, period)])
     return await _post_built(core, key, built, keep_on_failure=scheduled)
+
+
+async def preview_digest(core: LearnPulse, workstream_id: str) -> Report:
+    """The digest of the period in progress, for the asker's eyes only, with a button that
+    posts it: previewing and posting are two steps. Its figures count as shown (the asker saw
+    them), so the no-subtraction rule holds between a preview and anything shown later."""
+    workstream = core.require_program().workstream(workstream_id)
+    if workstream is None:
+        raise LookupError(f"no workstream {workstream_id!r}")
+    period = digests.current_period(core, workstream)
+    [built] = await asyncio.to_thread(_build, core, [(workstream, period)])
+    post = Choice(f"/learning-digest {workstream_id}", "Post it to the digest channel")
+    return replace(
+        built.report,
+        title=f"Preview (only you see this): {built.report.title}",
+        actions=(*built.report.actions, post),
+    )
 
 
 async def _post_built(

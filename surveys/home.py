@@ -61,7 +61,11 @@ def home_view(core: LearnPulse, person: str) -> Report:
             Choice("snooze:7", "Pause 1 week"),
         )
     )
-    return Report(title="Your LearnPulse", sections=tuple(sections), actions=actions)
+    led = [w for w in program.workstreams if w.lead == person]
+    previews = tuple(
+        Choice(f"/learning-digest {w.id} preview", f"Preview the {w.id} digest") for w in led
+    )
+    return Report(title="Your LearnPulse", sections=tuple(sections), actions=(*actions, *previews))
 
 
 def _trend_section(core: LearnPulse, person: str) -> Section | None:

@@ -175,3 +175,22 @@ async def test_a_digest_to_a_person_goes_to_their_private_chat(core: LearnPulse)
     assert posted.posted
     assert [p for p, _ in adapter.person_posts] == ["slack:U0LEAD0003"]
     assert adapter.channel_posts == []
+
+
+async def test_a_preview_is_private_and_posting_it_is_a_separate_step(core: LearnPulse) -> None:
+    from bot.commands import run_command
+
+    adapter = recording(core)
+    answers(core, "respect", KEY, date(2026, 11, 30), ["4"] * 5)
+    lead = "slack:U0LEAD0003"
+    preview = await run_command(core, lead, "learning-digest", "respect preview", None)
+    assert preview.title.startswith("Preview (only you see this)")
+    assert "4.0 / 5" in text_of(preview)
+    assert "(in progress)" in (preview.summary or "")  # a partial period says so
+    assert "no comparison while the period is in progress" in text_of(preview)
+    assert adapter.channel_posts == []  # nothing reached the channel
+    [post] = [a for a in preview.actions if a.value == "/learning-digest respect"]
+    reply = await run_command(core, lead, "learning-digest", "respect", None)
+    assert "Posted the respect digest" in (reply.summary or "")
+    assert len(adapter.channel_posts) == 1
+    assert post.label == "Post it to the digest channel"

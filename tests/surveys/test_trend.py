@@ -63,3 +63,11 @@ async def test_the_monthly_message_goes_to_people_without_an_app_home_once(
     assert await post_due_trends(core) == 0
     assert [p for p, _ in teams.person_posts] == [TEAMS_ME]
     assert slack.person_posts == []  # Slack shows it in the App Home instead
+
+
+def test_a_leads_home_offers_a_private_preview_of_their_digest(core: LearnPulse) -> None:
+    lead = home_view(core, "slack:U0LEAD0003")  # the respect workstream's lead
+    assert ("/learning-digest respect preview", "Preview the respect digest") in [
+        (a.value, a.label) for a in lead.actions
+    ]
+    assert not any("learning-digest" in a.value for a in home_view(core, ME).actions)
