@@ -11,6 +11,10 @@ records, and their reference in the audit log and as the destination of posted d
 by ``erased``, where the reference stands whole: erasing ``slack:U1`` leaves ``slack:U12`` as it
 is). On SQLite the bytes go too: the engine zeroes deleted rows (``secure_delete``) and erasure
 empties the write-ahead log, which still holds the pages as they were before.
+
+Erasure is the last word of the request that asks for it: its reply carries
+``Report.leaves_no_trace`` so that an adapter delivers it without storing anything about the
+person again (a Teams reply from a channel would otherwise store a new 1:1 reference).
 """
 
 from __future__ import annotations
