@@ -74,6 +74,9 @@ class Report:
     image_png: bytes | None = field(default=None, repr=False)
     image_alt: str = ""
     actions: tuple[Choice, ...] = ()
+    # The reply to an erasure: the person's data is gone, so the adapter delivers this without
+    # storing anything about them again (no conversation reference, no copy of the message).
+    leaves_no_trace: bool = False
 
 
 def notice(text: str, title: str = "LearnPulse") -> Report:

@@ -7,6 +7,7 @@ or an unknown workstream never reveals anything about other workstreams' data.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 from bot.commands import NOT_ALLOWED, CommandContext, command
 from bot.messages import Report, notice
@@ -99,5 +100,6 @@ async def mydata(context: CommandContext) -> Report:
                 "This erases every answer, comment and record LearnPulse holds about you, "
                 "and cannot be undone. To go ahead: /learning-mydata erase confirm"
             )
-        return notice(await asyncio.to_thread(erase, context.core, context.person))
+        done = await asyncio.to_thread(erase, context.core, context.person)
+        return replace(notice(done), leaves_no_trace=True)
     return await asyncio.to_thread(describe, context.core, context.person)

@@ -5,20 +5,27 @@ their pseudonymous respondent key (recomputed from their reference, never stored
 ``anonymous`` mode nothing links an answer to anyone, so there is nothing of theirs to return or
 erase among the answers — the reply says so. Erasure removes every row that names or points to
 the person: answers (by respondent key), deliveries, audience memberships, the person row, stored
-conversation references (theirs and those of their prompts), the local playground's chat with
-them, their private-trend records, and their reference in the audit log and as the destination
-of posted digests (replaced by ``erased``). On SQLite the bytes go too: the engine zeroes deleted
-rows (``secure_delete``) and erasure empties the write-ahead log, which still holds the pages as
-they were before.
+conversation references (theirs and those of their prompts), files waiting for their consent
+(their own-data export among them), the local playground's chat with them, their private-trend
+records, and their reference in the audit log and as the destination of posted digests (replaced
+by ``erased``, where the reference stands whole: erasing ``slack:U1`` leaves ``slack:U12`` as it
+is). On SQLite the bytes go too: the engine zeroes deleted rows (``secure_delete``) and erasure
+empties the write-ahead log, which still holds the pages as they were before.
+
+Erasure is the last word of the request that asks for it: its reply carries
+``Report.leaves_no_trace`` so that an adapter delivers it without storing anything about the
+person again (a Teams reply from a channel would otherwise store a new 1:1 reference).
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlmodel import Session, col, delete, select, update
 
 from bot.messages import Report, Section
@@ -170,6 +177,55 @@ def describe(core: LearnPulse, person: str) -> Report:
     )
 
 
+def file_key_prefix(person: str) -> str:
+    """Prefix of the rows where an adapter keeps a file waiting for ``person``'s consent
+    (``<platform>:file:<token>``, an encrypted JSON document whose ``person`` is the recipient)."""
+    return f"{platform_of(person)}:file:"
+
+
+def _waiting_files(core: LearnPulse, session: Session, person: str) -> list[str]:
+    """Keys of the files waiting for ``person``. The key holds only a random token, so each
+    waiting document is opened to see whom it waits for (there are few: they last a day)."""
+    keys: list[str] = []
+    for row in session.exec(
+        select(ConversationReference).where(
+            col(ConversationReference.key).startswith(file_key_prefix(person))
+        )
+    ).all():
+        try:
+            document = json.loads(core.vault.decrypt(row.reference))
+        except ValueError:  # written under another key: nobody can read it, nothing to match
+            continue
+        if isinstance(document, dict) and str(document.get("person", "")).lower() == person.lower():
+            keys.append(row.key)
+    return keys
+
+
+def _whole_reference(person: str) -> re.Pattern[str]:
+    """``person`` standing whole in a text: not the start of a longer id (``slack:U1`` is not
+    in ``slack:U12``) nor the end of one. References compare case-insensitively, as Teams'
+    object ids do; Slack ids are upper case, so no other Slack id differs only in case."""
+    return re.compile(rf"(?<![\w-]){re.escape(person)}(?![\w-])", re.IGNORECASE)
+
+
+def _rewrite_audit(session: Session, person: str) -> None:
+    """Replace ``person`` by ``erased`` wherever it stands whole in the audit log."""
+    whole = _whole_reference(person)
+    lowered = person.lower()
+    for entry in session.exec(
+        select(AuditEntry).where(
+            or_(
+                func.lower(col(AuditEntry.actor)).contains(lowered, autoescape=True),
+                func.lower(col(AuditEntry.detail)).contains(lowered, autoescape=True),
+            )
+        )
+    ).all():
+        actor, detail = whole.sub(ERASED, entry.actor), whole.sub(ERASED, entry.detail)
+        if (actor, detail) != (entry.actor, entry.detail):
+            entry.actor, entry.detail = actor, detail
+            session.add(entry)
+
+
 def erase(core: LearnPulse, person: str) -> str:
     """Remove every identifier of ``person``; returns the reply for them."""
     key = core.vault.respondent_key(person)
@@ -193,6 +249,7 @@ def erase(core: LearnPulse, person: str) -> str:
             session.exec(delete(Delivery).where(col(Delivery.person_id) == record.id))
             session.exec(delete(AudienceMember).where(col(AudienceMember.person_id) == record.id))
             session.exec(delete(PersonRecord).where(col(PersonRecord.id) == record.id))
+        conversations += _waiting_files(core, session, person)
         session.exec(
             delete(ConversationReference).where(col(ConversationReference.key).in_(conversations))
         )
@@ -203,15 +260,7 @@ def erase(core: LearnPulse, person: str) -> str:
             .where(col(PostedDigest.destination) == person)
             .values(destination=ERASED)
         )
-        session.exec(update(AuditEntry).where(col(AuditEntry.actor) == person).values(actor=ERASED))
-        for entry in session.exec(
-            select(AuditEntry).where(
-                or_(col(AuditEntry.detail).contains(person), col(AuditEntry.actor).contains(person))
-            )
-        ).all():
-            entry.detail = entry.detail.replace(person, ERASED)
-            entry.actor = entry.actor.replace(person, ERASED)
-            session.add(entry)
+        _rewrite_audit(session, person)
     if not empty_wal(core.engine):
         log.warning("erased rows stay in the SQLite write-ahead log until its next checkpoint")
     if _anonymous(core):

@@ -141,7 +141,9 @@ class TeamsAdapter:
         )
 
     async def post_to_person(self, person: str, message: Report) -> MessageRef:
-        reference = await self._personal_reference(person)
+        """A message in the person's 1:1 chat. A reply that ``leaves_no_trace`` (to an erasure)
+        does not store the 1:1 reference it may have had to create."""
+        reference = await self._personal_reference(person, remember=not message.leaves_no_trace)
         activity_id = await self._post(reference, report_activity(message))
         return MessageRef(conversation=reference["conversation"]["id"], message_id=activity_id)
 
@@ -190,8 +192,9 @@ class TeamsAdapter:
 
     # -- helpers ------------------------------------------------------------------------------
 
-    async def _personal_reference(self, person: str) -> dict[str, Any]:
-        """The stored 1:1 reference, or a newly created 1:1 chat (stored for next time)."""
+    async def _personal_reference(self, person: str, remember: bool = True) -> dict[str, Any]:
+        """The stored 1:1 reference, or a newly created 1:1 chat (stored for next time unless
+        ``remember`` is False)."""
         if kind_of(person) is not RefKind.PERSON:
             raise PermanentSendError(f"not a Teams person: {person}")
         key = person.lower()
@@ -213,7 +216,8 @@ class TeamsAdapter:
             )
         except PermanentSendError:
             raise PermanentSendError(NOT_INSTALLED) from None
-        await asyncio.to_thread(store.save, self.core, key, created)
+        if remember:
+            await asyncio.to_thread(store.save, self.core, key, created)
         return created
 
     def _bare_reference(self, conversation_id: str, service_url: str) -> dict[str, Any]:

@@ -13,6 +13,8 @@ Two kinds of rows share the table, told apart by key:
   gives the message, and ``sending`` means the process stopped mid-call, the outcome is unknown,
   and it is answered as "arrived" so that the prompt is never sent twice.
 - ``teams:file:<token>``: a file offered to a person, waiting for their consent (``files.py``).
+  The key holds only a random token; the document's ``person`` says whom it waits for, which is
+  how erasure (``surveys/mydata.py``) finds and removes a person's waiting files.
 
 The functions are synchronous (they run in a worker thread) and never log what they store.
 """

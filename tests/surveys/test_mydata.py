@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import JSON, Engine, String, inspect, text
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
+from adapters.teams import files
 from bot.app import LearnPulse
 from storage.db import reading
 from storage.tables import (
@@ -22,12 +25,23 @@ from storage.tables import (
     PostedDigest,
 )
 from surveys.mydata import ANONYMOUS_NOTE, erase, export_own, trend_key_prefix
+from surveys.people import snooze
+from surveys.references import platform_of
 from tests.bot.test_report_support import answers, deliveries, occurrence
 
 PERSON = "slack:U0ERASEME9"
 OTHER = "slack:U0STAYING1"
+TEAMS_PERSON = "teams:5b1c7f3e-9a41-4d0e-8c55-0e6f1d2a7b93"
+TEAMS_OTHER = "teams:0c6e2d94-3f57-4b8a-a1d2-7e9f4c3b5a60"
 KEY = "respect-treated-with-respect"
 DAY = date(2026, 11, 24)
+NAME = "Erin Example"
+COMMENT = "my own words"
+
+
+def _other(person: str) -> str:
+    """Someone on the same platform whose data must outlive the erasure."""
+    return TEAMS_OTHER if platform_of(person) == "teams" else OTHER
 
 
 def _anonymous(core: LearnPulse) -> None:
@@ -36,13 +50,38 @@ def _anonymous(core: LearnPulse) -> None:
     core.program = program.model_copy(update={"anonymity": anonymity})
 
 
-def _leave_traces(core: LearnPulse, person: str) -> None:
-    """Everything the bot may hold about someone: answers, prompts, memberships, chat."""
-    occ = answers(core, "respect", KEY, DAY, ["4", "2"], people=[person, OTHER],
-                  comments=["my own words", "theirs"])  # fmt: skip
+def _reference(core: LearnPulse, person: str) -> str:
+    """A 1:1 conversation reference as stored (encrypted JSON, the shape Teams keeps)."""
+    document = {
+        "channelId": "msteams",
+        "serviceUrl": "https://smba.trafficmanager.net/amer/",
+        "conversation": {"id": f"a:1personal{person[-12:]}", "conversationType": "personal"},
+        "user": {"id": f"29:1{person[-8:]}", "aadObjectId": person.split(":", 1)[1]},
+    }
+    return core.vault.encrypt(json.dumps(document))
+
+
+@dataclass(frozen=True)
+class Traces:
+    """What ``_leave_traces`` adds beyond the person's usual identifiers, and which rows of
+    ``conversation_reference`` belong to someone else."""
+
+    file_offer: dict[str, str]
+    others_rows: set[str]
+
+
+def _leave_traces(core: LearnPulse, person: str) -> Traces:
+    """Everything the bot may hold about someone who used every surface: answers with a
+    comment, a snooze, prompts (and where they went), memberships, a conversation reference,
+    the playground chat, their private trend, audit entries and, on Teams, their own-data
+    export waiting for their consent. The same for someone else, who must keep theirs."""
+    other = _other(person)
+    occ = answers(core, "respect", KEY, DAY, ["4", "2"], people=[person, other],
+                  comments=[COMMENT, "theirs"])  # fmt: skip
     now = datetime(2026, 11, 24, 15, tzinfo=UTC)
+    platform = platform_of(person)
     with core.session() as session:
-        record = PersonRecord(ref=person, display_name="Erin Example", timezone="Europe/Berlin")
+        record = PersonRecord(ref=person, display_name=NAME, timezone="Europe/Berlin")
         session.add(record)
         session.flush()
         assert record.id is not None
@@ -53,9 +92,14 @@ def _leave_traces(core: LearnPulse, person: str) -> None:
         )  # fmt: skip
         session.add(delivery)
         session.flush()
-        session.add(ConversationReference(key=person, reference="encrypted", updated_at=now))
+        for ref in (person, other):
+            session.add(
+                ConversationReference(key=ref, reference=_reference(core, ref), updated_at=now)
+            )
         session.add(
-            ConversationReference(key=f"slack:prompt:{delivery.id}", reference="x", updated_at=now)
+            ConversationReference(
+                key=f"{platform}:prompt:{delivery.id}", reference="x", updated_at=now
+            )
         )
         session.add(
             PostedDigest(key="digest:x", period_start=DAY, period_end=DAY, destination=person,
@@ -68,7 +112,24 @@ def _leave_traces(core: LearnPulse, person: str) -> None:
         session.add(LocalMessage(conversation=f"dm:{person}", body={"to": person},
                                  created_at=now, updated_at=now))  # fmt: skip
         session.add(AuditEntry(at=now, actor=person, action="survey", detail=f"by {person}"))
+        session.add(AuditEntry(at=now, actor=other, action="survey", detail=f"by {other}"))
+    snooze(core, person, 3)
     deliveries(core, occurrence(core, "respect", KEY, DAY), ["sent"])
+    if platform != "teams":  # Slack and the playground keep no file waiting
+        return Traces(file_offer={}, others_rows={other})
+    export = json.dumps(export_own(core, person)).encode()
+    token = files.offer(core, person, "learnpulse-my-data-2026-11-30.json", export)
+    others_token = files.offer(core, other, "learnpulse-my-data-2026-11-30.json", b"{}")
+    with core.session() as session:
+        offered = session.get(ConversationReference, f"teams:file:{token}")
+        assert offered is not None
+        return Traces(
+            file_offer={"file offer id": token, "stored file offer": offered.reference},
+            others_rows={other, f"teams:file:{others_token}"},
+        )
+
+
+EVERY_PLATFORM = pytest.mark.parametrize("person", [PERSON, TEAMS_PERSON])
 
 
 def test_export_holds_only_the_persons_own_answers(core: LearnPulse) -> None:
@@ -95,60 +156,96 @@ def _count(core: LearnPulse, table: type, *where: object) -> int:
         return int(session.exec(select(func.count()).select_from(table).where(*where)).one())
 
 
-def test_erase_removes_every_row_of_theirs_and_keeps_everyone_elses(core: LearnPulse) -> None:
-    _leave_traces(core, PERSON)
+@EVERY_PLATFORM
+def test_erase_removes_every_row_of_theirs_and_keeps_everyone_elses(
+    core: LearnPulse, person: str
+) -> None:
+    traces = _leave_traces(core, person)
+    other = _other(person)
     before = _count(core, Answer)
-    reply = erase(core, PERSON)
+    reply = erase(core, person)
     assert reply.startswith("Done: 1 answers")
     assert _count(core, Answer) == before - 1
-    assert _count(core, Answer, Answer.respondent_key == core.vault.respondent_key(OTHER)) == 1
-    assert _count(core, PersonRecord, PersonRecord.ref == PERSON) == 0
-    assert _count(core, ConversationReference) == 0
+    assert _count(core, Answer, Answer.respondent_key == core.vault.respondent_key(other)) == 1
+    assert _count(core, PersonRecord, PersonRecord.ref == person) == 0
+    with core.session() as session:
+        kept = set(session.exec(select(ConversationReference.key)).all())
+        audit = {(e.actor, e.detail) for e in session.exec(select(AuditEntry)).all()}
+    assert kept == traces.others_rows
     assert _count(core, PostedDigest, PostedDigest.destination == "erased") == 1
     assert _count(core, LocalMessage) == 0
+    assert audit == {("erased", "by erased"), (other, f"by {other}")}
+    assert export_own(core, person)["answers"] == []
+
+
+def test_erase_rewrites_the_audit_log_by_whole_reference(core: LearnPulse) -> None:
+    """Erasing ``slack:U1`` rewrites where ``slack:U1`` stands whole and nowhere else: not in
+    ``slack:U12``, which it is the start of."""
+    now = datetime(2026, 11, 24, 15, tzinfo=UTC)
+    entries = [
+        ("slack:U1", "respect/respect-treated-with-respect"),
+        ("slack:U12", "respect/respect-treated-with-respect"),
+        ("slack:U12", "by slack:U12"),
+        ("slack:U0ADMIN01", "for slack:U1, slack:U12 and dm:slack:U1"),
+    ]
     with core.session() as session:
-        entry = session.exec(select(AuditEntry)).one()
-    assert (entry.actor, entry.detail) == ("erased", "by erased")
-    assert export_own(core, PERSON)["answers"] == []
+        for actor, detail in entries:
+            session.add(AuditEntry(at=now, actor=actor, action="survey", detail=detail))
+    erase(core, "slack:U1")
+    with core.session() as session:
+        rows = session.exec(select(AuditEntry).order_by(col(AuditEntry.id))).all()
+    assert [(row.actor, row.detail) for row in rows] == [
+        ("erased", "respect/respect-treated-with-respect"),
+        ("slack:U12", "respect/respect-treated-with-respect"),
+        ("slack:U12", "by slack:U12"),
+        ("slack:U0ADMIN01", "for erased, slack:U12 and dm:erased"),
+    ]
 
 
-def _identifiers(core: LearnPulse, person: str) -> dict[str, str]:
+def _identifiers(core: LearnPulse, person: str, traces: Traces) -> dict[str, str]:
     """What would identify ``person`` in the database: their reference, their platform id, the
-    pseudonym their answers are filed under, their name, their comment as stored (encrypted)."""
+    pseudonym their answers are filed under, their name, their comment as stored (encrypted),
+    their conversation reference as stored and, on Teams, their waiting file offer."""
     key = core.vault.respondent_key(person)
     with core.session() as session:
         [stored_comment] = session.exec(
             select(Answer.comment).where(Answer.respondent_key == key)
         ).all()
-    assert stored_comment is not None
+        reference = session.get(ConversationReference, person)
+    assert stored_comment is not None and reference is not None
     return {
         "reference": person,
         "platform id": person.split(":", 1)[1],
         "pseudonym": key,
-        "name": "Erin Example",
+        "name": NAME,
         "stored comment": stored_comment,
+        "stored conversation reference": reference.reference,
+        **traces.file_offer,
     }
 
 
+@EVERY_PLATFORM
 def test_after_erase_the_persons_bytes_are_nowhere_in_the_sqlite_files(
-    core: LearnPulse, database_url: str
+    core: LearnPulse, database_url: str, person: str
 ) -> None:
     if not database_url.startswith("sqlite"):
         pytest.skip("file bytes are a SQLite matter")
     path = Path(database_url.removeprefix("sqlite:///"))
-    files = (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
+    database_files = (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
 
     def on_disk() -> bytes:  # the files as they are; nothing is checkpointed or vacuumed here
-        return b"".join(file.read_bytes() for file in files if file.exists())
+        return b"".join(file.read_bytes() for file in database_files if file.exists())
 
-    _leave_traces(core, PERSON)
-    identifiers = {name: value.encode() for name, value in _identifiers(core, PERSON).items()}
+    traces = _leave_traces(core, person)
+    identifiers = {
+        name: value.encode() for name, value in _identifiers(core, person, traces).items()
+    }
     before = on_disk()
     assert {name for name, value in identifiers.items() if value not in before} == set()
-    erase(core, PERSON)
+    erase(core, person)
     after = on_disk()
     assert {name for name, value in identifiers.items() if value in after} == set()
-    assert core.vault.respondent_key(OTHER).encode() in after  # the others' answers stay
+    assert core.vault.respondent_key(_other(person)).encode() in after  # the others' stay
 
 
 def _text_columns(engine: Engine) -> dict[str, list[str]]:
@@ -183,16 +280,17 @@ def _where_found(engine: Engine, values: dict[str, str]) -> set[tuple[str, str, 
     return found
 
 
+@EVERY_PLATFORM
 def test_erase_leaves_no_identifier_in_any_text_column_of_any_table(
-    core: LearnPulse, engine: Engine
+    core: LearnPulse, engine: Engine, person: str
 ) -> None:
-    _leave_traces(core, PERSON)
-    identifiers = _identifiers(core, PERSON)
+    traces = _leave_traces(core, person)
+    identifiers = _identifiers(core, person, traces)
     with core.session() as session:
-        person_id = session.exec(select(PersonRecord.id).where(PersonRecord.ref == PERSON)).one()
+        person_id = session.exec(select(PersonRecord.id).where(PersonRecord.ref == person)).one()
     found = {name for _, _, name in _where_found(engine, identifiers)}
     assert found == set(identifiers)  # the scan sees each of them before
-    erase(core, PERSON)
+    erase(core, person)
     assert _where_found(engine, identifiers) == set()
     inspector = inspect(engine)
     tables = [
