@@ -1,8 +1,10 @@
-"""The reporting commands through the real command registry: who may ask, what they get."""
+"""The reporting commands through the real command registry: who may ask, what they get.
+
+What Slack receives when a command posts or sends a file is tested through the fake Web API in
+``tests/adapters/slack/test_reports.py``."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 
 from bot.app import LearnPulse
@@ -52,39 +54,6 @@ async def test_status_never_shows_scores_of_the_period_in_progress(core: LearnPu
     text = text_of(await run_command(core, ADMIN, "learning-status", "respect", None))
     assert "5.0 / 5" not in text
     assert "not enough responses last period" in text
-
-
-async def test_learning_digest_posts_to_the_digest_channel(core: LearnPulse) -> None:
-    adapter = recording(core)
-    answers(core, "respect", KEY, date(2026, 11, 30), ["4"] * 5)
-    reply = await run_command(core, RESPECT_LEAD, "learning-digest", "respect", None)
-    assert reply.summary == "Posted the respect digest to slack:channel:C0RESPECT1."
-    assert adapter.channel_posts[-1][0] == "slack:channel:C0RESPECT1"
-    wrong = await run_command(core, RESPECT_LEAD, "learning-digest", "lms", None)
-    assert wrong.summary == NOT_ALLOWED
-    unknown = await run_command(core, RESPECT_LEAD, "learning-digest", "nope", None)
-    assert unknown.summary == "No workstream 'nope'. Yours: respect."
-
-
-async def test_learning_review_posts_and_sends_the_html_privately(core: LearnPulse) -> None:
-    adapter = recording(core)
-    reply = await run_command(core, ADMIN, "learning-review", "", None)
-    assert "Posted the review report to slack:channel:C0REVIEW01" in (reply.summary or "")
-    person, filename, content, _ = adapter.files[-1]
-    assert person == ADMIN and filename.endswith(".html")
-    assert content.startswith(b"<!doctype html>")
-
-
-async def test_learning_mydata_export_sends_a_json_file(core: LearnPulse) -> None:
-    adapter = recording(core)
-    answers(core, "respect", KEY, LAST_WEEK, ["4"], people=[EMPLOYEE], comments=["Mine"])
-    reply = await run_command(core, EMPLOYEE, "learning-mydata", "export", None)
-    assert reply.summary == "I sent you a JSON file with your data."
-    person, filename, content, _ = adapter.files[-1]
-    assert person == EMPLOYEE and filename.endswith(".json")
-    document = json.loads(content)
-    assert [a["answer"] for a in document["answers"]] == ["4"]
-    assert document["answers"][0]["comment"] == "Mine"
 
 
 async def test_learning_mydata_erase_asks_for_confirmation(core: LearnPulse) -> None:

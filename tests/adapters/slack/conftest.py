@@ -1,13 +1,16 @@
-"""Fixtures: the fake Slack Web API, a core configured for Slack, the real server on loopback."""
+"""Fixtures: the fake Slack Web API, a core configured for Slack, the real Slack adapter on it,
+the real server on loopback."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
 from adapters.slack import SLACK_APP_KEY, SlackAdapter, SlackApp
@@ -23,6 +26,12 @@ from tests.support import serving
 PILOT = ["U04K7QP2M1", "U05B9TR3XK", "U03HJ8WN6D", "U06CQ2LZ7P", "U02MXV5E9R", "U05TNA4K8W"]
 ADMIN = "U0ADMIN001"
 LEAD = "U0LEAD0001"
+# The other Slack digest channels of examples/program.yaml, each with its workstream's lead
+DIGEST_CHANNELS = {
+    "C0LEADDEV1": "U0LEAD0002",
+    "C0RESPECT1": "U0LEAD0003",
+    "C0SECAWARE": "U0LEAD0004",
+}
 OUTSIDER = "U0OUTSIDE1"
 MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
@@ -30,12 +39,14 @@ MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 @pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlack]:
     fake = FakeSlack()
-    for user in [*PILOT, ADMIN, LEAD, OUTSIDER]:
+    for user in [*PILOT, ADMIN, LEAD, *DIGEST_CHANNELS.values(), OUTSIDER]:
         fake.add_user(user)
     fake.add_user(BOT_USER, is_bot=True, name="learnpulse")
     fake.channels["C0ALLHANDS"] = [*PILOT, ADMIN, LEAD, OUTSIDER, BOT_USER]
     fake.channels["C0LMSLEAD1"] = [LEAD, BOT_USER]
     fake.channels["C0REVIEW01"] = [ADMIN, BOT_USER]
+    for channel, lead in DIGEST_CHANNELS.items():
+        fake.channels[channel] = [lead, BOT_USER]
     await fake.start()
     yield fake
     await fake.stop()
@@ -59,6 +70,25 @@ def slack_core(
     core = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
     core.load_program()
     return core
+
+
+def adapter_for(url: str, clock: ManualClock, **options: Any) -> SlackAdapter:
+    """The real Slack adapter on the Web API at ``url``, without pacing waits and with short
+    backoffs (a test that checks those passes its own ``options``)."""
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=url, retry_handlers=[])
+    settings = {"per_channel_interval": 0.0, "backoff_base": 0.01, **options}
+    return SlackAdapter(client, clock, **settings)
+
+
+@pytest.fixture
+def slack_adapter(
+    slack_core: LearnPulse, fake_slack: FakeSlack, clock: ManualClock
+) -> SlackAdapter:
+    """The real Slack adapter, registered on ``slack_core``: what the core posts, uploads and
+    updates reaches the fake Web API over HTTP."""
+    adapter = adapter_for(fake_slack.url, clock)
+    slack_core.adapters.register(adapter)
+    return adapter
 
 
 @dataclass

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
 from adapters.slack.sender import SlackAdapter
@@ -18,16 +17,10 @@ from adapters.slack.web_api import ChannelPacer, connection_pool, json_text
 from bot.clock import ManualClock
 from bot.messages import Choice, Prompt, PromptItem, Report, notice
 from bot.ports import PermanentSendError, TransientSendError
-from tests.adapters.slack.conftest import ADMIN, LEAD, OUTSIDER, PILOT
-from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
+from tests.adapters.slack.conftest import ADMIN, LEAD, OUTSIDER, PILOT, adapter_for
+from tests.adapters.slack.fake_slack import BOT_USER, FakeSlack
 from tests.support import free_port
 from tests.virtual_time import VirtualTime
-
-
-def adapter_for(url: str, clock: ManualClock, **options: float) -> SlackAdapter:
-    client = AsyncWebClient(token=BOT_TOKEN, base_url=url, retry_handlers=[])
-    settings = {"per_channel_interval": 0.0, "backoff_base": 0.01, **options}
-    return SlackAdapter(client, clock, **settings)
 
 
 @pytest.fixture
