@@ -3,7 +3,8 @@
 It keeps users, channels, user groups, DMs and their messages (with metadata), paginates with
 ``response_metadata.next_cursor``, answers a second message to one channel within
 ``channel_interval`` seconds with HTTP 429 + ``Retry-After`` (Slack's ~1 message per second per
-channel), and can inject 429s and 500s, at random or for the next N calls of a method. It also
+channel), and can inject 429s and 500s, at random, for the next N calls of a method, or for the
+next N calls naming one channel or user (a Slack outage seen by one conversation). It also
 serves ``response_url`` hooks, the upload URLs of ``files.getUploadURLExternal``, and Socket
 Mode as Slack runs it: ``apps.connections.open`` hands out a WebSocket URL whose ticket works
 once; each connection starts with ``hello``, carries the envelopes of ``socket_frames`` and the
@@ -61,6 +62,7 @@ class Faults:
     rate_500: float = 0.0
     retry_after: str = "1"
     queued: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_channel: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     post_then_fail: int = 0  # next N chat.postMessage calls store the message, then answer 500
     seed: int = 7
 
@@ -175,7 +177,7 @@ class FakeSlack:
         method = request.match_info["method"]
         params = await _params(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        response = self._fault(method) or self._authorize(method, token, params)
+        response = self._fault(method, params) or self._authorize(method, token, params)
         if response is None:
             handler = getattr(self, "m_" + method.replace(".", "_"), None)
             response = (
@@ -192,9 +194,12 @@ class FakeSlack:
             return _error("invalid_auth")
         return None
 
-    def _fault(self, method: str) -> web.Response | None:
+    def _fault(self, method: str, params: dict[str, Any]) -> web.Response | None:
         queued = self.faults.queued.get(method)
         status = queued.pop(0) if queued else None
+        for_channel = self.faults.by_channel.get(str(params.get("channel", "")))
+        if status is None and for_channel:
+            status = for_channel.pop(0)
         if status is None and method in ("chat.postMessage", "chat.update"):
             roll = self.faults.random.random()
             if roll < self.faults.rate_429:

@@ -22,6 +22,7 @@ from tests.adapters.teams.cardcheck import CardChecker
 from tests.adapters.teams.conftest import TeamsHarness
 
 QUESTION = "technical-applied-on-the-job"
+TEXT_QUESTION = "technical-skill-gap"
 NOT_INSTALLED_AAD = "b17d4458-06a8-4e71-a326-1b16ea0260d3"  # in the technical pilot
 Card = dict[str, Any]
 
@@ -43,12 +44,12 @@ def answer_buttons(card: Card) -> list[Card]:
     return found
 
 
-async def open_survey(teams: TeamsHarness, clock: ManualClock) -> Card:
+async def open_survey(teams: TeamsHarness, clock: ManualClock, question: str = QUESTION) -> Card:
     """The employee installs the app; an admin asks the question now; the employee's card."""
     clock.set(datetime(2026, 12, 3, 15, 0, tzinfo=UTC))  # Thursday 10:00 in New York
     await teams.post(a.personal_install(teams.connector.url, a.EMPLOYEE_AAD))
     await teams.post(a.personal_install(teams.connector.url, a.ADMIN_AAD))
-    command = f"learning-survey technical {QUESTION}"
+    command = f"learning-survey technical {question}"
     status, _ = await teams.post(a.personal_message(teams.connector.url, a.ADMIN_AAD, command))
     assert status == 200
     to_employee = [
@@ -61,9 +62,9 @@ async def open_survey(teams: TeamsHarness, clock: ManualClock) -> Card:
     return card
 
 
-def stored_answers(teams: TeamsHarness) -> list[Answer]:
+def stored_answers(teams: TeamsHarness, question: str = QUESTION) -> list[Answer]:
     with teams.core.session() as session:
-        return list(session.exec(select(Answer).where(Answer.question_id == QUESTION)).all())
+        return list(session.exec(select(Answer).where(Answer.question_id == question)).all())
 
 
 @dataclass
@@ -164,6 +165,33 @@ async def test_the_submit_fallback_records_the_answer_and_updates_the_card(
     assert "Your answer: No" in str(updated_card)
 
 
+async def answer_by_typing(
+    teams: TeamsHarness, clock: ManualClock, words: str
+) -> tuple[Card, dict[str, Any], tuple[int, Any]]:
+    """``words`` typed into the text question's card and sent: the card, the invoke activity
+    (to send again) and the invoke's status and answer."""
+    card = await open_survey(teams, clock, TEXT_QUESTION)
+    (send,) = answer_buttons(card)
+    typed = {**send["data"], f"answer:{TEXT_QUESTION}": words}
+    invoke = a.card_action(teams.connector.url, a.EMPLOYEE_AAD, "answer", typed)
+    return card, invoke, await teams.post(invoke)
+
+
+async def test_a_typed_answer_is_shown_back_in_the_card_and_encrypted_at_rest(
+    teams: TeamsHarness, clock: ManualClock
+) -> None:
+    words = "Too many meetings on Tuesday"
+    _, invoke, (status, body) = await answer_by_typing(teams, clock, words)
+
+    assert status == 200 and body["statusCode"] == 200
+    assert f"Your answer: {words}" in str(body["value"])  # the person sees their own words
+    (stored,) = stored_answers(teams, TEXT_QUESTION)
+    assert "meetings" not in stored.value
+    assert teams.core.vault.decrypt(stored.value) == words
+    assert (await teams.post(invoke))[0] == 200  # the same words twice: still one answer
+    assert len(stored_answers(teams, TEXT_QUESTION)) == 1
+
+
 async def test_the_card_is_closed_when_the_window_ends(
     teams: TeamsHarness, clock: ManualClock
 ) -> None:
@@ -210,6 +238,11 @@ async def _executed_cards(teams: TeamsHarness, clock: ManualClock) -> list[Card]
     return [executed.card, executed.body["value"]]
 
 
+async def _typed_cards(teams: TeamsHarness, clock: ManualClock) -> list[Card]:
+    card, _, (_, body) = await answer_by_typing(teams, clock, "More practice on the new lathe")
+    return [card, body["value"]]
+
+
 async def _submitted_cards(teams: TeamsHarness, clock: ManualClock) -> list[Card]:
     return list(await answer_with_submit(teams, clock))
 
@@ -223,8 +256,8 @@ Flow = Callable[[TeamsHarness, ManualClock], Awaitable[list[Card]]]
 
 @pytest.mark.parametrize(
     "flow",
-    [_executed_cards, _submitted_cards, _closed_cards, ask_for_every_reply],
-    ids=["answered-by-execute", "answered-by-submit", "closed", "command-replies"],
+    [_executed_cards, _typed_cards, _submitted_cards, _closed_cards, ask_for_every_reply],
+    ids=["answered-by-execute", "typed", "answered-by-submit", "closed", "command-replies"],
 )
 async def test_every_card_of_the_flow_parses(
     teams: TeamsHarness, clock: ManualClock, cards: CardChecker, flow: Flow
