@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.commands import NOT_ALLOWED, run_command
-from tests.bot.test_report_support import answers, deliveries, recording, text_of
+from tests.bot.test_report_support import answers, deliveries, text_of
+from tests.fakes import FakeChat
 
 ADMIN = "slack:U0ADMIN001"
 RESPECT_LEAD = "slack:U0LEAD0003"
@@ -71,7 +72,7 @@ async def test_status_withholds_a_figure_a_digest_showed_with_fewer_answers(
 ) -> None:
     from bot.reporting import post_digest
 
-    recording(core)
+    core.adapters.register(FakeChat())
     answers(core, "respect", KEY, LAST_WEEK, ["4"] * 5)
     clock.set(datetime(2026, 11, 27, 22, 0, tzinfo=UTC))
     assert (await post_digest(core, "respect", scheduled=True)).posted
