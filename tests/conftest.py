@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from bot.clock import ManualClock
 from bot.settings import load_settings
 from storage.db import make_engine
 from storage.migrate import upgrade
+from tests.support import MONDAY_MORNING
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PROGRAM = ROOT / "examples" / "program.yaml"
@@ -75,7 +75,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def clock() -> ManualClock:
     """Monday 2026-11-30 08:00 UTC unless a test moves it."""
-    return ManualClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    return ManualClock(MONDAY_MORNING)
 
 
 @pytest.fixture

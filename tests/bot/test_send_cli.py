@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
 from tests.adapters.slack.payloads import SIGNING_SECRET
 from tests.conftest import TEST_SECRET_KEY
-from tests.support import ROOT, base_env
+from tests.support import base_env, run_bot
 from tests.surveys.engine_support import program_text, question
 
 PEOPLE = ["UALPHA0001", "UBRAVO0001", "UCHARLIE01"]
@@ -33,19 +32,8 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 async def _send(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "send",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    return int(process.returncode or 0), out.decode(), err.decode()
+    done = await asyncio.to_thread(run_bot, "send", *args, env=env)
+    return done.returncode, done.stdout, done.stderr
 
 
 async def test_send_delivers_once_to_each_member(

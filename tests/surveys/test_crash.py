@@ -18,7 +18,7 @@ from bot.settings import load_settings
 from storage.db import make_engine
 from storage.tables import Delivery, DeliveryStatus
 from tests.adapters.slack.fake_slack import BOT_USER, FakeSlack
-from tests.support import ROOT
+from tests.support import ROOT, base_env
 from tests.surveys.engine_support import program_text, question
 from tests.surveys.fanout_child import PEOPLE
 
@@ -74,11 +74,7 @@ async def test_kill_mid_fanout_then_restart_delivers_exactly_once(
         slack.add_user(user, tz="UTC")
     slack.add_user(BOT_USER, is_bot=True, name="learnpulse")
     slack.channels["C0ALL"] = [*PEOPLE, BOT_USER]
-    env = {
-        **os.environ,
-        "LEARNPULSE_CLAIM_LEASE_SECONDS": "0",
-        "LEARNPULSE_NOW": MONDAY.isoformat(),
-    }
+    env = base_env(MONDAY, LEARNPULSE_CLAIM_LEASE_SECONDS="0")
     await slack.start()
     try:
         slack.child = await _child([database_url, str(program), slack.url, "open"], env)
@@ -86,7 +82,7 @@ async def test_kill_mid_fanout_then_restart_delivers_exactly_once(
         assert slack.child.returncode == -signal.SIGKILL
         assert KILL_AFTER <= len(slack.calls_to("chat.postMessage")) < len(PEOPLE)
         slack.child = None
-        later = {**env, "LEARNPULSE_NOW": (MONDAY + timedelta(minutes=5)).isoformat()}
+        later = base_env(MONDAY + timedelta(minutes=5), LEARNPULSE_CLAIM_LEASE_SECONDS="0")
         second = await _child([database_url, str(program), slack.url, "resume"], later)
         out, err = await asyncio.wait_for(second.communicate(), timeout=60)
         assert second.returncode == 0, err.decode()
