@@ -78,14 +78,23 @@ def clock() -> ManualClock:
     return ManualClock(MONDAY_MORNING)
 
 
-@pytest.fixture
-def core(database_url: str, engine: Engine, clock: ManualClock) -> LearnPulse:
-    """A core on the test database, with the example program loaded."""
+def example_core(
+    database_url: str, engine: Engine, clock: ManualClock, **platform: str | None
+) -> LearnPulse:
+    """A core on the test database with the example program loaded; ``platform`` adds settings
+    (SLACK_…, TEAMS_…) for the adapters' fixtures."""
     settings = load_settings(
         DATABASE_URL=database_url,
         LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
         LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
+        **platform,
     )
     app = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
     app.load_program()
     return app
+
+
+@pytest.fixture
+def core(database_url: str, engine: Engine, clock: ManualClock) -> LearnPulse:
+    """A core on the test database, with the example program loaded."""
+    return example_core(database_url, engine, clock)

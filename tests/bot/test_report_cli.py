@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import LearnPulse
-from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
-from tests.adapters.slack.payloads import SIGNING_SECRET
+from tests.adapters.slack.fake_slack import FakeSlack
 from tests.bot.test_report_support import answers
 from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
 from tests.support import base_env, run_bot
@@ -21,21 +20,14 @@ KEY = "respect-treated-with-respect"
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
-    slack = FakeSlack()
-    slack.add_user(BOT_USER, is_bot=True, name="learnpulse")
-    for channel in ("C0RESPECT1", "C0REVIEW01"):
-        slack.channels[channel] = [BOT_USER]
-    await slack.start()
-    yield slack
-    await slack.stop()
+    async with FakeSlack() as slack:
+        for channel in ("C0RESPECT1", "C0REVIEW01"):
+            slack.add_channel(channel, [])
+        yield slack
 
 
 def _env(core: LearnPulse, database_url: str, fake: FakeSlack | None) -> dict[str, str]:
-    slack = (
-        {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-         "SLACK_API_URL": fake.url}
-        if fake else {}
-    )  # fmt: skip
+    slack = fake.settings() if fake else {}
     return base_env(
         core.clock.now(),
         DATABASE_URL=database_url,

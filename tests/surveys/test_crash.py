@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 from bot.settings import load_settings
 from storage.db import make_engine
 from storage.tables import Delivery, DeliveryStatus
-from tests.adapters.slack.fake_slack import BOT_USER, FakeSlack
+from tests.adapters.slack.fake_slack import FakeSlack
 from tests.support import ROOT, base_env
 from tests.surveys.engine_support import program_text, question
 from tests.surveys.fanout_child import PEOPLE
@@ -72,11 +72,9 @@ async def test_kill_mid_fanout_then_restart_delivers_exactly_once(
     slack = KillingSlack()
     for user in PEOPLE:
         slack.add_user(user, tz="UTC")
-    slack.add_user(BOT_USER, is_bot=True, name="learnpulse")
-    slack.channels["C0ALL"] = [*PEOPLE, BOT_USER]
+    slack.add_channel("C0ALL", PEOPLE)
     env = base_env(MONDAY, LEARNPULSE_CLAIM_LEASE_SECONDS="0")
-    await slack.start()
-    try:
+    async with slack:
         slack.child = await _child([database_url, str(program), slack.url, "open"], env)
         await asyncio.wait_for(slack.child.wait(), timeout=60)
         assert slack.child.returncode == -signal.SIGKILL
@@ -88,8 +86,6 @@ async def test_kill_mid_fanout_then_restart_delivers_exactly_once(
         assert second.returncode == 0, err.decode()
         reconciled = int(out.decode().split("reconciled=")[1].split()[0])
         assert reconciled >= 1  # the prompt in flight at the kill was found, not resent
-    finally:
-        await slack.stop()
 
     per_person = Counter({user: len(slack.prompts_for(user)) for user in PEOPLE})
     assert set(per_person.values()) == {1}, [p for p, n in per_person.items() if n != 1]

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 BOT_TOKEN = "xoxb-test-token"
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 APP_TOKEN = "xapp-test-token"
 BOT_USER = "U0BOTUSER1"
 BOT_ID = "B0BOTID001"
@@ -71,7 +72,10 @@ class Faults:
 
 
 class FakeSlack:
-    """State and HTTP handlers of the fake; ``url`` is its Web API base URL once started."""
+    """State and HTTP handlers of the fake; ``url`` is its Web API base URL once started.
+
+    It starts with the app's bot user; a test adds the people and channels it needs, and runs
+    it with ``async with FakeSlack() as fake``."""
 
     def __init__(self, channel_interval: float = 0.0, page_size: int | None = None) -> None:
         self.channel_interval = channel_interval
@@ -102,6 +106,7 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.base = ""
+        self.add_user(BOT_USER, is_bot=True, name="learnpulse")  # the app's own bot user
 
     # --- setup ------------------------------------------------------------------------------
 
@@ -149,6 +154,24 @@ class FakeSlack:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def __aenter__(self) -> FakeSlack:
+        return await self.start()
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    def settings(self) -> dict[str, str]:
+        """The settings that turn LearnPulse's Slack on over HTTP, against this fake."""
+        return {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": self.url,
+        }
+
+    def add_channel(self, channel: str, members: list[str]) -> None:
+        """A channel of ``members`` that the bot is in."""
+        self.channels[channel] = [*members, BOT_USER]
 
     def hook_url(self, channel: str | None = None, ts: str | None = None) -> str:
         """A ``response_url``; one of a click on a message (``channel``, ``ts``) can replace it."""

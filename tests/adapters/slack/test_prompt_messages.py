@@ -17,7 +17,8 @@ from bot.clock import ManualClock
 from bot.events import AnswerGiven
 from storage.tables import Answer, Delivery, DeliveryStatus
 from tests.adapters.slack.conftest import adapter_for
-from tests.adapters.slack.fake_slack import BOT_USER, FakeSlack
+from tests.adapters.slack.fake_slack import FakeSlack
+from tests.support import nodes_where
 from tests.surveys.engine_support import program_core, program_text, question
 
 ALICE, BOB = "UALICE001", "UBOB00001"
@@ -37,7 +38,7 @@ def _slack_core(
     08:00 New York, sending through the real Slack adapter to ``fake``."""
     for user in people:
         fake.add_user(user)
-    fake.channels["C0ALL"] = [*people, BOT_USER]
+    fake.add_channel("C0ALL", people)
     core, clock = program_core(database_url, tmp_path, text, MONDAY_8AM_NY)
     core.adapters.register(adapter_for(fake.url, clock))
     return core, clock
@@ -56,24 +57,13 @@ def _delivery(message: Message) -> int:
 
 def _texts(message: Message) -> list[str]:
     """Every text of the message's blocks, in order."""
-    found: list[str] = []
-    for block in message["blocks"]:
-        for part in [block.get("text"), *block.get("elements", [])]:
-            if isinstance(part, dict) and isinstance(part.get("text"), str):
-                found.append(part["text"])
-            elif isinstance(part, dict) and isinstance(part.get("text"), dict):
-                found.append(part["text"]["text"])
-    return found
+    texts = nodes_where(message["blocks"], lambda n: n.get("type") in ("mrkdwn", "plain_text"))
+    return [str(t["text"]) for t in texts]
 
 
 def _controls(message: Message) -> list[str]:
     """The action ids of every button and menu in the message."""
-    return [
-        element["action_id"]
-        for block in message["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-    ]
+    return [str(c["action_id"]) for c in nodes_where(message["blocks"], lambda n: "action_id" in n)]
 
 
 def _recorded(message: Message) -> list[str | None]:

@@ -20,6 +20,7 @@ from storage.tables import Answer, Delivery, DeliveryStatus, PersonRecord
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.cardcheck import CardChecker
 from tests.adapters.teams.conftest import TeamsHarness
+from tests.support import nodes_where
 
 QUESTION = "technical-applied-on-the-job"
 TEXT_QUESTION = "technical-skill-gap"
@@ -28,20 +29,7 @@ Card = dict[str, Any]
 
 
 def answer_buttons(card: Card) -> list[Card]:
-    found: list[Card] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("verb") == "answer":
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return nodes_where(card, lambda n: n.get("type") == "Action.Execute" and n["verb"] == "answer")
 
 
 async def open_survey(teams: TeamsHarness, clock: ManualClock, question: str = QUESTION) -> Card:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from bot.clock import ManualClock
 from bot.reporting import post_due_trends
 from tests.adapters.slack.conftest import adapter_for
-from tests.adapters.slack.fake_slack import BOT_USER, FakeSlack
+from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.conftest import TeamsHarness
 from tests.bot.test_report_support import person
@@ -21,10 +21,8 @@ async def test_the_monthly_message_goes_to_people_without_an_app_home_once(
     teams: TeamsHarness, clock: ManualClock
 ) -> None:
     core = teams.core
-    slack = await FakeSlack().start()
-    try:
+    async with FakeSlack() as slack:
         slack.add_user(ME.removeprefix("slack:"))
-        slack.add_user(BOT_USER, is_bot=True, name="learnpulse")
         core.adapters.register(adapter_for(slack.url, clock))
         await teams.post(a.personal_install(teams.connector.url, TEAMS_AAD))
         answered_by(core, f"teams:{TEAMS_AAD}")
@@ -40,5 +38,3 @@ async def test_the_monthly_message_goes_to_people_without_an_app_home_once(
         assert message.conversation == a.personal_conversation(TEAMS_AAD)
         assert "Culture alignment" in str(message.body["attachments"])
         assert slack.calls == []  # Slack shows it in the App Home instead
-    finally:
-        await slack.stop()
