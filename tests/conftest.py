@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from bot.clock import ManualClock
 from bot.settings import load_settings
 from storage.db import make_engine
 from storage.migrate import upgrade
+from tests.support import MONDAY_MORNING
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_PROGRAM = ROOT / "examples" / "program.yaml"
@@ -75,17 +75,26 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def clock() -> ManualClock:
     """Monday 2026-11-30 08:00 UTC unless a test moves it."""
-    return ManualClock(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    return ManualClock(MONDAY_MORNING)
+
+
+def example_core(
+    database_url: str, engine: Engine, clock: ManualClock, **platform: str | None
+) -> LearnPulse:
+    """A core on the test database with the example program loaded; ``platform`` adds settings
+    (SLACK_…, TEAMS_…) for the adapters' fixtures."""
+    settings = load_settings(
+        DATABASE_URL=database_url,
+        LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
+        LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
+        **platform,
+    )
+    app = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
+    app.load_program()
+    return app
 
 
 @pytest.fixture
 def core(database_url: str, engine: Engine, clock: ManualClock) -> LearnPulse:
     """A core on the test database, with the example program loaded."""
-    settings = load_settings(
-        DATABASE_URL=database_url,
-        LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
-        LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
-    )
-    app = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
-    app.load_program()
-    return app
+    return example_core(database_url, engine, clock)

@@ -1,4 +1,20 @@
-"""An in-memory chat platform for engine tests: records what the core sends, answers lookups."""
+"""An in-process ``ChatAdapter`` for pure unit tests of the core.
+
+What it is for: tests of what the core decides on its own, with no claim about any chat
+platform. Who is asked which question when (scheduling, working hours, holidays, budgets, the
+pilot group, reminders and windows), the delivery ledger (claims, leases, batches, exactly once),
+recording answers, commands' replies, and the content of the neutral ``Prompt`` and ``Report``
+the core hands to the port. ``FakeChat`` answers ``members`` from its ``directory``, keeps every
+prompt the core asked it to send, and accepts everything else.
+
+What it must not be used for: anything that claims platform behaviour, i.e. what Slack or Teams
+receives or shows: message updates and closed messages, DMs, posts to channels, files and charts,
+rate limits, retries, and the platforms' errors. Those tests run the real adapter against the
+fakes of the platforms' HTTP APIs on loopback: ``tests/adapters/slack/fake_slack.py`` (the Slack
+Web API) and ``tests/adapters/teams/fake_connector.py`` (the Bot Framework connector). That is
+why ``FakeChat`` keeps no record of updates, posts or files and cannot fail: a test that needs
+them belongs with those fakes.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +22,28 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot.messages import Prompt, Report
-from bot.ports import Member, MessageRef, PermanentSendError, TransientSendError
+from bot.ports import Member, MessageRef
 
 
 @dataclass
 class FakeChat:
-    """A ChatAdapter that keeps every message; ``fail`` makes sends to a person fail."""
+    """Keeps the prompts the core sends, per person; ``directory`` answers ``members``."""
 
     platform: str = "slack"
     directory: dict[str, list[Member]] = field(default_factory=dict)
     prompts: dict[str, list[Prompt]] = field(default_factory=lambda: defaultdict(list))
-    updates: list[tuple[MessageRef, Prompt]] = field(default_factory=list)
-    posts: list[tuple[str, Report]] = field(default_factory=list)
-    files: list[tuple[str, str, bytes]] = field(default_factory=list)
-    fail_permanent: dict[str, str] = field(default_factory=dict)
-    fail_transient: dict[str, int] = field(default_factory=dict)
     _counter: int = 0
 
-    async def send_prompt(self, person: str, prompt: Prompt) -> MessageRef:
-        if person in self.fail_permanent:
-            raise PermanentSendError(self.fail_permanent[person])
-        if self.fail_transient.get(person, 0) > 0:
-            self.fail_transient[person] -= 1
-            raise TransientSendError("ratelimited", retry_after=1.0)
-        self.prompts[person].append(prompt)
+    def _ref(self, conversation: str) -> MessageRef:
         self._counter += 1
-        return MessageRef(f"D-{person}", f"{self._counter}")
+        return MessageRef(conversation, str(self._counter))
+
+    async def send_prompt(self, person: str, prompt: Prompt) -> MessageRef:
+        self.prompts[person].append(prompt)
+        return self._ref(f"D-{person}")
 
     async def update_prompt(self, ref: MessageRef, prompt: Prompt) -> None:
-        self.updates.append((ref, prompt))
+        return None
 
     async def find_prompt(self, person: str, delivery_id: int) -> MessageRef | None:
         for index, prompt in enumerate(self.prompts.get(person, [])):
@@ -43,15 +52,13 @@ class FakeChat:
         return None
 
     async def post_to_person(self, person: str, message: Report) -> MessageRef:
-        self.posts.append((person, message))
-        return MessageRef(f"D-{person}", "p")
+        return self._ref(f"D-{person}")
 
     async def post_to_channel(self, channel: str, message: Report) -> MessageRef:
-        self.posts.append((channel, message))
-        return MessageRef(channel, "c")
+        return self._ref(channel)
 
     async def send_file(self, person: str, filename: str, content: bytes, comment: str) -> None:
-        self.files.append((person, filename, content))
+        return None
 
     async def members(self, audience: str) -> list[Member]:
         if audience in self.directory:

@@ -1,4 +1,6 @@
-"""Helpers for tests that run the real server on loopback, in this process or as a subprocess."""
+"""Helpers shared across the suite: the real server on loopback (in this process or as a
+subprocess), the ``learnpulse`` command line run as a process, and a walk through JSON trees
+(Block Kit, Adaptive Cards)."""
 
 from __future__ import annotations
 
@@ -7,15 +9,19 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, Any
 
 import aiohttp
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parent.parent
+# The suite's "now": Monday 2026-11-30 08:00 UTC (the ``clock`` fixture starts here too).
+MONDAY_MORNING = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+PINNED = "LEARNPULSE_NOW"
 
 
 @asynccontextmanager
@@ -47,21 +53,50 @@ def base_env(now: datetime | None = None, **extra: str) -> dict[str, str]:
     }
     env.pop("DATABASE_URL", None)
     if now is not None:
-        env["LEARNPULSE_NOW"] = now.isoformat()
+        env[PINNED] = now.isoformat()
     env.update(extra)
     return env
 
 
+def run_bot(
+    *args: str, env: Mapping[str, str], cwd: Path = ROOT, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run ``learnpulse ARGS`` (``python -m bot``) to its end: exit code, stdout and stderr.
+
+    ``env`` comes from ``base_env(now=...)``: the process's clock is pinned, so what it decides
+    does not depend on the day the test runs. An async test calls this through
+    ``asyncio.to_thread`` so that its event loop, and the platform fakes the loop serves, keep
+    answering while the command runs.
+    """
+    _require_pinned_clock(env)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 @contextmanager
 def running_server(
-    args: list[str], env: dict[str, str], port: int, timeout: float = 30
+    args: list[str],
+    env: dict[str, str],
+    port: int,
+    timeout: float = 30,
+    cwd: Path = ROOT,
+    output: IO[str] | None = None,
 ) -> Iterator[subprocess.Popen[str]]:
-    """Start ``learnpulse ARGS`` and wait until ``/healthz`` answers; stop it afterwards."""
+    """Start ``learnpulse ARGS`` and wait until it accepts connections on ``port``; stop it
+    afterwards. What it prints goes to ``output`` when given, else to ``process.stdout``.
+    ``env`` pins the clock, as for ``run_bot``."""
+    _require_pinned_clock(env)
     process = subprocess.Popen(
         [sys.executable, "-m", "bot", *args],
         env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
+        cwd=cwd,
+        stdout=output if output is not None else subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -69,8 +104,8 @@ def running_server(
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
-                output = process.stdout.read() if process.stdout else ""
-                raise AssertionError(f"server exited with {process.returncode}: {output}")
+                printed = process.stdout.read() if process.stdout else ""
+                raise AssertionError(f"server exited with {process.returncode}: {printed}")
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                     break
@@ -87,6 +122,26 @@ def running_server(
             process.kill()
 
 
+def _require_pinned_clock(env: Mapping[str, str]) -> None:
+    if PINNED not in env:
+        raise AssertionError("pin the clock of the process: base_env(now=...)")
+
+
 async def get_json(url: str) -> tuple[int, dict[str, object]]:
     async with aiohttp.ClientSession() as session, session.get(url) as response:
         return response.status, await response.json()
+
+
+def nodes_where(tree: Any, wanted: Callable[[dict[str, Any]], bool]) -> list[dict[str, Any]]:
+    """Every mapping in a JSON tree (a card, a message's blocks) for which ``wanted`` holds,
+    in document order, nested ones after the mapping that holds them."""
+    found: list[dict[str, Any]] = []
+    if isinstance(tree, dict):
+        if wanted(tree):
+            found.append(tree)
+        for value in tree.values():
+            found.extend(nodes_where(value, wanted))
+    elif isinstance(tree, list):
+        for value in tree:
+            found.extend(nodes_where(value, wanted))
+    return found

@@ -9,17 +9,13 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import EXAMPLE_PROGRAM, ROOT
-from tests.support import base_env, free_port
+from tests.support import MONDAY_MORNING, base_env, free_port, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -48,36 +44,11 @@ pytestmark = [
 def demo_url(tmp_path: Path) -> Iterator[str]:
     """``learnpulse demo`` running in a scratch folder (its demo-data/ goes there)."""
     port = free_port()
-    env = base_env(PORT=str(port), PYTHONPATH=str(ROOT))
+    env = base_env(MONDAY_MORNING, PORT=str(port), PYTHONPATH=str(ROOT))
     log = tmp_path / "demo.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "demo", "--program", str(EXAMPLE_PROGRAM)],
-            env=env,
-            cwd=tmp_path,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise AssertionError(f"demo exited with {process.returncode}: {log.read_text()}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise AssertionError("the demo did not start in time") from None
-                time.sleep(0.1)
+    demo = ["demo", "--program", str(EXAMPLE_PROGRAM)]
+    with log.open("w") as output, running_server(demo, env, port, 60, tmp_path, output):
         yield f"http://127.0.0.1:{port}/"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
     assert (tmp_path / "demo-data" / "learnpulse-demo.db").exists()
     printed = log.read_text()
     assert f"LearnPulse demo is running: open http://127.0.0.1:{port}/" in printed

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
@@ -11,41 +10,24 @@ from pathlib import Path
 import pytest
 
 from bot.app import LearnPulse
-from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
-from tests.adapters.slack.payloads import SIGNING_SECRET
+from tests.adapters.slack.fake_slack import FakeSlack
 from tests.bot.test_report_support import answers
 from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
-from tests.support import ROOT, base_env
+from tests.support import base_env, run_bot
 
 KEY = "respect-treated-with-respect"
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
-    slack = FakeSlack()
-    slack.add_user(BOT_USER, is_bot=True, name="learnpulse")
-    for channel in ("C0RESPECT1", "C0REVIEW01"):
-        slack.channels[channel] = [BOT_USER]
-    await slack.start()
-    yield slack
-    await slack.stop()
-
-
-async def _run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    return int(process.returncode or 0), out.decode(), err.decode()
+    async with FakeSlack() as slack:
+        for channel in ("C0RESPECT1", "C0REVIEW01"):
+            slack.add_channel(channel, [])
+        yield slack
 
 
 def _env(core: LearnPulse, database_url: str, fake: FakeSlack | None) -> dict[str, str]:
-    slack = (
-        {"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-         "SLACK_API_URL": fake.url}
-        if fake else {}
-    )  # fmt: skip
+    slack = fake.settings() if fake else {}
     return base_env(
         core.clock.now(),
         DATABASE_URL=database_url,
@@ -59,24 +41,25 @@ async def test_digest_posts_the_report_and_its_chart(
     core: LearnPulse, database_url: str, fake: FakeSlack
 ) -> None:
     answers(core, "respect", KEY, date(2026, 11, 30), ["4"] * 5)  # the week in progress
-    code, out, err = await _run(_env(core, database_url, fake), "digest", "respect")
-    assert code == 0, err
-    assert out.strip() == "posted the respect digest to slack:channel:C0RESPECT1"
+    done = await asyncio.to_thread(run_bot, "digest", "respect", env=_env(core, database_url, fake))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "posted the respect digest to slack:channel:C0RESPECT1"
     [message] = fake.messages["C0RESPECT1"]
     assert "4.0 / 5" in str(message["blocks"])
     assert fake.calls_to("files.completeUploadExternal")  # the chart went up as a file
-    code, _out, err = await _run(_env(core, database_url, fake), "digest", "nope")
-    assert code == 2 and "no workstream 'nope'" in err
+    refused = await asyncio.to_thread(run_bot, "digest", "nope", env=_env(core, database_url, fake))
+    assert refused.returncode == 2 and "no workstream 'nope'" in refused.stderr
 
 
 async def test_review_writes_html_and_posts(
     core: LearnPulse, database_url: str, fake: FakeSlack, tmp_path: Path
 ) -> None:
     target = tmp_path / "review.html"
-    code, out, err = await _run(_env(core, database_url, fake), "review", "--out", str(target))
-    assert code == 0, err
+    env = _env(core, database_url, fake)
+    done = await asyncio.to_thread(run_bot, "review", "--out", str(target), env=env)
+    assert done.returncode == 0, done.stderr
     assert target.read_text().startswith("<!doctype html>")
-    assert "posted the review to slack:channel:C0REVIEW01" in out
+    assert "posted the review to slack:channel:C0REVIEW01" in done.stdout
     assert len(fake.messages["C0REVIEW01"]) == 1
-    code, _out, err = await _run(_env(core, database_url, None), "review")
-    assert code == 2 and "use --out FILE" in err
+    refused = await asyncio.to_thread(run_bot, "review", env=_env(core, database_url, None))
+    assert refused.returncode == 2 and "use --out FILE" in refused.stderr

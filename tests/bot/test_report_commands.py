@@ -1,14 +1,17 @@
-"""The reporting commands through the real command registry: who may ask, what they get."""
+"""The reporting commands through the real command registry: who may ask, what they get.
+
+What Slack receives when a command posts or sends a file is tested through the fake Web API in
+``tests/adapters/slack/test_reports.py``."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime
 
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.commands import NOT_ALLOWED, run_command
-from tests.bot.test_report_support import answers, deliveries, recording, text_of
+from tests.bot.test_report_support import answers, deliveries, text_of
+from tests.fakes import FakeChat
 
 ADMIN = "slack:U0ADMIN001"
 RESPECT_LEAD = "slack:U0LEAD0003"
@@ -54,39 +57,6 @@ async def test_status_never_shows_scores_of_the_period_in_progress(core: LearnPu
     assert "not enough responses last period" in text
 
 
-async def test_learning_digest_posts_to_the_digest_channel(core: LearnPulse) -> None:
-    adapter = recording(core)
-    answers(core, "respect", KEY, date(2026, 11, 30), ["4"] * 5)
-    reply = await run_command(core, RESPECT_LEAD, "learning-digest", "respect", None)
-    assert reply.summary == "Posted the respect digest to slack:channel:C0RESPECT1."
-    assert adapter.channel_posts[-1][0] == "slack:channel:C0RESPECT1"
-    wrong = await run_command(core, RESPECT_LEAD, "learning-digest", "lms", None)
-    assert wrong.summary == NOT_ALLOWED
-    unknown = await run_command(core, RESPECT_LEAD, "learning-digest", "nope", None)
-    assert unknown.summary == "No workstream 'nope'. Yours: respect."
-
-
-async def test_learning_review_posts_and_sends_the_html_privately(core: LearnPulse) -> None:
-    adapter = recording(core)
-    reply = await run_command(core, ADMIN, "learning-review", "", None)
-    assert "Posted the review report to slack:channel:C0REVIEW01" in (reply.summary or "")
-    person, filename, content, _ = adapter.files[-1]
-    assert person == ADMIN and filename.endswith(".html")
-    assert content.startswith(b"<!doctype html>")
-
-
-async def test_learning_mydata_export_sends_a_json_file(core: LearnPulse) -> None:
-    adapter = recording(core)
-    answers(core, "respect", KEY, LAST_WEEK, ["4"], people=[EMPLOYEE], comments=["Mine"])
-    reply = await run_command(core, EMPLOYEE, "learning-mydata", "export", None)
-    assert reply.summary == "I sent you a JSON file with your data."
-    person, filename, content, _ = adapter.files[-1]
-    assert person == EMPLOYEE and filename.endswith(".json")
-    document = json.loads(content)
-    assert [a["answer"] for a in document["answers"]] == ["4"]
-    assert document["answers"][0]["comment"] == "Mine"
-
-
 async def test_learning_mydata_erase_asks_for_confirmation(core: LearnPulse) -> None:
     answers(core, "respect", KEY, LAST_WEEK, ["4"], people=[EMPLOYEE])
     first = await run_command(core, EMPLOYEE, "learning-mydata", "erase", None)
@@ -102,7 +72,7 @@ async def test_status_withholds_a_figure_a_digest_showed_with_fewer_answers(
 ) -> None:
     from bot.reporting import post_digest
 
-    recording(core)
+    core.adapters.register(FakeChat())
     answers(core, "respect", KEY, LAST_WEEK, ["4"] * 5)
     clock.set(datetime(2026, 11, 27, 22, 0, tzinfo=UTC))
     assert (await post_digest(core, "respect", scheduled=True)).posted

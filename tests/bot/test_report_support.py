@@ -1,61 +1,20 @@
-"""Shared helpers for the reporting tests: rows written straight into the tables, and an
-in-memory chat adapter that records what it was asked to post (posting is platform-neutral)."""
+"""Shared helpers for the reporting tests: rows written straight into the tables, and the text
+a reader sees of a report.
+
+(A core that posts needs an adapter: ``tests.fakes.FakeChat`` when the test is about the core
+alone, the real Slack or Teams adapter and its HTTP fake when it is about what gets posted.)"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import count
 
 from bot.app import LearnPulse
-from bot.messages import Prompt, Report
-from bot.ports import Member, MessageRef, PermanentSendError
+from bot.messages import Report
 from storage.tables import Answer, AudienceMember, Delivery, Occurrence, PersonRecord
 from surveys.choices import stored_value
 
 _serial = count(1)
-
-
-@dataclass
-class RecordingAdapter:
-    """A ``ChatAdapter`` that keeps every post in memory; ``fail_with`` makes posts fail."""
-
-    platform: str = "slack"
-    channel_posts: list[tuple[str, Report]] = field(default_factory=list)
-    person_posts: list[tuple[str, Report]] = field(default_factory=list)
-    files: list[tuple[str, str, bytes, str]] = field(default_factory=list)
-    fail_with: Exception | None = None
-
-    async def send_prompt(self, person: str, prompt: Prompt) -> MessageRef:
-        return MessageRef(person, str(next(_serial)))
-
-    async def update_prompt(self, ref: MessageRef, prompt: Prompt) -> None:
-        return None
-
-    async def find_prompt(self, person: str, delivery_id: int) -> MessageRef | None:
-        return None
-
-    async def post_to_person(self, person: str, message: Report) -> MessageRef:
-        self.person_posts.append((person, message))
-        return MessageRef(person, str(next(_serial)))
-
-    async def post_to_channel(self, channel: str, message: Report) -> MessageRef:
-        if self.fail_with is not None:
-            raise self.fail_with
-        self.channel_posts.append((channel, message))
-        return MessageRef(channel, str(next(_serial)))
-
-    async def send_file(self, person: str, filename: str, content: bytes, comment: str) -> None:
-        self.files.append((person, filename, content, comment))
-
-    async def members(self, audience: str) -> list[Member]:
-        return []
-
-
-def recording(core: LearnPulse, platform: str = "slack") -> RecordingAdapter:
-    adapter = RecordingAdapter(platform=platform)
-    core.adapters.register(adapter)
-    return adapter
 
 
 def occurrence(core: LearnPulse, workstream: str, question: str | None, day: date) -> int:
@@ -147,10 +106,6 @@ def audience(core: LearnPulse, workstream: str, size: int, pilot: int = 0) -> No
         pid = person(core, f"slack:U{next(_serial):09d}")
         with core.session() as session:
             session.add(AudienceMember(workstream_id=workstream, person_id=pid, in_pilot=i < pilot))
-
-
-def permanent_failure() -> Exception:
-    return PermanentSendError("channel_not_found")
 
 
 def text_of(report: Report) -> str:

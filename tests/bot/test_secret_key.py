@@ -4,7 +4,6 @@ never a key other than the one the database was written with."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from bot.settings import DEV_SECRET_KEY, PLATFORM_CREDENTIALS, SettingsError, lo
 from storage.tables import KeyCheck
 from tests.bot.test_report_support import answers
 from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
-from tests.support import ROOT, base_env
+from tests.support import MONDAY_MORNING, base_env, run_bot
 
 MAKE_ONE = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
 ANOTHER_KEY = "another-key-of-more-than-32-characters-0000"
@@ -24,14 +23,7 @@ SHORT_KEY = "x" * 31
 
 
 def _cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=base_env(**env),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_bot(*args, env=base_env(MONDAY_MORNING, **env), timeout=60)
 
 
 def _only_line(stderr: str) -> str:

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
-from tests.adapters.slack.payloads import SIGNING_SECRET
+from tests.adapters.slack.fake_slack import BOT_USER, FakeSlack
 from tests.conftest import TEST_SECRET_KEY
-from tests.support import ROOT, base_env
+from tests.support import base_env, run_bot
 from tests.surveys.engine_support import program_text, question
 
 PEOPLE = ["UALPHA0001", "UBRAVO0001", "UCHARLIE01"]
@@ -22,30 +20,16 @@ MONDAY_IN_TOKYO = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo, a 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
-    slack = FakeSlack()
-    for user in PEOPLE:
-        slack.add_user(user, tz="Asia/Tokyo")
-    slack.add_user(BOT_USER, is_bot=True, name="learnpulse")
-    slack.channels["C0ALL"] = [*PEOPLE, BOT_USER]
-    await slack.start()
-    yield slack
-    await slack.stop()
+    async with FakeSlack() as slack:
+        for user in PEOPLE:
+            slack.add_user(user, tz="Asia/Tokyo")
+        slack.add_channel("C0ALL", PEOPLE)
+        yield slack
 
 
 async def _send(env: dict[str, str], *args: str) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "send",
-        *args,
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), timeout=120)
-    return int(process.returncode or 0), out.decode(), err.decode()
+    done = await asyncio.to_thread(run_bot, "send", *args, env=env)
+    return done.returncode, done.stdout, done.stderr
 
 
 async def test_send_delivers_once_to_each_member(
@@ -67,9 +51,7 @@ async def test_send_delivers_once_to_each_member(
         DATABASE_URL=database_url,
         LEARNPULSE_PROGRAM=str(program),
         LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=fake.url,
+        **fake.settings(),
     )
     code, out, err = await _send(env, "lms", "lms-other")
     assert code == 0, err

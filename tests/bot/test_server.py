@@ -10,12 +10,20 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import LearnPulse
 from bot.server import build_web_app
 from tests.conftest import EXAMPLE_PROGRAM
-from tests.support import base_env, free_port, get_json, running_server
+from tests.support import (
+    MONDAY_MORNING,
+    base_env,
+    free_port,
+    get_json,
+    run_bot,
+    running_server,
+)
 
 
 async def test_serve_starts_on_sqlite_and_reports_health(tmp_path: Path) -> None:
     port = free_port()
     env = base_env(
+        MONDAY_MORNING,
         DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
         LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
         PORT=str(port),
@@ -48,26 +56,19 @@ async def test_serve_refuses_a_bad_program_with_its_lines(tmp_path: Path) -> Non
     bad.write_text(EXAMPLE_PROGRAM.read_text().replace("kind: enps", "kind: stars", 1))
     port = free_port()
     env = base_env(
-        DATABASE_URL=f"sqlite:///{tmp_path / 's.db'}", LEARNPULSE_PROGRAM=str(bad), PORT=str(port)
+        MONDAY_MORNING,
+        DATABASE_URL=f"sqlite:///{tmp_path / 's.db'}",
+        LEARNPULSE_PROGRAM=str(bad),
+        PORT=str(port),
     )
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "serve"], env=env, capture_output=True, text=True, timeout=60
-    )
+    result = run_bot("serve", env=env, timeout=60)
     assert result.returncode == 2
     assert f"{bad}:" in result.stderr and "'stars' is not one of" in result.stderr
 
 
 async def test_a_malformed_setting_is_one_line_naming_it(tmp_path: Path) -> None:
-    import subprocess
-    import sys
-
-    env = base_env(PORT="eighty", LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM))
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "serve"], env=env, capture_output=True, text=True, timeout=60
-    )
+    env = base_env(MONDAY_MORNING, PORT="eighty", LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM))
+    result = run_bot("serve", env=env, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [result.stderr.strip()]
     assert result.stderr.startswith("learnpulse: PORT:")

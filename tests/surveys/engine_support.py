@@ -1,4 +1,5 @@
-"""Build a core on a small test program with a fake chat platform."""
+"""Build a core on a small test program, with the in-process chat of ``tests/fakes.py`` or with
+a real adapter of the test's choosing."""
 
 from __future__ import annotations
 
@@ -79,9 +80,10 @@ def program_text(
     )
 
 
-def make_core(
-    database_url: str, tmp_path: Path, text: str, start: datetime, people: list[Member]
-) -> tuple[LearnPulse, FakeChat, ManualClock]:
+def program_core(
+    database_url: str, tmp_path: Path, text: str, start: datetime
+) -> tuple[LearnPulse, ManualClock]:
+    """A core with the program ``text`` loaded and its clock at ``start``; no chat adapter."""
     path = tmp_path / "program.yaml"
     path.write_text(text)
     settings = load_settings(
@@ -90,6 +92,14 @@ def make_core(
     clock = ManualClock(start)
     core = LearnPulse(settings, clock=clock, migrate=False)
     core.load_program()
+    return core, clock
+
+
+def make_core(
+    database_url: str, tmp_path: Path, text: str, start: datetime, people: list[Member]
+) -> tuple[LearnPulse, FakeChat, ManualClock]:
+    """``program_core`` with the in-process chat, whose audience C0ALL is ``people``."""
+    core, clock = program_core(database_url, tmp_path, text, start)
     chat = FakeChat(directory={"slack:channel:C0ALL": people})
     core.adapters.register(chat)
     return core, chat, clock

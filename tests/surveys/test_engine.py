@@ -1,5 +1,9 @@
 """The survey engine against a real database and a moving clock: budget, pilot, reminders,
-expiry, downtime, failures, and answers."""
+expiry, downtime, the ledger, and answers.
+
+What a person's Slack or Teams message shows as the engine runs (answered, reminded, closed) and
+what the platforms' errors do to a delivery are tested through the fakes of their HTTP APIs:
+``tests/adapters/slack/test_prompt_messages.py`` and ``tests/adapters/teams/test_flow.py``."""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from sqlmodel import select
 
 from bot.app import LearnPulse
 from bot.events import AnswerGiven, CommentGiven
-from bot.messages import Prompt, PromptState
+from bot.messages import Prompt
 from bot.ports import Member, MessageRef
 from storage.tables import Answer, Delivery, DeliveryStatus
 from surveys import answers
@@ -116,36 +120,6 @@ def test_only_the_pilot_group_is_asked_in_pilot_phase(database_url: str, tmp_pat
     )
 
 
-def test_one_reminder_to_non_responders_then_expiry(database_url: str, tmp_path: Path) -> None:
-    core, chat, clock = _weekly_core(database_url, tmp_path)
-    clock.set(_ny(30, 10))
-    run(core)
-    alice_prompt = chat.prompts[ALICE][0]
-    outcome = asyncio.run(
-        core.dispatch(AnswerGiven(ALICE, alice_prompt.delivery_id, "lms-confidence", "4"))
-    )
-    assert outcome is None
-    updated = chat.updates[-1][1]
-    assert updated.state is PromptState.ANSWERED and updated.items[0].recorded == "4 · High"
-    clock.set(_ny(31, 13, 29))  # just before the halfway point (Tue 13:30)
-    run(core)
-    assert chat.reminders(BOB) == 0
-    for moment in (_ny(31, 13, 30), _ny(31, 16), _ny(32, 10)):
-        clock.set(moment)
-        run(core)
-    assert chat.reminders(BOB) == 1 and chat.reminders(ALICE) == 0
-    bob_delivery = chat.prompts[BOB][0].delivery_id
-    clock.set(_ny(32, 17))  # Wednesday 17:00: the window closes
-    run(core)
-    closing = [p for _ref, p in chat.updates if p.delivery_id == bob_delivery]
-    assert closing and closing[-1].state is PromptState.CLOSED
-    late = asyncio.run(core.dispatch(AnswerGiven(BOB, bob_delivery, "lms-confidence", "3")))
-    assert late is not None and "closed" in (late.summary or "")
-    with core.session() as session:
-        assert session.get(Delivery, bob_delivery).status == DeliveryStatus.EXPIRED  # type: ignore[union-attr]
-        assert len(session.exec(select(Answer)).all()) == 1
-
-
 def test_downtime_inside_the_window_sends_on_start(database_url: str, tmp_path: Path) -> None:
     core, chat, clock = _weekly_core(database_url, tmp_path)
     run(core)  # Monday 08:00: planned, nothing due
@@ -211,32 +185,6 @@ def test_downtime_past_the_window_records_missed(database_url: str, tmp_path: Pa
     assert statuses == {DeliveryStatus.MISSED}
 
 
-def test_permanent_failure_is_recorded_and_transient_is_retried(
-    database_url: str, tmp_path: Path
-) -> None:
-    core, chat, clock = _weekly_core(database_url, tmp_path)
-    chat.fail_permanent[ALICE] = "user_not_found"
-    chat.fail_transient[BOB] = 1
-    clock.set(_ny(30, 10))
-    report = run(core)
-    assert report.sent.failed == 1 and report.sent.retried == 1
-    with core.session() as session:
-        failed = session.exec(
-            select(Delivery).where(Delivery.status == DeliveryStatus.FAILED)
-        ).one()
-        assert failed.last_error == "user_not_found" and failed.attempts == 1
-    run(core)
-    assert chat.count(BOB) == 0  # the retry waits for Retry-After
-    clock.set(_ny(30, 10, 1))
-    run(core)
-    assert chat.count(BOB) == 1 and chat.count(ALICE) == 0
-    counted = core.metrics.registry.get_sample_value
-    for outcome, times in (("failed", 1), ("retried", 1), ("sent", 1)):
-        labels = {"platform": "slack", "outcome": outcome}
-        assert counted("learnpulse_deliveries_total", labels) == times, outcome
-    assert counted("learnpulse_send_seconds_count", {"platform": "slack"}) == 3
-
-
 def test_answers_are_checked_stored_once_and_changeable(database_url: str, tmp_path: Path) -> None:
     core, chat, clock = _weekly_core(database_url, tmp_path)
     clock.set(_ny(30, 10))
@@ -268,23 +216,6 @@ def test_answers_are_checked_stored_once_and_changeable(database_url: str, tmp_p
     assert answer.sentiment is not None and answer.sentiment > 0.3
 
 
-def test_anonymous_answers_hold_no_identifier_and_cannot_be_changed(
-    database_url: str, tmp_path: Path
-) -> None:
-    core, chat, clock = _weekly_core(database_url, tmp_path, mode="anonymous")
-    clock.set(_ny(30, 10))
-    run(core)
-    delivery = chat.prompts[ALICE][0].delivery_id
-    asyncio.run(core.dispatch(AnswerGiven(ALICE, delivery, "lms-confidence", "2")))
-    again = asyncio.run(core.dispatch(AnswerGiven(ALICE, delivery, "lms-confidence", "5")))
-    assert again is not None and "cannot be changed" in (again.summary or "")
-    with core.session() as session:
-        rows = session.exec(select(Answer)).all()
-        assert [(a.value, a.respondent_key) for a in rows] == [("2", None)]
-        assert session.get(Delivery, delivery).answered_items == ["lms-confidence"]  # type: ignore[union-attr]
-    assert chat.updates[-1][1].can_change is False
-
-
 def test_twenty_concurrent_answer_writers(database_url: str, tmp_path: Path) -> None:
     people = [Member(f"slack:UPERSON{i:03d}", timezone=NY) for i in range(20)]
     text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
@@ -302,59 +233,6 @@ def test_twenty_concurrent_answer_writers(database_url: str, tmp_path: Path) -> 
     assert _all_at_once(answer, people) == []
     with core.session() as session:
         assert len(session.exec(select(Answer)).all()) == 20
-
-
-def test_self_assessment_bank_is_one_prompt_with_every_item(
-    database_url: str, tmp_path: Path
-) -> None:
-    text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)]).replace(
-        "admins:", 'self_assessment: {cadence: monthly, on: 1, at: "10:00"}\nadmins:'
-    )
-    core, chat, clock = make_core(
-        database_url, tmp_path, text, MONDAY_8AM_NY, [Member(ALICE, timezone=NY)]
-    )
-    clock.set(_ny(31, 8))  # Tuesday 1 December, 08:00: before the monthly asking
-    run(core)
-    chat.prompts.clear()
-    clock.set(_ny(31, 10))
-    run(core)
-    (prompt,) = [p for p in chat.prompts[ALICE] if p.workstream == "culture-of-learning"]
-    assert len(prompt.items) == 18 and all(item.kind == "scale" for item in prompt.items)
-    assert prompt.items[0].choices[0].label == "1 · Strongly disagree"
-    first, second = prompt.items[0].question_id, prompt.items[1].question_id
-    asyncio.run(core.dispatch(AnswerGiven(ALICE, prompt.delivery_id, first, "2")))
-    asyncio.run(core.dispatch(AnswerGiven(ALICE, prompt.delivery_id, second, "5")))
-    updated = chat.updates[-1][1]
-    assert [i.recorded for i in updated.items[:3]] == ["2 · Disagree", "5 · Strongly agree", None]
-    assert updated.state is PromptState.OPEN  # items remain to be answered
-    with core.session() as session:
-        stored = {a.question_id: a.value for a in session.exec(select(Answer)).all()}
-    assert stored == {first: "2", second: "5"}
-
-
-def test_free_text_answers_are_encrypted_at_rest(database_url: str, tmp_path: Path) -> None:
-    questions = [
-        question("lms-confidence", "weekly", "mon", "10:00", key=True),
-        question("lms-blockers", "weekly", "mon", "10:00", kind="text"),
-    ]
-    core, chat, clock = make_core(
-        database_url, tmp_path, program_text(questions), MONDAY_8AM_NY, [Member(ALICE, timezone=NY)]
-    )
-    clock.set(_ny(30, 10))
-    run(core)
-    (prompt,) = [p for p in chat.prompts[ALICE] if p.items[0].question_id == "lms-blockers"]
-    words = "Too many meetings on Tuesday"
-    asyncio.run(core.dispatch(AnswerGiven(ALICE, prompt.delivery_id, "lms-blockers", words)))
-    assert chat.updates[-1][1].items[0].recorded == words  # the person sees their own words
-    with core.session() as session:
-        stored = session.exec(select(Answer)).one()
-    assert "meetings" not in stored.value and core.vault.decrypt(stored.value) == words
-    again = asyncio.run(
-        core.dispatch(AnswerGiven(ALICE, prompt.delivery_id, "lms-blockers", words))
-    )
-    assert again is None  # the same words twice: still one answer
-    with core.session() as session:
-        assert len(session.exec(select(Answer)).all()) == 1
 
 
 def test_recorded_sends_keep_their_message_and_never_overwrite_an_answer(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from surveys.program import ProgramError, load_program, parse_program
 from tests.conftest import EXAMPLE_PROGRAM
+from tests.support import MONDAY_MORNING, base_env, run_bot
 
 GOOD = """\
 program: Culture of Learning
@@ -223,9 +223,7 @@ def test_not_a_mapping_and_unreadable_file(tmp_path: Path) -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=60
-    )
+    return run_bot(*args, env=base_env(MONDAY_MORNING), timeout=60)
 
 
 def test_validate_cli_ok_and_three_mistakes(tmp_path: Path) -> None:

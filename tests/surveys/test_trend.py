@@ -1,23 +1,24 @@
-"""A person's own trend: only their answers, in the App Home and as a monthly private message."""
+"""A person's own trend: only their answers, in the App Home and as a monthly private message.
+
+Who receives the monthly message on which platform is tested through the fake Bot Connector and
+the fake Slack Web API in ``tests/adapters/teams/test_trend_message.py``."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 
 from bot.app import LearnPulse
-from bot.clock import ManualClock
-from bot.reporting import post_due_trends
 from surveys.banks import SELF_ASSESSMENT, load_bank
 from surveys.home import home_view
 from surveys.trend import own_trend_section
-from tests.bot.test_report_support import answers, person, recording
+from tests.bot.test_report_support import answers, person
 
 ME = "slack:U0TRENDME1"
-TEAMS_ME = "teams:8d1c2a40-0000-4000-8000-00000000abcd"
 KEY = "respect-treated-with-respect"
 
 
-def _mine(core: LearnPulse, who: str) -> None:
+def answered_by(core: LearnPulse, who: str) -> None:
+    """Two self-assessments of ``who`` and one answer beside someone else's."""
     area = next(q for q in load_bank(SELF_ASSESSMENT).questions if q.area == "culture-alignment")
     answers(core, SELF_ASSESSMENT, area.id, date(2026, 9, 1), ["2"], people=[who])
     answers(core, SELF_ASSESSMENT, area.id, date(2026, 11, 2), ["4"], people=[who])
@@ -25,7 +26,7 @@ def _mine(core: LearnPulse, who: str) -> None:
 
 
 def test_the_section_shows_only_the_persons_own_answers(core: LearnPulse) -> None:
-    _mine(core, ME)
+    answered_by(core, ME)
     section = own_trend_section(core, ME)
     fields = dict(section.fields)
     assert fields["Culture alignment"] == "· → · → · → 2.0 → · → 4.0"
@@ -35,34 +36,18 @@ def test_the_section_shows_only_the_persons_own_answers(core: LearnPulse) -> Non
 
 
 def test_the_app_home_includes_it(core: LearnPulse) -> None:
-    _mine(core, ME)
+    answered_by(core, ME)
     person(core, ME)
     home = home_view(core, ME)
     assert "Your own trend" in [s.heading for s in home.sections]
 
 
 def test_anonymous_mode_has_no_personal_trend(core: LearnPulse) -> None:
-    _mine(core, ME)
+    answered_by(core, ME)
     program = core.require_program()
     anonymity = program.anonymity.model_copy(update={"mode": "anonymous"})
     core.program = program.model_copy(update={"anonymity": anonymity})
     assert "anonymous" in own_trend_section(core, ME).lines[0]
-
-
-async def test_the_monthly_message_goes_to_people_without_an_app_home_once(
-    core: LearnPulse, clock: ManualClock
-) -> None:
-    slack = recording(core, "slack")
-    teams = recording(core, "teams")
-    _mine(core, TEAMS_ME)
-    _mine(core, ME)
-    person(core, TEAMS_ME)
-    person(core, ME)
-    clock.set(datetime(2026, 12, 1, 16, 0, tzinfo=UTC))  # 11:00 in New York on the 1st
-    assert await post_due_trends(core) == 1
-    assert await post_due_trends(core) == 0
-    assert [p for p, _ in teams.person_posts] == [TEAMS_ME]
-    assert slack.person_posts == []  # Slack shows it in the App Home instead
 
 
 def test_a_leads_home_offers_a_private_preview_of_their_digest(core: LearnPulse) -> None:

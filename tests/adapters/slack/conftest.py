@@ -1,44 +1,51 @@
-"""Fixtures: the fake Slack Web API, a core configured for Slack, the real server on loopback."""
+"""Fixtures: the fake Slack Web API, a core configured for Slack, the real Slack adapter on it,
+the real server on loopback."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import pytest
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine
 
 from adapters.slack import SLACK_APP_KEY, SlackAdapter, SlackApp
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
-from bot.settings import load_settings
-from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
-from tests.adapters.slack.payloads import FORM, JSON, SIGNING_SECRET, interaction, signed_headers
-from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
+from tests.adapters.slack.fake_slack import BOT_TOKEN, FakeSlack
+from tests.adapters.slack.payloads import FORM, JSON, interaction, signed_headers
+from tests.conftest import example_core
 from tests.support import serving
 
 PILOT = ["U04K7QP2M1", "U05B9TR3XK", "U03HJ8WN6D", "U06CQ2LZ7P", "U02MXV5E9R", "U05TNA4K8W"]
 ADMIN = "U0ADMIN001"
 LEAD = "U0LEAD0001"
+# The other Slack digest channels of examples/program.yaml, each with its workstream's lead
+DIGEST_CHANNELS = {
+    "C0LEADDEV1": "U0LEAD0002",
+    "C0RESPECT1": "U0LEAD0003",
+    "C0SECAWARE": "U0LEAD0004",
+}
 OUTSIDER = "U0OUTSIDE1"
 MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 async def fake_slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    for user in [*PILOT, ADMIN, LEAD, OUTSIDER]:
-        fake.add_user(user)
-    fake.add_user(BOT_USER, is_bot=True, name="learnpulse")
-    fake.channels["C0ALLHANDS"] = [*PILOT, ADMIN, LEAD, OUTSIDER, BOT_USER]
-    fake.channels["C0LMSLEAD1"] = [LEAD, BOT_USER]
-    fake.channels["C0REVIEW01"] = [ADMIN, BOT_USER]
-    await fake.start()
-    yield fake
-    await fake.stop()
+    async with FakeSlack() as fake:
+        for user in [*PILOT, ADMIN, LEAD, *DIGEST_CHANNELS.values(), OUTSIDER]:
+            fake.add_user(user)
+        fake.add_channel("C0ALLHANDS", [*PILOT, ADMIN, LEAD, OUTSIDER])
+        fake.add_channel("C0LMSLEAD1", [LEAD])
+        fake.add_channel("C0REVIEW01", [ADMIN])
+        for channel, lead in DIGEST_CHANNELS.items():
+            fake.add_channel(channel, [lead])
+        yield fake
 
 
 @pytest.fixture
@@ -47,18 +54,26 @@ def slack_core(
 ) -> LearnPulse:
     """A core whose settings turn Slack on over HTTP, talking to the fake Web API."""
     clock.set(MONDAY_10_NEW_YORK)
-    settings = load_settings(
-        DATABASE_URL=database_url,
-        LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
-        LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_APP_TOKEN=None,
-        SLACK_API_URL=fake_slack.url,
-    )
-    core = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
-    core.load_program()
-    return core
+    return example_core(database_url, engine, clock, **fake_slack.settings(), SLACK_APP_TOKEN=None)
+
+
+def adapter_for(url: str, clock: ManualClock, **options: Any) -> SlackAdapter:
+    """The real Slack adapter on the Web API at ``url``, without pacing waits and with short
+    backoffs (a test that checks those passes its own ``options``)."""
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=url, retry_handlers=[])
+    settings = {"per_channel_interval": 0.0, "backoff_base": 0.01, **options}
+    return SlackAdapter(client, clock, **settings)
+
+
+@pytest.fixture
+def slack_adapter(
+    slack_core: LearnPulse, fake_slack: FakeSlack, clock: ManualClock
+) -> SlackAdapter:
+    """The real Slack adapter, registered on ``slack_core``: what the core posts, uploads and
+    updates reaches the fake Web API over HTTP."""
+    adapter = adapter_for(fake_slack.url, clock)
+    slack_core.adapters.register(adapter)
+    return adapter
 
 
 @dataclass

@@ -3,7 +3,8 @@
 It keeps users, channels, user groups, DMs and their messages (with metadata), paginates with
 ``response_metadata.next_cursor``, answers a second message to one channel within
 ``channel_interval`` seconds with HTTP 429 + ``Retry-After`` (Slack's ~1 message per second per
-channel), and can inject 429s and 500s, at random or for the next N calls of a method. It also
+channel), and can inject 429s and 500s, at random, for the next N calls of a method, or for the
+next N calls naming one channel or user (a Slack outage seen by one conversation). It also
 serves ``response_url`` hooks, the upload URLs of ``files.getUploadURLExternal``, and Socket
 Mode as Slack runs it: ``apps.connections.open`` hands out a WebSocket URL whose ticket works
 once; each connection starts with ``hello``, carries the envelopes of ``socket_frames`` and the
@@ -27,6 +28,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 BOT_TOKEN = "xoxb-test-token"
+SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 APP_TOKEN = "xapp-test-token"
 BOT_USER = "U0BOTUSER1"
 BOT_ID = "B0BOTID001"
@@ -61,6 +63,7 @@ class Faults:
     rate_500: float = 0.0
     retry_after: str = "1"
     queued: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    by_channel: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
     post_then_fail: int = 0  # next N chat.postMessage calls store the message, then answer 500
     seed: int = 7
 
@@ -69,7 +72,10 @@ class Faults:
 
 
 class FakeSlack:
-    """State and HTTP handlers of the fake; ``url`` is its Web API base URL once started."""
+    """State and HTTP handlers of the fake; ``url`` is its Web API base URL once started.
+
+    It starts with the app's bot user; a test adds the people and channels it needs, and runs
+    it with ``async with FakeSlack() as fake``."""
 
     def __init__(self, channel_interval: float = 0.0, page_size: int | None = None) -> None:
         self.channel_interval = channel_interval
@@ -100,6 +106,7 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.base = ""
+        self.add_user(BOT_USER, is_bot=True, name="learnpulse")  # the app's own bot user
 
     # --- setup ------------------------------------------------------------------------------
 
@@ -148,6 +155,24 @@ class FakeSlack:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    async def __aenter__(self) -> FakeSlack:
+        return await self.start()
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
+
+    def settings(self) -> dict[str, str]:
+        """The settings that turn LearnPulse's Slack on over HTTP, against this fake."""
+        return {
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": self.url,
+        }
+
+    def add_channel(self, channel: str, members: list[str]) -> None:
+        """A channel of ``members`` that the bot is in."""
+        self.channels[channel] = [*members, BOT_USER]
+
     def hook_url(self, channel: str | None = None, ts: str | None = None) -> str:
         """A ``response_url``; one of a click on a message (``channel``, ``ts``) can replace it."""
         hook_id = str(next(self._ids))
@@ -175,7 +200,7 @@ class FakeSlack:
         method = request.match_info["method"]
         params = await _params(request)
         token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        response = self._fault(method) or self._authorize(method, token, params)
+        response = self._fault(method, params) or self._authorize(method, token, params)
         if response is None:
             handler = getattr(self, "m_" + method.replace(".", "_"), None)
             response = (
@@ -192,9 +217,12 @@ class FakeSlack:
             return _error("invalid_auth")
         return None
 
-    def _fault(self, method: str) -> web.Response | None:
+    def _fault(self, method: str, params: dict[str, Any]) -> web.Response | None:
         queued = self.faults.queued.get(method)
         status = queued.pop(0) if queued else None
+        for_channel = self.faults.by_channel.get(str(params.get("channel", "")))
+        if status is None and for_channel:
+            status = for_channel.pop(0)
         if status is None and method in ("chat.postMessage", "chat.update"):
             roll = self.faults.random.random()
             if roll < self.faults.rate_429:

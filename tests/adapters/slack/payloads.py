@@ -14,9 +14,8 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.adapters.slack.fake_slack import BOT_USER, TEAM
+from tests.adapters.slack.fake_slack import BOT_USER, SIGNING_SECRET, TEAM
 
-SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 _counter = itertools.count(1)
 
 FORM = "application/x-www-form-urlencoded"

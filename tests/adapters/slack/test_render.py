@@ -12,27 +12,21 @@ from slack_sdk.models.views import View
 
 from adapters.slack import actions, render
 from bot.messages import Choice, Prompt, PromptItem, PromptState, Report, Section, notice
+from tests.sample_prompts import ENPS, PRIVACY_NOTE, SCALE, YES_NO, prompt_item
+from tests.sample_prompts import prompt as sample_prompt
 
-SCALE = tuple(
-    Choice(str(i), f"{i} · {label}")
-    for i, label in enumerate(
-        ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"], start=1
-    )
-)
-ENPS = tuple(Choice(str(i), str(i)) for i in range(11))
-YES_NO = (Choice("yes", "Yes"), Choice("no", "No"))
 OPTIONS = tuple(Choice(f"Option {i} " + "x" * 90, f"Option {i} " + "y" * 90) for i in range(120))
 
 
 def item(
     kind: str, choices: tuple[Choice, ...], recorded: str | None = None, ask: str = "", n: int = 0
 ) -> PromptItem:
-    return PromptItem(
+    """An item whose ask holds mrkdwn's control characters (``n`` numbers one of many)."""
+    return prompt_item(
+        kind,
+        choices,
         question_id=f"q-{kind}" + (f"-{n}" if n else ""),
         ask=ask or f"How was your {kind} <week> & why?",
-        kind=kind,
-        choices=choices,
-        comment_invited=True,
         recorded=recorded,
     )
 
@@ -47,16 +41,9 @@ ALL_ITEMS = [
 
 
 def prompt(items: list[PromptItem], state: PromptState = PromptState.OPEN, **extra: Any) -> Prompt:
-    return Prompt(
-        delivery_id=42,
-        workstream="lms",
-        title="Learning Management System rollout " * 10,
-        items=tuple(items),
-        privacy_note="Aggregated; shown only when at least 5 people answered.",
-        closes="Wed 02 Dec, 17:00",
-        state=state,
-        **extra,
-    )
+    """A prompt of ``items`` whose title is longer than a Slack header takes."""
+    title = "Learning Management System rollout " * 10
+    return sample_prompt(*items, state=state, title=title, **extra)
 
 
 def prompts() -> list[Prompt]:
@@ -156,7 +143,7 @@ def test_an_open_prompt_offers_one_click_answers_snooze_and_the_privacy_note() -
     choice = next(b for b in blocks if b.get("block_id") == actions.item_block_id(42, "q-choice"))
     assert choice["elements"][0]["type"] == "static_select"
     texts = str(blocks)
-    assert "Aggregated; shown only when at least 5 people answered." in texts
+    assert PRIVACY_NOTE in texts
     assert actions.snooze_block_id(42) in texts
     assert "&lt;week&gt; &amp; why" in texts  # mrkdwn control characters escaped
 
@@ -211,7 +198,7 @@ def test_a_prompt_too_long_for_one_message_keeps_its_privacy_note_and_snooze() -
     blocks = render.prompt_blocks(prompt(many))
     assert len(blocks) == render.MAX_MESSAGE_BLOCKS
     assert blocks[-1]["block_id"] == actions.snooze_block_id(42)
-    assert "Aggregated" in str(blocks[-2])
+    assert PRIVACY_NOTE in str(blocks[-2])
     assert "Home tab" in str(blocks[-3])
 
 

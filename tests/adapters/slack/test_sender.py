@@ -10,24 +10,18 @@ from datetime import timedelta
 
 import aiohttp
 import pytest
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
 from adapters.slack.sender import SlackAdapter
 from adapters.slack.web_api import ChannelPacer, connection_pool, json_text
 from bot.clock import ManualClock
-from bot.messages import Choice, Prompt, PromptItem, Report, notice
+from bot.messages import Prompt, Report, notice
 from bot.ports import PermanentSendError, TransientSendError
-from tests.adapters.slack.conftest import ADMIN, LEAD, OUTSIDER, PILOT
-from tests.adapters.slack.fake_slack import BOT_TOKEN, BOT_USER, FakeSlack
+from tests.adapters.slack.conftest import ADMIN, LEAD, OUTSIDER, PILOT, adapter_for
+from tests.adapters.slack.fake_slack import BOT_USER, FakeSlack
+from tests.sample_prompts import SCALE, prompt, prompt_item
 from tests.support import free_port
 from tests.virtual_time import VirtualTime
-
-
-def adapter_for(url: str, clock: ManualClock, **options: float) -> SlackAdapter:
-    client = AsyncWebClient(token=BOT_TOKEN, base_url=url, retry_handlers=[])
-    settings = {"per_channel_interval": 0.0, "backoff_base": 0.01, **options}
-    return SlackAdapter(client, clock, **settings)
 
 
 @pytest.fixture
@@ -36,15 +30,7 @@ async def adapter(fake_slack: FakeSlack, clock: ManualClock) -> AsyncIterator[Sl
 
 
 def a_prompt(delivery_id: int) -> Prompt:
-    choices = tuple(Choice(str(i), str(i)) for i in range(1, 6))
-    return Prompt(
-        delivery_id=delivery_id,
-        workstream="lms",
-        title="LMS rollout",
-        items=(PromptItem("lms-q", "How easy was it?", "scale", choices, True),),
-        privacy_note="Aggregated.",
-        closes="Wed 02 Dec, 17:00",
-    )
+    return prompt(prompt_item("scale", SCALE), delivery_id=delivery_id)
 
 
 async def test_a_prompt_carries_its_delivery_id_and_is_found_again(

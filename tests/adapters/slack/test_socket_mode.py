@@ -17,15 +17,14 @@ from adapters.slack import actions
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
-from bot.settings import load_settings
 from storage.tables import Answer, PersonRecord
 from surveys.occurrences import open_now
 from surveys.sender import Sender
 from tests.adapters.slack.conftest import MONDAY_10_NEW_YORK, OUTSIDER, PILOT
-from tests.adapters.slack.fake_slack import APP_TOKEN, BOT_TOKEN, FakeSlack
+from tests.adapters.slack.fake_slack import APP_TOKEN, FakeSlack
 from tests.adapters.slack.payloads import block_actions, event_callback
 from tests.adapters.slack.test_scenarios import QUESTION, eventually
-from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
+from tests.conftest import example_core
 from tests.support import serving
 
 
@@ -35,17 +34,11 @@ async def socket_mode_server(
 ) -> AsyncIterator[tuple[str, LearnPulse]]:
     """The real server with Slack over Socket Mode, running for the block."""
     clock.set(MONDAY_10_NEW_YORK)
-    settings = load_settings(
-        DATABASE_URL=database_url,
-        LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
-        LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_APP_TOKEN=APP_TOKEN,
-        SLACK_SIGNING_SECRET=None,
-        SLACK_API_URL=fake_slack.url,
-    )
-    core = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
-    core.load_program()
+    socket_mode: dict[str, str | None] = {
+        "SLACK_APP_TOKEN": APP_TOKEN,
+        "SLACK_SIGNING_SECRET": None,
+    }
+    core = example_core(database_url, engine, clock, **{**fake_slack.settings(), **socket_mode})
     web_app = build_web_app(core)
     core.enable_platform_adapters(web_app)
     async with serving(web_app) as url:

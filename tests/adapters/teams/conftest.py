@@ -18,11 +18,10 @@ from adapters.teams.throttle import Backoff
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
-from bot.settings import load_settings
 from tests.adapters.teams.cardcheck import CardChecker
 from tests.adapters.teams.cardcheck import install as install_cardcheck
 from tests.adapters.teams.fake_connector import FakeConnector, running
-from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
+from tests.conftest import example_core
 
 FAST_BACKOFF = Backoff(base=0.01, cap=0.2, attempts=5)
 
@@ -53,16 +52,7 @@ class TeamsHarness:
 def teams_core(
     database_url: str, engine: Engine, clock: ManualClock, service_url: str, **env: str
 ) -> LearnPulse:
-    settings = load_settings(
-        DATABASE_URL=database_url,
-        LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
-        LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
-        TEAMS_SERVICE_URLS=service_url,
-        **env,
-    )
-    core = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
-    core.load_program()
-    return core
+    return example_core(database_url, engine, clock, TEAMS_SERVICE_URLS=service_url, **env)
 
 
 @asynccontextmanager

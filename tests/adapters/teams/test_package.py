@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from adapters.teams.package import MANIFEST_DIR
 from bot.commands import COMMAND_NAMES
 from tests.adapters.teams.activities import APP_ID
 from tests.conftest import ROOT, SHARED
-from tests.support import base_env
+from tests.support import MONDAY_MORNING, base_env, run_bot
 
 SCHEMA = SHARED / "schemas" / "teams" / "MicrosoftTeams.schema.v1.22.json"
 
@@ -69,14 +68,7 @@ def test_the_icons_have_the_sizes_teams_requires() -> None:
 
 
 def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "teams-package", *args],
-        env=base_env(**env),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_bot("teams-package", *args, env=base_env(MONDAY_MORNING, **env), cwd=tmp_path)
 
 
 def test_teams_package_fills_in_the_app_id_and_zips_at_the_root(tmp_path: Path) -> None:

@@ -8,31 +8,19 @@ import pytest
 
 from adapters.teams import store
 from adapters.teams.adapter import NOT_INSTALLED
-from bot.messages import Choice, Prompt, PromptItem, PromptState, notice
+from bot.messages import Prompt, PromptState, notice
 from bot.ports import Member, MessageRef, PermanentSendError, TransientSendError
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.conftest import TeamsHarness
+from tests.sample_prompts import YES_NO, prompt_item
+from tests.sample_prompts import prompt as sample_prompt
 
 NEWCOMER = "b17d4458-06a8-4e71-a326-1b16ea0260d3"
 
 
 def prompt(delivery_id: int = 7, state: PromptState = PromptState.OPEN) -> Prompt:
-    item = PromptItem(
-        question_id="technical-applied-on-the-job",
-        ask="Did you use your training on the job?",
-        kind="yes_no",
-        choices=(Choice("yes", "Yes"), Choice("no", "No")),
-        comment_invited=True,
-    )
-    return Prompt(
-        delivery_id=delivery_id,
-        workstream="Technical training",
-        title="Weekly pulse",
-        items=(item,),
-        privacy_note="Confidential.",
-        closes="Thu 3 Dec",
-        state=state,
-    )
+    item = prompt_item("yes_no", YES_NO, question_id="technical-applied-on-the-job")
+    return sample_prompt(item, delivery_id=delivery_id, state=state)
 
 
 async def installed(teams: TeamsHarness, aad: str) -> None:

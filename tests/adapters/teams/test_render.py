@@ -7,12 +7,12 @@ from dataclasses import replace
 from typing import Any
 
 from adapters.teams import render
-from bot.messages import Choice, Prompt, PromptItem, PromptState, Report, Section, notice
+from bot.messages import Choice, Prompt, PromptState, Report, Section, notice
 from tests.adapters.teams.cardcheck import CardChecker
+from tests.sample_prompts import ENPS, SCALE, YES_NO, prompt_item
+from tests.sample_prompts import prompt as sample_prompt
+from tests.support import nodes_where
 
-SCALE = tuple(Choice(str(i), f"{i} · label {i}") for i in range(1, 6))
-ENPS = tuple(Choice(str(i), str(i)) for i in range(11))
-YES_NO = (Choice("yes", "Yes"), Choice("no", "No"))
 OPTIONS = (Choice("Video", "Video"), Choice("Mentoring", "Mentoring"), Choice("Books", "Books"))
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
@@ -20,37 +20,17 @@ PNG = bytes.fromhex(
 )
 
 
-def item(kind: str, choices: tuple[Choice, ...], **extra: Any) -> PromptItem:
-    return PromptItem(
-        question_id=f"q-{kind}",
-        ask=f"A {kind} question?",
-        kind=kind,
-        choices=choices,
-        comment_invited=extra.pop("comment_invited", True),
-        **extra,
-    )
-
-
 ITEMS = (
-    item("scale", SCALE),
-    item("enps", ENPS),
-    item("yes_no", YES_NO),
-    item("choice", OPTIONS),
-    item("text", (), comment_invited=False),
+    prompt_item("scale", SCALE),
+    prompt_item("enps", ENPS),
+    prompt_item("yes_no", YES_NO),
+    prompt_item("choice", OPTIONS),
+    prompt_item("text", comment_invited=False),
 )
 
 
 def prompt(state: PromptState = PromptState.OPEN, **extra: Any) -> Prompt:
-    return Prompt(
-        delivery_id=42,
-        workstream="LMS rollout",
-        title="Weekly pulse",
-        items=ITEMS,
-        privacy_note="Confidential: shown only in totals of at least 5 people.",
-        closes="Wed 2 Dec, 17:00",
-        state=state,
-        **extra,
-    )
+    return sample_prompt(*ITEMS, state=state, **extra)
 
 
 def answered() -> Prompt:
@@ -98,20 +78,7 @@ def test_the_parser_does_catch_a_broken_card(cards: CardChecker) -> None:
 
 
 def _actions(card: dict[str, Any]) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Action.") and "verb" in node:
-                found.append(node)
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return nodes_where(card, lambda n: str(n.get("type", "")).startswith("Action.") and "verb" in n)
 
 
 def test_answer_buttons_carry_delivery_question_and_value_with_a_submit_fallback() -> None:

@@ -12,7 +12,7 @@ import pytest
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.fake_connector import FakeConnector
 from tests.conftest import EXAMPLE_PROGRAM
-from tests.support import base_env, free_port, get_json, running_server
+from tests.support import MONDAY_MORNING, base_env, free_port, get_json, running_server
 
 
 def outward_address() -> str | None:
@@ -31,6 +31,7 @@ async def test_serve_turns_teams_on_in_emulator_mode(
 ) -> None:
     port = free_port()
     env = base_env(
+        MONDAY_MORNING,
         DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
         LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
         PORT=str(port),
@@ -60,6 +61,7 @@ def test_emulator_mode_listens_on_loopback_whatever_host_says(
         pytest.skip("this machine has no address besides loopback to try")
     port = free_port()
     env = base_env(
+        MONDAY_MORNING,
         DATABASE_URL=f"sqlite:///{tmp_path / 'serve.db'}",
         LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
         HOST="0.0.0.0",
