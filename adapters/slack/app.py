@@ -33,6 +33,7 @@ from adapters.slack.quiet_libraries import BOLT_LOGGER
 from adapters.slack.sender import CLICK_ORIGIN, ClickOrigin, SlackAdapter
 from adapters.slack.translate import Payload
 from adapters.slack.verify import is_authentic
+from bot.body_limit import BodyTooLarge, read_capped, too_large
 from bot.commands import COMMAND_NAMES
 from bot.events import Event, HomeOpened
 from bot.messages import Report, notice
@@ -46,6 +47,9 @@ log = logging.getLogger("learnpulse.slack")
 WORK_IN_PARALLEL = 64
 SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping server waits for clicks it acknowledged
 SOMETHING_WENT_WRONG = "Sorry, that did not work. Please try again in a minute."
+# The largest thing Slack posts is a modal's or the Home tab's view (at most 100 blocks) inside
+# an interaction, tens of kilobytes; the signature can only be checked once the body is read.
+MAX_BODY_BYTES = 256 * 1024
 OUR_ACTIONS = re.compile(
     "^("
     + "|".join(
@@ -109,9 +113,13 @@ class SlackApp:
     # --- HTTP ------------------------------------------------------------------------------------
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """``POST /slack/events``: 401 for a forged or stale request, 400 for a body that is not
-        Slack's, else bolt's answer."""
-        body = await request.read()
+        """``POST /slack/events``: 413 for a body over ``MAX_BODY_BYTES`` (before reading it
+        when its length is declared), 401 for a forged or stale request, 400 for a body that
+        is not Slack's, else bolt's answer."""
+        try:
+            body = await read_capped(request, MAX_BODY_BYTES)
+        except BodyTooLarge:
+            return too_large(MAX_BODY_BYTES)
         if self.verifier is None or not is_authentic(self.verifier, body, request.headers):
             return web.json_response({"error": "invalid request"}, status=401)
         raw = body.decode("utf-8", errors="replace")

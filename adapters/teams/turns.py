@@ -1,9 +1,20 @@
 """``POST /api/messages``: trust first, then one turn per activity.
 
-Order of a request: a bad body is refused (400/415); with credentials, a missing or invalid Bot
-Framework token is refused with 401 before anything else happens; an activity whose
-``serviceUrl`` is outside ``TEAMS_SERVICE_URLS`` is refused with 403 (the bot would have to call
-it); only then is the activity translated and dispatched.
+Order of a request, cheapest refusal first, and nothing read that is not trusted yet:
+
+1. With credentials, the ``Authorization`` header alone is validated (signature by a key the
+   OpenID metadata publishes, issuer, audience = our app id, expiry) before a byte of the body
+   is read: a missing or invalid token gets 401 however large the body, so an unauthenticated
+   client costs one header check, never a JSON parse or botbuilder's deserializer.
+2. A body over ``MAX_BODY_BYTES`` gets 413 (a declared length at once; a chunked one as soon
+   as it passes the cap); anything but JSON gets 415.
+3. The body is parsed and deserialized into an ``Activity`` in a worker thread (msrest's
+   deserializer is pure Python and takes milliseconds for a large activity); not an activity:
+   400. Then the token is validated again against the activity, as botbuilder does it: the
+   key must be endorsed for the activity's channel and the ``serviceurl`` claim must be the
+   activity's ``serviceUrl``; otherwise 401.
+4. An activity whose ``serviceUrl`` is outside ``TEAMS_SERVICE_URLS`` gets 403 (the bot would
+   have to call it); only then is the activity translated and dispatched.
 
 Replies go only to the person who asked: in their 1:1 chat with the bot the reply is posted
 there; a command sent in a channel or group chat is answered privately in the asker's 1:1 chat
@@ -13,6 +24,7 @@ there; a command sent in a channel or group chat is answered privately in the as
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +36,7 @@ from adapters.teams import files, render, store, translate
 from adapters.teams.adapter import INVOKE_CAPTURE, CardCapture, TeamsAdapter, report_activity
 from adapters.teams.connector import service_url_allowed
 from adapters.teams.refs import channel_ref
+from bot.body_limit import BodyTooLarge, read_capped, too_large
 from bot.events import CommandIssued, Event, PersonSeen
 from bot.logsafe import describe
 from bot.messages import Report, notice
@@ -37,6 +50,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("learnpulse.teams")
 
 BODY_KEY = "learnpulse.teams.body"
+# A person's Teams message is limited to about 28 KB of text, files and inline images arrive as
+# URLs, and the Bot Connector refuses activities over 262,144 bytes from a bot: no activity
+# Teams sends needs more. (aiohttp's own limit, 1 MiB, is read in full before it refuses.)
+MAX_BODY_BYTES = 256 * 1024
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 UNKNOWN_PERSON = "LearnPulse could not tell who you are; Teams did not send your account id."
 NOT_A_COMMAND = "I only understand commands here. Try learning-help to see them."
@@ -52,21 +69,28 @@ class TeamsTurns:
         self.adapter = adapter
 
     async def handle(self, request: web.Request) -> web.Response:
-        if "application/json" not in request.headers.get("Content-Type", ""):
-            return web.Response(status=415, text="expected application/json")
-        try:
-            body = await request.json()
-            activity = Activity().deserialize(body)
-        except Exception:  # not JSON, or JSON msrest cannot read as an activity
-            return web.Response(status=400, text="not a Bot Framework activity")
-        if not isinstance(body, dict) or not activity.type:
-            return web.Response(status=400, text="not a Bot Framework activity")
         header = request.headers.get("Authorization") or None
-        if self.adapter.requires_auth and header is None:
-            return web.Response(status=401, text="missing Bot Framework token")
+        if self.adapter.requires_auth:
+            if header is None:
+                return _refused(401, "missing Bot Framework token")
+            try:
+                await self._authenticate(Activity(), header)  # the token alone, body unread
+            except Exception as exc:  # every validation failure refuses the request
+                log.info("refused a Teams request: %s", exc.__class__.__name__)
+                return _refused(401, "invalid Bot Framework token")
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return _refused(415, "expected application/json")
+        try:
+            raw = await read_capped(request, MAX_BODY_BYTES)
+        except BodyTooLarge:
+            return too_large(MAX_BODY_BYTES)
+        parsed = await asyncio.to_thread(read_activity, raw)
+        if parsed is None:
+            return web.Response(status=400, text="not a Bot Framework activity")
+        body, activity = parsed
         try:
             trusted = await self._authenticate(activity, header)
-        except Exception as exc:  # every validation failure refuses the request, nothing else
+        except Exception as exc:  # the token is not for this activity's channel or serviceUrl
             log.info("refused a Teams request: %s", exc.__class__.__name__)
             return web.Response(status=401, text="invalid Bot Framework token")
         if not service_url_allowed(activity.service_url, self.adapter.connector.allowed_prefixes):
@@ -90,7 +114,11 @@ class TeamsTurns:
         self, activity: Activity, header: str | None
     ) -> AuthenticateRequestResult:
         """Validate the token off the event loop: botbuilder fetches signing keys with blocking
-        HTTP (once a day per metadata URL), which must not stall other requests."""
+        HTTP (once a day per metadata URL), which must not stall other requests.
+
+        With an empty ``Activity`` (no channel, no ``serviceUrl``) botbuilder checks everything
+        that the token alone can prove; with the request's activity, also that the key is
+        endorsed for its channel and that the ``serviceurl`` claim is its ``serviceUrl``."""
         if not self.adapter.requires_auth:
             header = None  # emulator mode: no app id to validate a token against
         auth = self.adapter.authentication
@@ -274,6 +302,27 @@ class TeamsTurns:
         if offered is not None:
             await asyncio.to_thread(store.delete, self.core, store.file_key(token))
         await _invoke_response(context, None)
+
+
+def read_activity(raw: bytes) -> tuple[dict[str, Any], Activity] | None:
+    """The JSON object and the ``Activity`` msrest reads from it; None when it is not one.
+    CPU-bound (msrest's deserializer is pure Python), so it runs in a worker thread."""
+    try:
+        body = json.loads(raw)
+        if not isinstance(body, dict):
+            return None
+        activity = Activity().deserialize(body)
+    except Exception:  # not JSON, or JSON msrest cannot read as an activity
+        return None
+    return (body, activity) if activity.type else None
+
+
+def _refused(status: int, text: str) -> web.Response:
+    """A refusal sent before the body is read: the connection is closed after it, since what
+    is left of the body will not be read."""
+    response = web.Response(status=status, text=text)
+    response.force_close()
+    return response
 
 
 async def _invoke_response(context: TurnContext, body: dict[str, Any] | None) -> None:
