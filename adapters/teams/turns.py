@@ -15,6 +15,9 @@ Order of a request, cheapest refusal first, and nothing read that is not trusted
    activity's ``serviceUrl``; otherwise 401.
 4. An activity whose ``serviceUrl`` is outside ``TEAMS_SERVICE_URLS`` gets 403 (the bot would
    have to call it); only then is the activity translated and dispatched.
+5. An answer that finds the answer recorder full (``bot.recording``) gets 503 with
+   ``Retry-After`` at once: Teams holds the request open for the outcome, so the server does
+   not queue it beyond that bound, and nothing of it is stored.
 
 Replies go only to the person who asked: in their 1:1 chat with the bot the reply is posted
 there; a command sent in a channel or group chat is answered privately in the asker's 1:1 chat
@@ -40,7 +43,7 @@ from bot.body_limit import BodyTooLarge, read_capped, too_large
 from bot.events import CommandIssued, Event, PersonSeen
 from bot.logsafe import describe
 from bot.messages import Report, notice
-from bot.ports import SendError
+from bot.ports import Overloaded, SendError
 
 if TYPE_CHECKING:
     from botframework.connector.auth import AuthenticateRequestResult
@@ -103,6 +106,14 @@ class TeamsTurns:
 
         try:
             result = await self.adapter.cloud.process_activity(trusted, activity, on_turn)
+        except Overloaded as exc:
+            self.core.metrics.clicks_refused.labels("teams").inc()
+            log.warning("a Teams answer was refused: the answer recorder is full")
+            return web.Response(
+                status=503,
+                text="too many answers at once; try again",
+                headers={"Retry-After": str(exc.retry_after)},
+            )
         except Exception as exc:
             log.error("a Teams %s activity failed: %s", activity.type, describe(exc))
             return web.Response(status=500, text="the bot could not handle this activity")
@@ -160,7 +171,11 @@ class TeamsTurns:
         if submitted is not None:
             verb, data = submitted
             event = translate.action_event(person, verb, data)
-            reply = notice(event) if isinstance(event, str) else await self.core.dispatch(event)
+            reply = (
+                notice(event)
+                if isinstance(event, str)
+                else await self.core.dispatch(event, wait_for_room=False)
+            )
             if reply is not None:
                 await self._reply(context, person, reply)
             return
@@ -260,7 +275,7 @@ class TeamsTurns:
         capture = CardCapture(delivery_id=getattr(event, "delivery_id", -1))
         token = INVOKE_CAPTURE.set(capture)
         try:
-            reply = await self.core.dispatch(event)
+            reply = await self.core.dispatch(event, wait_for_room=False)
         finally:
             INVOKE_CAPTURE.reset(token)
         if capture.card is not None:
