@@ -54,6 +54,7 @@ from bot.commands import COMMAND_NAMES
 from bot.events import Event, HomeOpened
 from bot.messages import Report, notice
 from bot.ports import SendError
+from bot.refusal_log import RefusalLog
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -148,6 +149,9 @@ class SlackApp:
         )
         core.metrics.click_backlog.labels("slack").set_function(lambda: self.clicks.held)
         self._refused = core.metrics.clicks_refused.labels("slack")
+        self._refusals = RefusalLog(
+            log, "Slack clicks: the click backlog stayed full", logging.WARNING
+        )
         self._work = asyncio.Semaphore(WORK_IN_PARALLEL)
         self.bolt = AsyncApp(
             client=adapter.client,
@@ -195,7 +199,7 @@ class SlackApp:
         if click is None or await self.clicks.offer(click, ACK_WAIT_SECONDS):
             return web.Response(status=200)
         self._refused.inc()
-        log.warning("a click was not acknowledged: the click backlog stayed full")
+        self._refusals.refused("503")
         return web.Response(
             status=503,
             text="too many clicks at once; try again",
@@ -237,7 +241,7 @@ class SlackApp:
             await ack()
         else:
             self._refused.inc()
-            log.warning("a click was not acknowledged: the click backlog stayed full")
+            self._refusals.refused("not acknowledged")
 
     async def handle_click(self, click: Click) -> None:
         """A click, already acknowledged: an answer, a modal, a snooze."""

@@ -44,6 +44,7 @@ from bot.events import CommandIssued, Event, PersonSeen
 from bot.logsafe import describe
 from bot.messages import Report, notice
 from bot.ports import Overloaded, SendError
+from bot.refusal_log import RefusalLog
 
 if TYPE_CHECKING:
     from botframework.connector.auth import AuthenticateRequestResult
@@ -70,6 +71,10 @@ class TeamsTurns:
     def __init__(self, core: LearnPulse, adapter: TeamsAdapter) -> None:
         self.core = core
         self.adapter = adapter
+        self._unauthenticated = RefusalLog(log, "Teams requests without a valid token")
+        self._overloaded = RefusalLog(
+            log, "Teams answers: the answer recorder was full", logging.WARNING
+        )
 
     async def handle(self, request: web.Request) -> web.Response:
         header = request.headers.get("Authorization") or None
@@ -79,7 +84,7 @@ class TeamsTurns:
             try:
                 await self._authenticate(Activity(), header)  # the token alone, body unread
             except Exception as exc:  # every validation failure refuses the request
-                log.info("refused a Teams request: %s", exc.__class__.__name__)
+                self._unauthenticated.refused(exc.__class__.__name__)
                 return _refused(401, "invalid Bot Framework token")
         if "application/json" not in request.headers.get("Content-Type", ""):
             return _refused(415, "expected application/json")
@@ -94,7 +99,7 @@ class TeamsTurns:
         try:
             trusted = await self._authenticate(activity, header)
         except Exception as exc:  # the token is not for this activity's channel or serviceUrl
-            log.info("refused a Teams request: %s", exc.__class__.__name__)
+            self._unauthenticated.refused(exc.__class__.__name__)
             return web.Response(status=401, text="invalid Bot Framework token")
         if not service_url_allowed(activity.service_url, self.adapter.connector.allowed_prefixes):
             log.warning("refused a Teams activity whose serviceUrl is not in TEAMS_SERVICE_URLS")
@@ -108,7 +113,7 @@ class TeamsTurns:
             result = await self.adapter.cloud.process_activity(trusted, activity, on_turn)
         except Overloaded as exc:
             self.core.metrics.clicks_refused.labels("teams").inc()
-            log.warning("a Teams answer was refused: the answer recorder is full")
+            self._overloaded.refused("503")
             return web.Response(
                 status=503,
                 text="too many answers at once; try again",
@@ -124,8 +129,8 @@ class TeamsTurns:
     async def _authenticate(
         self, activity: Activity, header: str | None
     ) -> AuthenticateRequestResult:
-        """Validate the token off the event loop: botbuilder fetches signing keys with blocking
-        HTTP (once a day per metadata URL), which must not stall other requests.
+        """Validate the token off the event loop, on the adapter's validation thread
+        (``token_thread.py``).
 
         With an empty ``Activity`` (no channel, no ``serviceUrl``) botbuilder checks everything
         that the token alone can prove; with the request's activity, also that the key is
@@ -133,9 +138,7 @@ class TeamsTurns:
         if not self.adapter.requires_auth:
             header = None  # emulator mode: no app id to validate a token against
         auth = self.adapter.authentication
-        return await asyncio.to_thread(
-            lambda: asyncio.run(auth.authenticate_request(activity, header))
-        )
+        return await self.adapter.token_thread.run(auth.authenticate_request(activity, header))
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity

@@ -3,7 +3,9 @@ body larger than any activity Teams sends is refused with 413 without being read
 
 from __future__ import annotations
 
+import asyncio
 import json
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -143,3 +145,20 @@ async def test_a_signed_activity_near_the_cap_is_still_handled(
     assert deserialized == [1]
     (welcome,) = secured.connector.posted()
     assert "LearnPulse" in str(welcome.body.get("attachments"))
+
+
+async def test_tokens_are_checked_even_while_every_database_thread_is_busy(
+    secured: TeamsHarness,  # noqa: F811
+) -> None:
+    """Token checks have a thread of their own: a flood of forged requests does not queue for
+    the threads that store answers, and busy database threads do not hold up a refusal."""
+    release = threading.Event()
+    loop = asyncio.get_running_loop()
+    busy = [loop.run_in_executor(None, release.wait, 30) for _ in range(64)]
+    try:
+        forged = bearer(new_key("trusted-key").token(serviceurl=secured.connector.url))
+        status = await asyncio.wait_for(post_raw(secured, b"{}", forged), timeout=10)
+        assert status == 401
+    finally:
+        release.set()
+        await asyncio.gather(*busy)
