@@ -54,9 +54,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("learnpulse.teams")
 
 BODY_KEY = "learnpulse.teams.body"
-# A person's Teams message is limited to about 28 KB of text, files and inline images arrive as
-# URLs, and the Bot Connector refuses activities over 262,144 bytes from a bot: no activity
-# Teams sends needs more. (aiohttp's own limit, 1 MiB, is read in full before it refuses.)
+# A Teams message is limited to about 100 KB, files and inline images arrive as links, and the
+# Bot Connector refuses activities over 262,144 bytes from a bot: no activity Teams sends needs
+# more. (aiohttp's own limit, 1 MiB, is read in full before it refuses.)
 MAX_BODY_BYTES = 256 * 1024
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 UNKNOWN_PERSON = "LearnPulse could not tell who you are; Teams did not send your account id."

@@ -58,8 +58,9 @@ async def test_a_full_recorder_answers_503_with_retry_after_and_stores_nothing_o
             data[f"comment:{data['question_id']}"] = comment
         return a.card_action(url, a.EMPLOYEE_AAD, "answer", data)
 
-    first = asyncio.create_task(teams.post(click("yes")))
-    second = asyncio.create_task(teams.post(click("no")))
+    # two clicks on "no" (in whichever order they arrive), held by the recorder
+    first = asyncio.create_task(teams.post(click("no")))
+    second = asyncio.create_task(teams.post(click("no", "a second thought")))
     deadline = time.monotonic() + 10
     while held(teams) < HELD:
         assert time.monotonic() < deadline, "the first two clicks never reached the recorder"
@@ -74,7 +75,9 @@ async def test_a_full_recorder_answers_503_with_retry_after_and_stores_nothing_o
     held_up_writes.set()
     assert [(await first)[0], (await second)[0]] == [200, 200]
     (answer,) = stored_answers(teams)
-    assert answer.value == "no" and answer.comment is None  # the refused click left no trace
+    assert answer.value == "no"  # the refused click ("yes") left no trace
+    assert answer.comment is not None
+    assert teams.core.vault.decrypt(answer.comment) == "a second thought"
     refused = teams.core.metrics.registry.get_sample_value(
         "learnpulse_clicks_refused_total", {"platform": "teams"}
     )
