@@ -5,7 +5,13 @@ Order of a request, cheapest refusal first, and nothing read that is not trusted
 1. With credentials, the ``Authorization`` header alone is validated (signature by a key the
    OpenID metadata publishes, issuer, audience = our app id, expiry) before a byte of the body
    is read: a missing or invalid token gets 401 however large the body, so an unauthenticated
-   client costs one header check, never a JSON parse or botbuilder's deserializer.
+   client costs one header check, never a JSON parse or botbuilder's deserializer. The 401
+   comes after a pause (``REFUSAL_PAUSE_SECONDS``), so a client that sends again as soon as
+   it is answered cannot make the server check tokens, and read the bodies they came with, as
+   fast as it can send them; Microsoft's requests carry valid tokens and never wait. The pause
+   varies by half either way, so refusals that arrived together do not return together. At most
+   ``MAX_PAUSED`` refusals wait at once (a held request keeps its connection and part of its
+   body); beyond that they are answered at once.
 2. A body over ``MAX_BODY_BYTES`` gets 413 (a declared length at once; a chunked one as soon
    as it passes the cap); anything but JSON gets 415.
 3. The body is parsed and deserialized into an ``Activity`` in a worker thread (msrest's
@@ -29,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -58,6 +65,8 @@ BODY_KEY = "learnpulse.teams.body"
 # Bot Connector refuses activities over 262,144 bytes from a bot: no activity Teams sends needs
 # more. (aiohttp's own limit, 1 MiB, is read in full before it refuses.)
 MAX_BODY_BYTES = 256 * 1024
+REFUSAL_PAUSE_SECONDS = 0.5
+MAX_PAUSED = 256
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 UNKNOWN_PERSON = "LearnPulse could not tell who you are; Teams did not send your account id."
 NOT_A_COMMAND = "I only understand commands here. Try learning-help to see them."
@@ -75,17 +84,18 @@ class TeamsTurns:
         self._overloaded = RefusalLog(
             log, "Teams answers: the answer recorder was full", logging.WARNING
         )
+        self._paused = 0  # refusals waiting out their pause
 
     async def handle(self, request: web.Request) -> web.Response:
         header = request.headers.get("Authorization") or None
         if self.adapter.requires_auth:
             if header is None:
-                return _refused(401, "missing Bot Framework token")
+                return await self._unauthenticated_refusal("missing Bot Framework token")
             try:
                 await self._authenticate(Activity(), header)  # the token alone, body unread
             except Exception as exc:  # every validation failure refuses the request
                 self._unauthenticated.refused(exc.__class__.__name__)
-                return _refused(401, "invalid Bot Framework token")
+                return await self._unauthenticated_refusal("invalid Bot Framework token")
         if "application/json" not in request.headers.get("Content-Type", ""):
             return _refused(415, "expected application/json")
         try:
@@ -125,6 +135,16 @@ class TeamsTurns:
         if isinstance(result, InvokeResponse):
             return web.json_response(result.body, status=result.status or 200)
         return web.Response(status=200)
+
+    async def _unauthenticated_refusal(self, text: str) -> web.Response:
+        """401, after ``REFUSAL_PAUSE_SECONDS`` unless ``MAX_PAUSED`` refusals already wait."""
+        if self._paused < MAX_PAUSED:
+            self._paused += 1
+            try:
+                await asyncio.sleep(REFUSAL_PAUSE_SECONDS * random.uniform(0.5, 1.5))
+            finally:
+                self._paused -= 1
+        return _refused(401, text)
 
     async def _authenticate(
         self, activity: Activity, header: str | None

@@ -6,12 +6,14 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from botbuilder.schema import Activity
 
+from adapters.teams import turns
 from adapters.teams.turns import MAX_BODY_BYTES
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.conftest import TeamsHarness
@@ -162,3 +164,26 @@ async def test_tokens_are_checked_even_while_every_database_thread_is_busy(
     finally:
         release.set()
         await asyncio.gather(*busy)
+
+
+async def test_a_refused_token_is_answered_after_a_pause_and_only_so_many_wait(
+    secured: TeamsHarness,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client that sends again as soon as it is refused cannot make the server check tokens
+    as fast as it can send them; and the pause cannot be used to pile up held requests."""
+    forged = bearer(new_key("trusted-key").token(serviceurl=secured.connector.url))
+
+    async def timed() -> tuple[int, float]:
+        started = time.monotonic()
+        status = await post_raw(secured, b"{}", forged)
+        return status, time.monotonic() - started
+
+    status, seconds = await timed()
+    assert status == 401 and seconds >= turns.REFUSAL_PAUSE_SECONDS / 2
+
+    monkeypatch.setattr(turns, "MAX_PAUSED", 1)
+    (first, waited), (second, answered_in) = await asyncio.gather(timed(), timed())
+    assert (first, second) == (401, 401)
+    assert max(waited, answered_in) >= turns.REFUSAL_PAUSE_SECONDS / 2  # one waited
+    assert min(waited, answered_in) < turns.REFUSAL_PAUSE_SECONDS / 2  # the other did not
