@@ -10,6 +10,7 @@ BENCHMARKS = (
     "slack_fanout",
     "slack_faults",
     "slack_clicks",
+    "hostile_load",
     "teams_fanout",
     "digest_scale",
 )

@@ -1,10 +1,13 @@
 """The load generator of the click benchmark, in a process of its own.
 
-Run as ``python -m bench.click_load --url URL --bodies FILE --clients N``: it reads the bodies
-(a JSON list of strings), signs every one of them up front, prints ``ready``, waits for a line
-on stdin, then POSTs them with ``N`` concurrent clients and prints one JSON line
-``{"seconds", "latencies", "cpu_seconds"}``. Keeping it out of the measured process means the
-clients take no CPU from the server; ``click_load`` is the parent's side.
+Run as ``python -m bench.click_load --url URL --bodies FILE --clients N [--rate R]``: it reads
+the bodies (a JSON list of strings), signs every one of them up front, prints ``ready``, waits
+for a line on stdin, then POSTs them with ``N`` concurrent clients and prints one JSON line
+``{"seconds", "latencies", "cpu_seconds"}``. Without ``--rate`` each client sends its next click
+as soon as it has the answer to the last (as fast as the server goes); with it, click ``i`` is
+due ``i / R`` seconds after the start whatever the answers, and its latency counts from then,
+so time a click spent waiting for a free client counts too. Keeping it out of the measured
+process means the clients take no CPU from the server; ``click_load`` is the parent's side.
 """
 
 from __future__ import annotations
@@ -35,8 +38,9 @@ class Hammered:
     cpu_seconds: float  # the clients' own CPU time while they ran
 
 
-async def hammer(url: str, bodies: list[str], clients: int) -> Hammered:
-    """POST every body with ``clients`` concurrent clients, once stdin says go."""
+async def hammer(url: str, bodies: list[str], clients: int, rate: float | None = None) -> Hammered:
+    """POST every body with ``clients`` concurrent clients, once stdin says go; at ``rate``
+    clicks a second when given, else as fast as the answers come."""
     signed = [(body.encode(), signed_headers(body, FORM)) for body in bodies]
     queue: asyncio.Queue[tuple[bytes, dict[str, str]]] = asyncio.Queue()
     for request in signed:
@@ -54,10 +58,22 @@ async def hammer(url: str, bodies: list[str], clients: int) -> Hammered:
                     assert response.status == 200, response.status
                 latencies.append(time.perf_counter() - started)
 
+        async def paced(number: int, data: bytes, headers: dict[str, str]) -> None:
+            assert rate is not None
+            due = started + number / rate
+            await asyncio.sleep(due - time.perf_counter())
+            async with session.post(url, data=data, headers=headers) as response:
+                await response.read()
+                assert response.status == 200, response.status
+            latencies.append(time.perf_counter() - due)
+
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
         started, cpu_started = time.perf_counter(), time.process_time()
-        await asyncio.gather(*(client() for _ in range(clients)))
+        if rate is None:
+            await asyncio.gather(*(client() for _ in range(clients)))
+        else:
+            await asyncio.gather(*(paced(n, *request) for n, request in enumerate(signed)))
         return Hammered(time.perf_counter() - started, latencies, time.process_time() - cpu_started)
 
 
@@ -66,7 +82,7 @@ RESULT_BYTES_PER_CLICK = 32  # a latency in the result line, with room to spare
 
 @asynccontextmanager
 async def click_load(
-    url: str, bodies: list[str], clients: int
+    url: str, bodies: list[str], clients: int, rate: float | None = None
 ) -> AsyncIterator[Callable[[], Coroutine[Any, Any, Hammered]]]:
     """Start the generator, wait until it is ready; the yielded ``go()`` starts it and returns
     its timings once it is done. Whatever the caller does between ``go`` and its result (such
@@ -83,6 +99,7 @@ async def click_load(
         file.name,
         "--clients",
         str(clients),
+        *(["--rate", str(rate)] if rate is not None else []),
         cwd=REPOSITORY,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
@@ -115,9 +132,10 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--bodies", required=True)
     parser.add_argument("--clients", type=int, required=True)
+    parser.add_argument("--rate", type=float, default=None)
     args = parser.parse_args()
     bodies = json.loads(Path(args.bodies).read_text(encoding="utf-8"))
-    done = asyncio.run(hammer(args.url, bodies, args.clients))
+    done = asyncio.run(hammer(args.url, bodies, args.clients, args.rate))
     timings = {
         "seconds": done.seconds,
         "latencies": done.latencies,

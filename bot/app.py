@@ -139,11 +139,15 @@ class LearnPulse:
 
             self._dispatcher = Dispatcher(self)
 
-    async def dispatch(self, event: Event) -> Report | None:
-        """Handle one incoming event; the returned report is the reply for the asker only."""
+    async def dispatch(self, event: Event, *, wait_for_room: bool = True) -> Report | None:
+        """Handle one incoming event; the returned report is the reply for the asker only.
+
+        An answer waits for room when the answer recorder is full; with ``wait_for_room=False``
+        it raises ``bot.ports.Overloaded`` instead (for a platform that holds its request open
+        for the outcome and can be told to come back)."""
         self.warm_up()
         assert self._dispatcher is not None
-        return await self._dispatcher.dispatch(event)
+        return await self._dispatcher.dispatch(event, wait_for_room=wait_for_room)
 
     def due_work(self) -> DueWork:
         """The app's one runner of periodic work (planning, sending, reminders, digests)."""

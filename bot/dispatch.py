@@ -38,10 +38,10 @@ class Dispatcher:
         self.core = core
         self.recorder = AnswerRecorder(core)
 
-    async def dispatch(self, event: Event) -> Report | None:
+    async def dispatch(self, event: Event, *, wait_for_room: bool = True) -> Report | None:
         match event:
             case AnswerGiven() | CommentGiven():
-                return await self._answer(event)
+                return await self._answer(event, wait_for_room)
             case CommandIssued():
                 return await run_command(
                     self.core, event.person, event.name, event.text, event.channel
@@ -58,8 +58,10 @@ class Dispatcher:
                 return None
         raise TypeError(f"unknown event {type(event).__name__}")
 
-    async def _answer(self, event: AnswerGiven | CommentGiven) -> Report | None:
-        outcome = await self.recorder.record(event)
+    async def _answer(
+        self, event: AnswerGiven | CommentGiven, wait_for_room: bool
+    ) -> Report | None:
+        outcome = await self.recorder.record(event, wait=wait_for_room)
         if outcome.prompt is not None and outcome.ref is not None:
             await self._update(event.person, outcome.ref, outcome)
         return notice(outcome.message) if outcome.message else None

@@ -30,6 +30,23 @@ class Metrics:
             ["platform", "outcome"],
             registry=self.registry,
         )
+        self.answers_held = Gauge(
+            "learnpulse_answers_held",
+            "Clicks held by the answer recorder: waiting for their group or being written",
+            registry=self.registry,
+        )
+        self.click_backlog = Gauge(
+            "learnpulse_click_backlog",
+            "Clicks acknowledged and not yet handled, plus those waiting for room",
+            ["platform"],
+            registry=self.registry,
+        )
+        self.clicks_refused = Counter(
+            "learnpulse_clicks_refused",
+            "Clicks answered 503 because a bound was reached",
+            ["platform"],
+            registry=self.registry,
+        )
         self.send_seconds = Histogram(
             "learnpulse_send_seconds",
             "Time of one platform send",

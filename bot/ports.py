@@ -32,6 +32,16 @@ class Member:
     active: bool = True
 
 
+class Overloaded(Exception):
+    """The core already holds as many of these events as it may; the platform should send this
+    one again after ``retry_after`` seconds. Raised only to a caller that asked not to wait
+    (``dispatch(event, wait_for_room=False)``)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"busy; retry after {retry_after} s")
+        self.retry_after = retry_after
+
+
 class SendError(Exception):
     """A platform call failed; ``reason`` is safe to show an admin (never an answer)."""
 

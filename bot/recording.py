@@ -5,6 +5,11 @@ transaction in its own worker thread spends more on the hand-offs between the ev
 threads, on lock waits and on commits than on the writes themselves. Here a click that arrives
 while a group is being written waits for the next group, so a quiet server writes each click at
 once and a busy one writes them together, in the order they came.
+
+The clicks it holds (waiting or being written) are bounded by ``max_held``. When that many are
+held, a new click waits for room, first come first served; a caller that must not wait (a
+platform holding its request open for the outcome, which it can instead be told to retry) gets
+``Overloaded`` at once.
 """
 
 from __future__ import annotations
@@ -13,12 +18,15 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from bot.events import AnswerGiven, CommentGiven
+from bot.ports import Overloaded
 from surveys import answers
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
 
 MAX_GROUP = 200  # clicks in one transaction, so one group never holds the write lock for long
+MAX_HELD = 10 * MAX_GROUP  # clicks waiting or being written; a few hundred bytes each
+RETRY_AFTER_SECONDS = 1  # about how long ten groups take to write
 
 Click = AnswerGiven | CommentGiven
 
@@ -26,13 +34,41 @@ Click = AnswerGiven | CommentGiven
 class AnswerRecorder:
     """``await record(event)`` stores one click, sharing a transaction with clicks beside it."""
 
-    def __init__(self, core: LearnPulse, max_group: int = MAX_GROUP) -> None:
+    def __init__(
+        self, core: LearnPulse, max_group: int = MAX_GROUP, max_held: int | None = None
+    ) -> None:
         self.core = core
         self.max_group = max_group
+        self.max_held = MAX_HELD if max_held is None else max_held
+        self.held = 0  # clicks waiting for their group or being written
         self._waiting: list[tuple[Click, asyncio.Future[answers.AnswerOutcome]]] = []
         self._writer: asyncio.Task[None] | None = None
+        self._room = asyncio.Semaphore(self.max_held)
+        self._room_loop: asyncio.AbstractEventLoop | None = None
 
-    async def record(self, event: Click) -> answers.AnswerOutcome:
+    async def record(self, event: Click, *, wait: bool = True) -> answers.AnswerOutcome:
+        """Store one click with the others waiting; ``wait=False``: ``Overloaded`` when full."""
+        room = self._room_in(asyncio.get_running_loop())
+        if not wait and room.locked():
+            raise Overloaded(RETRY_AFTER_SECONDS)
+        async with room:
+            self._hold(+1)
+            try:
+                return await self._record(event)
+            finally:
+                self._hold(-1)
+
+    def _hold(self, change: int) -> None:
+        self.held += change
+        self.core.metrics.answers_held.set(self.held)
+
+    def _room_in(self, loop: asyncio.AbstractEventLoop) -> asyncio.Semaphore:
+        """The semaphore, new for a new event loop (tests run one core in several loops)."""
+        if self._room_loop is not loop and self.held == 0:
+            self._room, self._room_loop = asyncio.Semaphore(self.max_held), loop
+        return self._room
+
+    async def _record(self, event: Click) -> answers.AnswerOutcome:
         loop = asyncio.get_running_loop()
         outcome: asyncio.Future[answers.AnswerOutcome] = loop.create_future()
         self._waiting.append((event, outcome))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from bot.messages import Choice
@@ -10,6 +11,9 @@ from storage.crypto import Vault
 SCALE_LABELS = ("Very low", "Low", "Moderate", "High", "Very high")
 AGREEMENT_LABELS = ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")
 MAX_TEXT = 2000
+# A number answer as our buttons send it: ASCII digits only. ``str.isdigit`` also accepts "²"
+# and "٣", and ``lstrip("-")`` lets "--3" through, and ``int()`` then raises or reads them.
+WHOLE_NUMBER = re.compile(r"-?[0-9]{1,6}")
 
 
 class InvalidAnswer(ValueError):
@@ -44,9 +48,10 @@ def check(kind: str, value: str, options: list[str] | None) -> tuple[str, float 
     value = value.strip()
     if kind in ("scale", "enps"):
         low, high = (1, 5) if kind == "scale" else (0, 10)
-        if not value.lstrip("-").isdigit() or not low <= int(value) <= high:
+        if WHOLE_NUMBER.fullmatch(value) is None or not low <= int(value) <= high:
+            shown = value if len(value) <= 12 else f"{value[:12]}…"
             raise InvalidAnswer(
-                f"{value!r} is not an answer here: pick a number from {low} to {high}."
+                f"{shown!r} is not an answer here: pick a number from {low} to {high}."
             )
         return str(int(value)), float(int(value))
     if kind == "yes_no":

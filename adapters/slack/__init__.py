@@ -57,8 +57,8 @@ def setup(core: LearnPulse, web_app: web.Application) -> SlackAdapter:
             raise ValueError("SLACK_SIGNING_SECRET: needed for Slack over HTTP")
         slack_app.verifier = make_verifier(settings.slack_signing_secret)
         web_app.router.add_post(EVENTS_PATH, slack_app.handle_http)
-        # before the shared connection pool closes (cleanup), so their prompts still update
-        web_app.on_shutdown.append(slack_app.finish_clicks)
+    # before the shared connection pool closes (cleanup), so their prompts still update
+    web_app.on_shutdown.append(slack_app.finish_clicks)
     return adapter
 
 

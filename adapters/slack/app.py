@@ -11,7 +11,21 @@ Button clicks over HTTP are acknowledged here, not by bolt: when a whole company
 building a context, inspecting each listener's signature to inject its arguments) cost more
 CPU per click than storing the answer and re-rendering the prompt together. A verified
 ``block_actions`` body is acknowledged with an empty ``200``, exactly as bolt's ``ack()`` does,
-and handled by ``on_click``, the same method bolt's listener calls for clicks over Socket Mode.
+and handled by ``handle_click``, as clicks over Socket Mode are.
+
+Acknowledged clicks wait in a bounded backlog (``bot.backlog``), not one task each holding its
+payload, so a flood cannot grow memory without limit. Why a short wait and then 503, and not
+a 503 at once or an acknowledgement of everything: Slack shows the person an error when a
+click is not acknowledged within three seconds (and retries Events API deliveries), so
+refusing at once would fail clicks a moment's wait would have saved, and a burst is exactly
+that: a click that finds the backlog full waits up to ``ACK_WAIT_SECONDS`` for a place, in
+order. An acknowledgement later than three seconds is worth nothing to Slack, so past that
+wait the only choices left are to acknowledge a click that cannot be held, or to say so. A
+backlog still full after two seconds means clicks keep arriving faster than they can be
+stored; acknowledging them anyway would either hold them in memory without limit or, spilled to
+the database, add writes to the very thing that is behind, while every person waits longer to
+see their answer. So the click gets ``503`` with ``Retry-After``, Slack tells the person it
+did not go through, and every click that was acknowledged is stored, in the order it came.
 """
 
 from __future__ import annotations
@@ -20,6 +34,7 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -34,10 +49,13 @@ from adapters.slack.quiet_libraries import BOLT_LOGGER
 from adapters.slack.sender import CLICK_ORIGIN, ClickOrigin, SlackAdapter
 from adapters.slack.translate import Payload
 from adapters.slack.verify import is_authentic
+from bot.backlog import Backlog
+from bot.body_limit import BodyTooLarge, read_capped, too_large
 from bot.commands import COMMAND_NAMES
 from bot.events import Event, HomeOpened
 from bot.messages import Report, notice
 from bot.ports import SendError
+from bot.refusal_log import RefusalLog
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -47,7 +65,16 @@ log = logging.getLogger("learnpulse.slack")
 WORK_IN_PARALLEL = 64
 SHUTDOWN_GRACE_SECONDS = 10.0  # how long a stopping server waits for clicks it acknowledged
 HANDLED, RETRY, IGNORED = "handled", "retry", "ignored"  # outcomes of an event, as counted
+# Clicks acknowledged and not yet handled: several seconds of a busy server's work, a few
+# hundred bytes each (``Click``), so about 10 MB when full.
+CLICK_BACKLOG = 10_000
+CLICKS_WAITING_FOR_ROOM = 1_000  # beyond these, a click is refused at once
+ACK_WAIT_SECONDS = 2.0  # Slack wants the ack within 3 s; the rest is for the network
+RETRY_AFTER_SECONDS = 1
 SOMETHING_WENT_WRONG = "Sorry, that did not work. Please try again in a minute."
+# The largest thing Slack posts is a modal's or the Home tab's view (at most 100 blocks) inside
+# an interaction, tens of kilobytes; the signature can only be checked once the body is read.
+MAX_BODY_BYTES = 256 * 1024
 OUR_ACTIONS = re.compile(
     "^("
     + "|".join(
@@ -83,6 +110,26 @@ class RecentIds:
         return True
 
 
+@dataclass(frozen=True)
+class Click:
+    """What handling a click needs, taken out of its payload before it waits in the backlog."""
+
+    action: Event | translate.OpenModal
+    origin: ClickOrigin | None
+    in_home: bool  # clicked in the App Home tab (else on a message)
+    response_url: str
+
+
+def click_of(body: Payload) -> Click | None:
+    """The click of a ``block_actions`` payload; None for one that is not ours."""
+    action = translate.action(body)
+    if action is None:
+        return None
+    container = body.get("container") or {}
+    response_url = str(body.get("response_url") or "")
+    return Click(action, _click_origin(body), container.get("type") == "view", response_url)
+
+
 class SlackApp:
     """The bolt app and its listeners, bound to one core and one adapter."""
 
@@ -93,9 +140,20 @@ class SlackApp:
         self.adapter = adapter
         self.verifier = verifier
         self.handled_events = RecentIds()
-        self._clicks_in_hand: set[asyncio.Task[None]] = set()
         # Work after the ack is bounded, so a burst of clicks cannot pile up unbounded work;
         # clicks waiting together are written together (``bot.recording``).
+        self.clicks: Backlog[Click] = Backlog(
+            self.handle_click,
+            capacity=CLICK_BACKLOG,
+            workers=WORK_IN_PARALLEL,
+            max_waiting=CLICKS_WAITING_FOR_ROOM,
+            name="handling a click",
+        )
+        core.metrics.click_backlog.labels("slack").set_function(lambda: self.clicks.held)
+        self._refused = core.metrics.clicks_refused.labels("slack")
+        self._refusals = RefusalLog(
+            log, "Slack clicks: the click backlog stayed full", logging.WARNING
+        )
         self._work = asyncio.Semaphore(WORK_IN_PARALLEL)
         self.bolt = AsyncApp(
             client=adapter.client,
@@ -111,9 +169,13 @@ class SlackApp:
     # --- HTTP ------------------------------------------------------------------------------------
 
     async def handle_http(self, request: web.Request) -> web.Response:
-        """``POST /slack/events``: 401 for a forged or stale request, 400 for a body that is not
-        Slack's, else bolt's answer."""
-        body = await request.read()
+        """``POST /slack/events``: 413 for a body over ``MAX_BODY_BYTES`` (before reading it
+        when its length is declared), 401 for a forged or stale request, 400 for a body that
+        is not Slack's, else bolt's answer."""
+        try:
+            body = await read_capped(request, MAX_BODY_BYTES)
+        except BodyTooLarge:
+            return too_large(MAX_BODY_BYTES)
         if self.verifier is None or not is_authentic(self.verifier, body, request.headers):
             return web.json_response({"error": "invalid request"}, status=401)
         raw = body.decode("utf-8", errors="replace")
@@ -127,28 +189,29 @@ class SlackApp:
             if problem is not None:
                 log.warning("a signed Slack request was not understood: %s", problem)
                 return web.json_response({"error": problem}, status=400)
-            self._handle_after_ack(payload)
-            return web.Response(status=200)  # the ack, as bolt's ack() sends it
+            click = click_of(payload)
+            del body, raw, payload  # a click waiting for room holds only what handling needs
+            return await self.acknowledge(click)
         parsed = bolt_request(payload, raw, request.query_string, request.headers)
         return await to_aiohttp_response(await self.bolt.async_dispatch(parsed))
 
-    def _handle_after_ack(self, payload: Payload) -> None:
-        """Handle a click already acknowledged; the task is kept until it ends."""
-        task = asyncio.get_running_loop().create_task(self.on_click(payload))
-        self._clicks_in_hand.add(task)
-        task.add_done_callback(self._click_done)
+    async def acknowledge(self, click: Click | None) -> web.Response:
+        """The ack (an empty ``200``, as bolt's ``ack()`` sends it) once the click has a place
+        in the backlog; ``503`` with ``Retry-After`` when none came free in time."""
+        if click is None or await self.clicks.offer(click, ACK_WAIT_SECONDS):
+            return web.Response(status=200)
+        self._refused.inc()
+        self._refusals.refused("503")
+        return web.Response(
+            status=503,
+            text="too many clicks at once; try again",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
     async def finish_clicks(self, _: web.Application | None = None) -> None:
         """On shutdown: clicks already acknowledged are stored (and their prompts re-rendered)
         before the server goes, for up to ``SHUTDOWN_GRACE_SECONDS``."""
-        if self._clicks_in_hand:
-            await asyncio.wait(set(self._clicks_in_hand), timeout=SHUTDOWN_GRACE_SECONDS)
-
-    def _click_done(self, task: asyncio.Task[None]) -> None:
-        self._clicks_in_hand.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            # Only the kind: the text of an error can carry what was answered.
-            log.error("handling a click failed: %s", type(task.exception()).__name__)
+        await self.clicks.finish(SHUTDOWN_GRACE_SECONDS)
 
     # --- listeners -------------------------------------------------------------------------------
 
@@ -172,29 +235,31 @@ class SlackApp:
             await self._respond(body, reply)
 
     async def on_action(self, ack: AsyncAck, body: Payload) -> None:
-        """A click over Socket Mode (over HTTP, ``handle_http`` acknowledges it)."""
-        await ack()
-        await self.on_click(body)
+        """A click over Socket Mode (over HTTP, ``acknowledge`` answers it): acknowledged
+        once it has a place in the backlog; left unacknowledged when none came free in time,
+        so Slack tells the person it did not go through."""
+        click = click_of(body)
+        if click is None or await self.clicks.offer(click, ACK_WAIT_SECONDS):
+            await ack()
+        else:
+            self._refused.inc()
+            self._refusals.refused("not acknowledged")
 
-    async def on_click(self, body: Payload) -> None:
-        """A ``block_actions`` payload, already acknowledged: an answer, a modal, a snooze."""
-        interpreted = translate.action(body)
-        if interpreted is None:
+    async def handle_click(self, click: Click) -> None:
+        """A click, already acknowledged: an answer, a modal, a snooze."""
+        if isinstance(click.action, translate.OpenModal):
+            await self._open_modal(click.action)
             return
-        if isinstance(interpreted, translate.OpenModal):
-            await self._open_modal(interpreted)
-            return
-        origin = _click_origin(body)
-        token = CLICK_ORIGIN.set(origin) if origin is not None else None
+        token = CLICK_ORIGIN.set(click.origin) if click.origin is not None else None
         try:
-            reply = await self._dispatch(interpreted)
+            reply = await self._dispatch(click.action)
         finally:
             if token is not None:
                 CLICK_ORIGIN.reset(token)
-        if (body.get("container") or {}).get("type") == "view":
-            await self._publish_home(interpreted.person, reply)
+        if click.in_home:
+            await self._publish_home(click.action.person, reply)
         elif reply is not None:
-            await self._respond(body, reply)
+            await self._reply_privately(click.response_url, reply)
 
     async def on_view_submission(self, ack: AsyncAck, body: Payload) -> None:
         await ack()
@@ -298,7 +363,9 @@ class SlackApp:
 
     async def _respond(self, body: Payload, reply: Report) -> None:
         """The reply, visible only to the asker, through the request's ``response_url``."""
-        response_url = str(body.get("response_url") or "")
+        await self._reply_privately(str(body.get("response_url") or ""), reply)
+
+    async def _reply_privately(self, response_url: str, reply: Report) -> None:
         if not response_url:
             return
         try:

@@ -32,6 +32,7 @@ def setup(core: LearnPulse, web_app: web.Application, **options: Any) -> TeamsAd
 
     async def close_connections(_: web.Application) -> None:
         await adapter.authentication.pool.close()
+        adapter.token_thread.close()
 
     web_app.on_cleanup.append(close_connections)
     return adapter

@@ -24,6 +24,7 @@ from adapters.teams.connector import Connector, PagedMember, ServiceUrlRefused
 from adapters.teams.endpoints import PUBLIC_CLOUD, BotFrameworkEndpoints, authentication
 from adapters.teams.refs import CHANNEL_PREFIX, PERSON_PREFIX, PLATFORM, TEAM_PREFIX, person_ref
 from adapters.teams.throttle import DEFAULT_BOT_RATE, Backoff, Throttle, call_with_retries
+from adapters.teams.token_thread import TokenThread
 from bot.messages import Prompt, Report
 from bot.ports import Member, MessageRef, PermanentSendError, SendError
 from surveys.references import RefKind, kind_of
@@ -77,6 +78,7 @@ class TeamsAdapter:
         self.requires_auth = bool(settings.teams_app_id and settings.teams_app_password)
         self.tenant_id = settings.teams_tenant_id or None
         self.authentication = authentication(settings, endpoints, credentials)
+        self.token_thread = TokenThread()  # where inbound tokens are validated
         self.cloud = CloudAdapter(self.authentication)
         self.connector = Connector(self.cloud, self.app_id, settings.service_url_prefixes)
         self.throttle = throttle or Throttle(bot_rate=bot_rate)

@@ -1,9 +1,29 @@
 """``POST /api/messages``: trust first, then one turn per activity.
 
-Order of a request: a bad body is refused (400/415); with credentials, a missing or invalid Bot
-Framework token is refused with 401 before anything else happens; an activity whose
-``serviceUrl`` is outside ``TEAMS_SERVICE_URLS`` is refused with 403 (the bot would have to call
-it); only then is the activity translated and dispatched.
+Order of a request, cheapest refusal first, and nothing read that is not trusted yet:
+
+1. With credentials, the ``Authorization`` header alone is validated (signature by a key the
+   OpenID metadata publishes, issuer, audience = our app id, expiry) before a byte of the body
+   is read: a missing or invalid token gets 401 however large the body, so an unauthenticated
+   client costs one header check, never a JSON parse or botbuilder's deserializer. The 401
+   comes after a pause (``REFUSAL_PAUSE_SECONDS``), so a client that sends again as soon as
+   it is answered cannot make the server check tokens, and read the bodies they came with, as
+   fast as it can send them; Microsoft's requests carry valid tokens and never wait. The pause
+   varies by half either way, so refusals that arrived together do not return together. At most
+   ``MAX_PAUSED`` refusals wait at once (a held request keeps its connection and part of its
+   body); beyond that they are answered at once.
+2. A body over ``MAX_BODY_BYTES`` gets 413 (a declared length at once; a chunked one as soon
+   as it passes the cap); anything but JSON gets 415.
+3. The body is parsed and deserialized into an ``Activity`` in a worker thread (msrest's
+   deserializer is pure Python and takes milliseconds for a large activity); not an activity:
+   400. Then the token is validated again against the activity, as botbuilder does it: the
+   key must be endorsed for the activity's channel and the ``serviceurl`` claim must be the
+   activity's ``serviceUrl``; otherwise 401.
+4. An activity whose ``serviceUrl`` is outside ``TEAMS_SERVICE_URLS`` gets 403 (the bot would
+   have to call it); only then is the activity translated and dispatched.
+5. An answer that finds the answer recorder full (``bot.recording``) gets 503 with
+   ``Retry-After`` at once: Teams holds the request open for the outcome, so the server does
+   not queue it beyond that bound, and nothing of it is stored.
 
 Replies go only to the person who asked: in their 1:1 chat with the bot the reply is posted
 there; a command sent in a channel or group chat is answered privately in the asker's 1:1 chat
@@ -13,7 +33,9 @@ there; a command sent in a channel or group chat is answered privately in the as
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import random
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -23,10 +45,12 @@ from botbuilder.schema import Activity, ActivityTypes
 from adapters.teams import files, render, store, translate
 from adapters.teams.adapter import INVOKE_CAPTURE, CardCapture, TeamsAdapter, report_activity
 from adapters.teams.refs import channel_ref
+from bot.body_limit import BodyTooLarge, read_capped, too_large
 from bot.events import CommandIssued, Event, PersonSeen
 from bot.logsafe import describe
 from bot.messages import Report, notice
-from bot.ports import SendError
+from bot.ports import Overloaded, SendError
+from bot.refusal_log import RefusalLog
 from bot.service_urls import service_url_allowed
 
 if TYPE_CHECKING:
@@ -37,6 +61,12 @@ if TYPE_CHECKING:
 log = logging.getLogger("learnpulse.teams")
 
 BODY_KEY = "learnpulse.teams.body"
+# A Teams message is limited to about 100 KB, files and inline images arrive as links, and the
+# Bot Connector refuses activities over 262,144 bytes from a bot: no activity Teams sends needs
+# more. (aiohttp's own limit, 1 MiB, is read in full before it refuses.)
+MAX_BODY_BYTES = 256 * 1024
+REFUSAL_PAUSE_SECONDS = 0.5
+MAX_PAUSED = 256
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 UNKNOWN_PERSON = "LearnPulse could not tell who you are; Teams did not send your account id."
 NOT_A_COMMAND = "I only understand commands here. Try learning-help to see them."
@@ -50,24 +80,36 @@ class TeamsTurns:
     def __init__(self, core: LearnPulse, adapter: TeamsAdapter) -> None:
         self.core = core
         self.adapter = adapter
+        self._unauthenticated = RefusalLog(log, "Teams requests without a valid token")
+        self._overloaded = RefusalLog(
+            log, "Teams answers: the answer recorder was full", logging.WARNING
+        )
+        self._paused = 0  # refusals waiting out their pause
 
     async def handle(self, request: web.Request) -> web.Response:
-        if "application/json" not in request.headers.get("Content-Type", ""):
-            return web.Response(status=415, text="expected application/json")
-        try:
-            body = await request.json()
-            activity = Activity().deserialize(body)
-        except Exception:  # not JSON, or JSON msrest cannot read as an activity
-            return web.Response(status=400, text="not a Bot Framework activity")
-        if not isinstance(body, dict) or not activity.type:
-            return web.Response(status=400, text="not a Bot Framework activity")
         header = request.headers.get("Authorization") or None
-        if self.adapter.requires_auth and header is None:
-            return web.Response(status=401, text="missing Bot Framework token")
+        if self.adapter.requires_auth:
+            if header is None:
+                return await self._unauthenticated_refusal("missing Bot Framework token")
+            try:
+                await self._authenticate(Activity(), header)  # the token alone, body unread
+            except Exception as exc:  # every validation failure refuses the request
+                self._unauthenticated.refused(exc.__class__.__name__)
+                return await self._unauthenticated_refusal("invalid Bot Framework token")
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return _refused(415, "expected application/json")
+        try:
+            raw = await read_capped(request, MAX_BODY_BYTES)
+        except BodyTooLarge:
+            return too_large(MAX_BODY_BYTES)
+        parsed = await asyncio.to_thread(read_activity, raw)
+        if parsed is None:
+            return web.Response(status=400, text="not a Bot Framework activity")
+        body, activity = parsed
         try:
             trusted = await self._authenticate(activity, header)
-        except Exception as exc:  # every validation failure refuses the request, nothing else
-            log.info("refused a Teams request: %s", exc.__class__.__name__)
+        except Exception as exc:  # the token is not for this activity's channel or serviceUrl
+            self._unauthenticated.refused(exc.__class__.__name__)
             return web.Response(status=401, text="invalid Bot Framework token")
         if not service_url_allowed(activity.service_url, self.adapter.connector.allowed_prefixes):
             log.warning("refused a Teams activity whose serviceUrl is not in TEAMS_SERVICE_URLS")
@@ -79,6 +121,14 @@ class TeamsTurns:
 
         try:
             result = await self.adapter.cloud.process_activity(trusted, activity, on_turn)
+        except Overloaded as exc:
+            self.core.metrics.clicks_refused.labels("teams").inc()
+            self._overloaded.refused("503")
+            return web.Response(
+                status=503,
+                text="too many answers at once; try again",
+                headers={"Retry-After": str(exc.retry_after)},
+            )
         except Exception as exc:
             log.error("a Teams %s activity failed: %s", activity.type, describe(exc))
             return web.Response(status=500, text="the bot could not handle this activity")
@@ -86,17 +136,29 @@ class TeamsTurns:
             return web.json_response(result.body, status=result.status or 200)
         return web.Response(status=200)
 
+    async def _unauthenticated_refusal(self, text: str) -> web.Response:
+        """401, after ``REFUSAL_PAUSE_SECONDS`` unless ``MAX_PAUSED`` refusals already wait."""
+        if self._paused < MAX_PAUSED:
+            self._paused += 1
+            try:
+                await asyncio.sleep(REFUSAL_PAUSE_SECONDS * random.uniform(0.5, 1.5))
+            finally:
+                self._paused -= 1
+        return _refused(401, text)
+
     async def _authenticate(
         self, activity: Activity, header: str | None
     ) -> AuthenticateRequestResult:
-        """Validate the token off the event loop: botbuilder fetches signing keys with blocking
-        HTTP (once a day per metadata URL), which must not stall other requests."""
+        """Validate the token off the event loop, on the adapter's validation thread
+        (``token_thread.py``).
+
+        With an empty ``Activity`` (no channel, no ``serviceUrl``) botbuilder checks everything
+        that the token alone can prove; with the request's activity, also that the key is
+        endorsed for its channel and that the ``serviceurl`` claim is its ``serviceUrl``."""
         if not self.adapter.requires_auth:
             header = None  # emulator mode: no app id to validate a token against
         auth = self.adapter.authentication
-        return await asyncio.to_thread(
-            lambda: asyncio.run(auth.authenticate_request(activity, header))
-        )
+        return await self.adapter.token_thread.run(auth.authenticate_request(activity, header))
 
     async def on_turn(self, context: TurnContext) -> None:
         activity = context.activity
@@ -132,7 +194,11 @@ class TeamsTurns:
         if submitted is not None:
             verb, data = submitted
             event = translate.action_event(person, verb, data)
-            reply = notice(event) if isinstance(event, str) else await self.core.dispatch(event)
+            reply = (
+                notice(event)
+                if isinstance(event, str)
+                else await self.core.dispatch(event, wait_for_room=False)
+            )
             if reply is not None:
                 await self._reply(context, person, reply)
             return
@@ -232,7 +298,7 @@ class TeamsTurns:
         capture = CardCapture(delivery_id=getattr(event, "delivery_id", -1))
         token = INVOKE_CAPTURE.set(capture)
         try:
-            reply = await self.core.dispatch(event)
+            reply = await self.core.dispatch(event, wait_for_room=False)
         finally:
             INVOKE_CAPTURE.reset(token)
         if capture.card is not None:
@@ -274,6 +340,27 @@ class TeamsTurns:
         if offered is not None:
             await asyncio.to_thread(store.delete, self.core, store.file_key(token))
         await _invoke_response(context, None)
+
+
+def read_activity(raw: bytes) -> tuple[dict[str, Any], Activity] | None:
+    """The JSON object and the ``Activity`` msrest reads from it; None when it is not one.
+    CPU-bound (msrest's deserializer is pure Python), so it runs in a worker thread."""
+    try:
+        body = json.loads(raw)
+        if not isinstance(body, dict):
+            return None
+        activity = Activity().deserialize(body)
+    except Exception:  # not JSON, or JSON msrest cannot read as an activity
+        return None
+    return (body, activity) if activity.type else None
+
+
+def _refused(status: int, text: str) -> web.Response:
+    """A refusal sent before the body is read: the connection is closed after it, since what
+    is left of the body will not be read."""
+    response = web.Response(status=status, text=text)
+    response.force_close()
+    return response
 
 
 async def _invoke_response(context: TurnContext, body: dict[str, Any] | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -152,4 +153,18 @@ def file_consent(
     activity.update(
         {"type": "invoke", "name": "fileConsent/invoke", "replyToId": "1:1", "value": value}
     )
+    return activity
+
+
+def bloated_message(service_url: str, aad: str, size: int) -> dict[str, Any]:
+    """A message padded with @mention entities to about ``size`` bytes of JSON: what a hostile
+    client posts to make the bot parse and deserialize (msrest reads every entity in Python)."""
+    activity = personal_message(service_url, aad, "hello")
+    mention = {
+        "type": "mention",
+        "text": "<at>Ana Lima</at>",
+        "mentioned": {"id": f"29:1{aad[:8]}", "name": "Ana Lima"},
+    }
+    each = len(json.dumps(mention)) + 2
+    activity["entities"] = [dict(mention) for _ in range(max(1, size // each))]
     return activity
