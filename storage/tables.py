@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -166,7 +166,11 @@ class Answer(SQLModel, table=True):
         Index("ix_answer_question_period", "question_id", "answered_on"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    # 64-bit: anonymous answers get random ids (``surveys.answers``); SQLite's rowid already is
+    id: int | None = Field(
+        default=None,
+        sa_column=Column(BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    )
     occurrence_id: int = Field(foreign_key="occurrence.id", index=True)
     question_id: str = Field(foreign_key="question.id")  # indexed with the date, below
     workstream_id: str = Field(foreign_key="workstream.id")

@@ -2,7 +2,11 @@
 
 ``confidential`` answers carry a pseudonymous respondent key, so the person can change them and
 see their own trend. ``anonymous`` answers carry nothing; the delivery only remembers which items
-were answered, so a second click is ignored and nobody is reminded twice.
+were answered (and commented on), so a second click is ignored, a second comment refused, and
+nobody is reminded twice. Nothing stored ties an anonymous answer to its click either: it is
+dated by the asking, its id is random (never in click order), its comment sealed without a time,
+and it is written in a transaction of its own after the one that marks the delivery answered,
+the group's answers shuffled, so that no transaction holds both the mark and the answer.
 
 A click is on the hot path (every answer of every person), so this reads and writes with a few
 plain statements, and clicks that arrive together share one transaction: one read for their
@@ -13,6 +17,8 @@ new answers and the answered deliveries each sent as one batch (``_GroupWrites``
 from __future__ import annotations
 
 import logging
+import random
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +34,7 @@ from bot.messages import Prompt
 from bot.ports import MessageRef
 from storage.db import write_gate
 from storage.tables import (
+    COMMENT_MARK,
     OPEN_STATUSES,
     Answer,
     Delivery,
@@ -48,6 +55,10 @@ DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
 PEOPLE = PersonRecord.__table__  # type: ignore[attr-defined]
 OCCURRENCES = Occurrence.__table__  # type: ignore[attr-defined]
 ANSWERS = Answer.__table__  # type: ignore[attr-defined]
+ANONYMOUS_COMMENT_ONCE = (
+    "Your anonymous comment is already recorded; anonymous comments cannot be changed."
+)
+RANDOM_ID_RANGE = 2**62  # anonymous answers' ids: random, never in click order
 NOT_YOURS = "That question isn't one I asked you, so nothing was recorded."
 NOT_RECORDED = (
     "Sorry, that answer could not be recorded, so nothing changed. Please try again; "
@@ -281,6 +292,8 @@ def _record_all(
         # Clicks on one prompt share its state, so each sees what the one before it wrote.
         done = [_record_one(core, writes, clicks, event) for event in events]
         writes.send()
+    if writes.unlinked:
+        _write_unlinked(core, writes.unlinked)
     core.metrics.answers.inc(writes.answers)  # counted once committed
     # Rendered after the commit, so the write lock is not held for it.
     return [_outcome_of(core, each) for each in done]
@@ -305,10 +318,14 @@ class _GroupWrites:
         self.connection = connection
         self._new_answers: list[dict[str, Any]] = []
         self._answered: dict[int, list[str]] = {}  # delivery id -> its answered items
+        self.unlinked: list[dict[str, Any]] = []  # anonymous answers: written apart, after
         self.answers = 0  # answers given (new or changed), for the metric once committed
 
     def insert_answer(self, values: dict[str, Any]) -> None:
-        self._new_answers.append(values)
+        if values["respondent_key"] is None:
+            self.unlinked.append(values)
+        else:
+            self._new_answers.append(values)
 
     def mark_answered(self, delivery_id: int, items: list[str]) -> None:
         self._answered[delivery_id] = items
@@ -343,6 +360,26 @@ class _GroupWrites:
                 [{"delivery_id": id_, "items": items} for id_, items in self._answered.items()],
             )
         self._new_answers, self._answered = [], {}
+
+
+def _write_unlinked(core: LearnPulse, rows: list[dict[str, Any]]) -> None:
+    """Anonymous answers, after their deliveries were marked and committed: in a transaction
+    of their own, shuffled, each with a random id. A random id that is already taken (one in
+    four billion per answer) is drawn again."""
+    rows = [{**row, "id": _random_id()} for row in rows]
+    random.SystemRandom().shuffle(rows)
+    for _ in range(3):
+        try:
+            with write_gate(core.engine), core.engine.begin() as connection:
+                connection.execute(_INSERT_ANSWER, rows)
+            return
+        except IntegrityError:
+            rows = [{**row, "id": _random_id()} for row in rows]
+    raise RuntimeError("anonymous answers could not be given unused ids")
+
+
+def _random_id() -> int:
+    return secrets.randbelow(RANDOM_ID_RANGE) + 1
 
 
 def _record_one(
@@ -392,6 +429,8 @@ def _answer(
         if question.id in click.subject.answered_items:
             return "Your anonymous answer is already recorded; anonymous answers cannot be changed."
         _insert(core, writes, click, question, value, score, comment)
+        if comment is not None:
+            _mark_answered(writes, click, COMMENT_MARK + question.id)
     else:
         existing = click.own.get(question.id)
         if existing is None:
@@ -427,8 +466,14 @@ def _comment(
     if comment is None:
         raise InvalidAnswer("The comment is empty.")
     if click.key is None:
-        # Nothing links the earlier answer to this person, so the comment stands on its own.
+        # Nothing links the earlier answer to this person, so the comment stands on its own;
+        # the delivery remembers that there is one, so each person has one voice per asking.
+        if question.id not in click.subject.answered_items:
+            raise InvalidAnswer("Answer the question first, then add a comment.")
+        if COMMENT_MARK + question.id in click.subject.answered_items:
+            raise InvalidAnswer(ANONYMOUS_COMMENT_ONCE)
         _insert(core, writes, click, question, "", None, comment)
+        _mark_answered(writes, click, COMMENT_MARK + question.id)
         return "Thanks, your comment is recorded anonymously."
     existing = click.own.get(question.id)
     if existing is None:

@@ -4,7 +4,8 @@ Two kinds of rows share the table, told apart by key:
 
 - ``teams:<aad-object-id>``, ``teams:channel:<id>``, ``teams:team:<id>``: the Bot Framework
   conversation reference (service URL, conversation, bot, tenant) that proactive sends need.
-  Written on install, refreshed on every message.
+  Written on install; a later activity rewrites it only when it changed (``refresh``), so an
+  answer's click never touches the row.
 - ``teams:prompt:<delivery-id>``: where a prompt went. Teams gives bots no way to read a chat's
   history, so ``find_prompt`` cannot look for a lost message after a crash; instead the adapter
   writes this row *before* sending (state ``sending``) and completes it with the activity id
@@ -48,6 +49,14 @@ def file_key(token: str) -> str:
     return f"{FILE_PREFIX}{token}"
 
 
+def refresh(core: LearnPulse, key: str, document: dict[str, Any]) -> None:
+    """Store ``document`` under ``key`` only when it differs from what is stored (a new chat,
+    a moved service URL). Activities that answer a prompt pass through here, and rewriting the
+    row (and its ``updated_at``) on each would date the person's click in the database."""
+    if load(core, key) != document:
+        save(core, key, document)
+
+
 def save(core: LearnPulse, key: str, document: dict[str, Any]) -> None:
     """Insert or replace the encrypted document stored under ``key``."""
     sealed = core.vault.encrypt(json.dumps(document, sort_keys=True))
@@ -70,7 +79,7 @@ def save(core: LearnPulse, key: str, document: dict[str, Any]) -> None:
 
 def load(core: LearnPulse, key: str) -> dict[str, Any] | None:
     """The decrypted document under ``key``, or None."""
-    with core.session() as session:
+    with core.reading() as session:
         row = session.get(ConversationReference, key)
         sealed = row.reference if row else None
     if sealed is None:

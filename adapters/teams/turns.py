@@ -166,7 +166,7 @@ class TeamsTurns:
         person = translate.person_of(activity)
         match activity.type:
             case ActivityTypes.message:
-                await self._remember(body, person)
+                await self._remember(body, person, refresh_only=True)
                 await self._seen(activity, person, welcome=False)
                 await self._on_message(context, person)
             case ActivityTypes.conversation_update:
@@ -174,7 +174,7 @@ class TeamsTurns:
             case ActivityTypes.installation_update:
                 await self._on_installation_update(context, body, person)
             case ActivityTypes.invoke if activity.name == ADAPTIVE_CARD_ACTION:
-                await self._remember(body, person)
+                await self._remember(body, person, refresh_only=True)
                 await self._on_card_action(context, person)
             case ActivityTypes.invoke if activity.name == files.FILE_CONSENT_INVOKE:
                 await self._on_file_consent(context, person)
@@ -260,10 +260,15 @@ class TeamsTurns:
         if translate.conversation_type(context.activity) == "personal":
             await self._seen(context.activity, person, welcome=True)
 
-    async def _remember(self, body: dict[str, Any], person: str | None) -> None:
+    async def _remember(
+        self, body: dict[str, Any], person: str | None, *, refresh_only: bool = False
+    ) -> None:
+        """Keep the conversation references of this activity; with ``refresh_only`` (messages
+        and card clicks) a reference is written only when it changed."""
+        keep = store.refresh if refresh_only else store.save
         for key in translate.reference_keys(body, person):
             document = translate.reference_document(body, key)
-            await asyncio.to_thread(store.save, self.core, key, document)
+            await asyncio.to_thread(keep, self.core, key, document)
 
     async def _forget(self, body: dict[str, Any], person: str | None) -> None:
         for key in translate.reference_keys(body, person):

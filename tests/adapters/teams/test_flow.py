@@ -16,7 +16,7 @@ from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.work import run_due_work
-from storage.tables import Answer, Delivery, DeliveryStatus, PersonRecord
+from storage.tables import Answer, ConversationReference, Delivery, DeliveryStatus, PersonRecord
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.cardcheck import CardChecker
 from tests.adapters.teams.conftest import TeamsHarness
@@ -251,3 +251,23 @@ async def test_every_card_of_the_flow_parses(
     teams: TeamsHarness, clock: ManualClock, cards: CardChecker, flow: Flow
 ) -> None:
     cards.assert_valid(*await flow(teams, clock))
+
+
+async def test_an_answer_click_leaves_the_persons_conversation_reference_untouched(
+    teams: TeamsHarness, clock: ManualClock
+) -> None:
+    """Rewriting the reference (and its time) on every click would date the person's answer."""
+    card = await open_survey(teams, clock)
+    key = f"teams:{a.EMPLOYEE_AAD}"
+    with teams.core.session() as session:
+        before = session.get(ConversationReference, key)
+        assert before is not None
+        stored = (before.reference, before.updated_at)
+    clock.advance(timedelta(hours=2))
+    yes = next(b for b in answer_buttons(card) if b["data"]["value"] == "yes")
+    status, _ = await teams.post(a.card_action(teams.connector.url, a.EMPLOYEE_AAD, "answer",
+                                               yes["data"]))  # fmt: skip
+    assert status == 200 and len(stored_answers(teams)) == 1
+    with teams.core.session() as session:
+        after = session.get(ConversationReference, key)
+        assert after is not None and (after.reference, after.updated_at) == stored
