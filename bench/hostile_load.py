@@ -141,7 +141,6 @@ async def both_platforms(
     )
     core = LearnPulse(settings, clock=ManualClock(MONDAY_10_NEW_YORK), engine=engine, migrate=False)
     core.load_program()
-    core.warm_up()
     web_app = build_web_app(core)
     # as ``enable_platform_adapters`` does, with Teams' trust anchor on loopback
     endpoints = BotFrameworkEndpoints(

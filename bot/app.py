@@ -11,13 +11,15 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from aiohttp import web
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.clock import wall_clock
+from bot.dispatch import Dispatcher
+from bot.due_work import DueWork, WorkReport
 from bot.events import Event
 from bot.messages import Report
 from bot.metrics import Metrics
@@ -30,11 +32,8 @@ from storage.keycheck import KeyMismatch, verify_key
 from storage.migrate import upgrade
 from surveys.catalog import Catalog
 from surveys.program import Program, load_program
+from surveys.sender import SendReport
 from surveys.sync import SyncReport, sync_program
-
-if TYPE_CHECKING:
-    from bot.dispatch import Dispatcher
-    from bot.work import DueWork
 
 log = logging.getLogger("learnpulse")
 
@@ -69,8 +68,6 @@ class LearnPulse:
         self.adapters = AdapterRegistry()
         self.adapter_status: dict[str, str] = {}
         self.program: Program | None = None
-        self._dispatcher: Dispatcher | None = None
-        self._due_work: DueWork | None = None
         self._catalog: Catalog | None = None
         if migrate:
             upgrade(self.engine)
@@ -80,6 +77,9 @@ class LearnPulse:
             if engine is None:
                 self.engine.dispose()
             raise SettingsError(f"LEARNPULSE_SECRET_KEY: {exc}") from None
+        # Wired here, once: the event handlers and the one runner of periodic work.
+        self.dispatcher = Dispatcher(self)
+        self.due_work = DueWork(self)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -131,32 +131,23 @@ class LearnPulse:
             self.adapters.register(setup(self, web_app))
             self.adapter_status[platform] = f"on ({why})"
 
-    def warm_up(self) -> None:
-        """Load the event handlers (and the sentiment model behind them) now, not on the first
-        click after a start, which would otherwise wait about a second for the imports."""
-        if self._dispatcher is None:
-            from bot.dispatch import Dispatcher
-
-            self._dispatcher = Dispatcher(self)
-
     async def dispatch(self, event: Event, *, wait_for_room: bool = True) -> Report | None:
         """Handle one incoming event; the returned report is the reply for the asker only.
 
         An answer waits for room when the answer recorder is full; with ``wait_for_room=False``
         it raises ``bot.ports.Overloaded`` instead (for a platform that holds its request open
         for the outcome and can be told to come back)."""
-        self.warm_up()
-        assert self._dispatcher is not None
-        return await self._dispatcher.dispatch(event, wait_for_room=wait_for_room)
+        return await self.dispatcher.dispatch(event, wait_for_room=wait_for_room)
 
-    def due_work(self) -> DueWork:
-        """The app's one runner of periodic work (planning, sending, reminders, digests)."""
-        if self._due_work is None:
-            from bot.work import DueWork
-
-            self._due_work = DueWork(self)
-        return self._due_work
+    async def send_due(self) -> SendReport:
+        """Send every prompt that is due now."""
+        return await self.due_work.sender.send_due()
 
     def describe_adapters(self) -> str:
         """One line: which adapters are on and off, and why."""
         return "adapters: " + "; ".join(f"{k} {v}" for k, v in sorted(self.adapter_status.items()))
+
+
+async def run_due_work(core: LearnPulse) -> WorkReport:
+    """One pass of everything due (what the scheduler wakes and the demo's clock drives)."""
+    return await core.due_work.run()

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+from sqlalchemy import func
+from sqlmodel import select
 
 from bot.settings import Settings, SettingsError, load_settings
+from storage.tables import Delivery, DeliveryStatus
+from surveys.occurrences import Asking, open_now
 from surveys.program import Program, ProgramError, Workstream, load_program
+from surveys.sender import SendReport
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -70,7 +77,7 @@ def program_or_exit(path: Path) -> Program:
 def running_core(settings: Settings) -> LearnPulse:
     """The app as ``serve`` builds it (database migrated, program loaded, adapters on), or one
     line and exit 2."""
-    from bot.runner import StartupError, prepare
+    from bot.server import StartupError, prepare
 
     configure_logging()
     try:
@@ -104,7 +111,7 @@ def validate(file: Annotated[Path, typer.Argument(help="The program file to chec
 @app.command()
 def serve(program: ProgramOption = None) -> None:
     """Run the bot: one HTTP server for Slack, Teams, /healthz and /metrics."""
-    from bot.runner import run_server
+    from bot.server import run_server
 
     configure_logging()
     settings = settings_or_exit()
@@ -146,7 +153,6 @@ def send(
     """Ask one question now and deliver it through the configured adapters."""
     import asyncio
 
-    from bot.sending import send_now
     from surveys import adhoc
     from surveys.occurrences import find_asking
 
@@ -293,6 +299,43 @@ def db_upgrade() -> None:
     except Exception as exc:
         fail(f"DATABASE_URL: cannot upgrade the database ({exc.__class__.__name__}: {exc})")
     typer.echo("database is at the latest revision")
+
+
+# --- `learnpulse send`: ask now, and keep sending until nothing is due now -----------------
+MAX_WAIT_SECONDS = 600.0
+RETRY_HORIZON = timedelta(minutes=10)  # retries further away are left to the server's scheduler
+
+
+async def send_now(core: LearnPulse, asking: Asking) -> SendReport:
+    """Open, then send; retries that fall due within a few minutes (429s) are waited for."""
+    assert asking.question_id is not None or asking.bank is not None
+    await open_now(core, asking.workstream_id, asking.question_id or str(asking.bank), "cli")
+    sender = core.due_work.sender
+    total = SendReport()
+    waited = 0.0
+    while True:
+        report = await sender.send_due()
+        total.add(report)
+        total.retried = report.retried
+        wait = await asyncio.to_thread(_seconds_to_next_retry, core)
+        if wait is None or waited + wait > MAX_WAIT_SECONDS:
+            return total
+        await asyncio.sleep(wait)
+        waited += wait
+
+
+def _seconds_to_next_retry(core: LearnPulse) -> float | None:
+    now = core.clock.now()
+    with core.session() as session:
+        soonest = session.exec(
+            select(func.min(Delivery.next_attempt_at)).where(
+                Delivery.status == DeliveryStatus.PENDING,
+                Delivery.next_attempt_at <= now + RETRY_HORIZON,
+            )
+        ).one()
+    if soonest is None:
+        return None
+    return max((soonest - now).total_seconds(), 0.05)
 
 
 def main() -> None:

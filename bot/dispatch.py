@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
-from bot.commands import run_command
+from bot.commands.context import Steering
+from bot.commands.table import run_command
 from bot.events import (
     AnswerGiven,
     CommandIssued,
@@ -25,16 +25,13 @@ from bot.ports import MessageRef, SendError
 from bot.recording import AnswerRecorder
 from surveys import answers, home, people
 
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
-
 log = logging.getLogger("learnpulse.dispatch")
 
 
 class Dispatcher:
     """Routes neutral events to use cases. Database work runs in worker threads."""
 
-    def __init__(self, core: LearnPulse) -> None:
+    def __init__(self, core: Steering) -> None:
         self.core = core
         self.recorder = AnswerRecorder(core)
 

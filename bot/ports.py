@@ -62,6 +62,10 @@ class PermanentSendError(SendError):
     """Not worth retrying: the person is gone, the app is not installed, no such channel."""
 
 
+class NoAdapterError(LookupError):
+    """No adapter is configured for a reference's platform."""
+
+
 @runtime_checkable
 class Clock(Protocol):
     """The only source of the current time (timezone-aware UTC)."""
@@ -102,3 +106,13 @@ class ChatAdapter(Protocol):
     async def members(self, audience: str) -> list[Member]:
         """Expand an audience reference (channel, group, team, or one person) to people."""
         ...
+
+
+class ChatAdapters(Protocol):
+    """The adapters of the running app, by the platform of a reference."""
+
+    def for_ref(self, ref: str) -> ChatAdapter:
+        """The adapter serving ``ref`` (raises ``NoAdapterError`` when none is enabled)."""
+        ...
+
+    def serves(self, ref: str) -> bool: ...

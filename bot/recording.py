@@ -15,14 +15,11 @@ platform holding its request open for the outcome, which it can instead be told 
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 from bot.events import AnswerGiven, CommentGiven
 from bot.ports import Overloaded
 from surveys import answers
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
+from surveys.context import Answering
 
 MAX_GROUP = 200  # clicks in one transaction, so one group never holds the write lock for long
 MAX_HELD = 10 * MAX_GROUP  # clicks waiting or being written; a few hundred bytes each
@@ -35,7 +32,7 @@ class AnswerRecorder:
     """``await record(event)`` stores one click, sharing a transaction with clicks beside it."""
 
     def __init__(
-        self, core: LearnPulse, max_group: int = MAX_GROUP, max_held: int | None = None
+        self, core: Answering, max_group: int = MAX_GROUP, max_held: int | None = None
     ) -> None:
         self.core = core
         self.max_group = max_group

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from bot.ports import ChatAdapter
+from bot.ports import ChatAdapter, NoAdapterError
 from surveys.references import platform_of
-
-
-class NoAdapterError(LookupError):
-    """No adapter is configured for a reference's platform."""
 
 
 class AdapterRegistry:

@@ -15,24 +15,21 @@ import logging
 import uuid
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, delete, select
 
 from bot.messages import Choice, Report
-from bot.ports import PermanentSendError, SendError
-from bot.registry import NoAdapterError
+from bot.ports import NoAdapterError, PermanentSendError, SendError
 from storage.tables import PersonRecord, PostedDigest
 from surveys import digest as digests
 from surveys import mydata, review, review_render, trend
+from surveys.context import Reaching
 from surveys.periods import Period
 from surveys.program import Workstream
 from surveys.references import RefKind, kind_of, platform_of
 from surveys.review_model import Review
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
 
 log = logging.getLogger("learnpulse.reporting")
 
@@ -53,12 +50,12 @@ class Posted:
     report: Report | None = None
 
 
-def _local_moment(core: LearnPulse, day: date, at: time) -> datetime:
+def _local_moment(core: Reaching, day: date, at: time) -> datetime:
     zone = core.require_program().zone
     return datetime.combine(day, at, tzinfo=zone)
 
 
-def _manual_suffix(core: LearnPulse) -> str:
+def _manual_suffix(core: Reaching) -> str:
     """Keys of on-demand posts: never equal to a scheduled key, never to each other."""
     return f"manual:{core.clock.now():%Y%m%dT%H%M%S}:{uuid.uuid4().hex[:8]}"
 
@@ -69,7 +66,7 @@ def _hhmm(value: str) -> time:
 
 
 def _claim(
-    core: LearnPulse,
+    core: Reaching,
     key: str,
     kind: str,
     workstream_id: str | None,
@@ -97,12 +94,12 @@ def _claim(
     return True
 
 
-def _release(core: LearnPulse, key: str) -> None:
+def _release(core: Reaching, key: str) -> None:
     with core.session() as session:
         session.exec(delete(PostedDigest).where(PostedDigest.key == key))  # type: ignore[arg-type]
 
 
-def _already_posted(core: LearnPulse, keys: list[str]) -> set[str]:
+def _already_posted(core: Reaching, keys: list[str]) -> set[str]:
     if not keys:
         return set()
     with core.reading() as session:
@@ -111,7 +108,7 @@ def _already_posted(core: LearnPulse, keys: list[str]) -> set[str]:
 
 
 async def _deliver(
-    core: LearnPulse, key: str, destination: str, report: Report, *, keep_on_failure: bool
+    core: Reaching, key: str, destination: str, report: Report, *, keep_on_failure: bool
 ) -> Posted:
     """Post a claimed report; on failure release the claim unless told to keep it."""
     try:
@@ -130,11 +127,11 @@ async def _deliver(
     return Posted(destination, True, "", report)
 
 
-def _build(core: LearnPulse, requests: list[tuple[Workstream, Period]]) -> list[digests.Digest]:
+def _build(core: Reaching, requests: list[tuple[Workstream, Period]]) -> list[digests.Digest]:
     return digests.build_digests(core, requests)
 
 
-async def post_digest(core: LearnPulse, workstream_id: str, *, scheduled: bool = False) -> Posted:
+async def post_digest(core: Reaching, workstream_id: str, *, scheduled: bool = False) -> Posted:
     """Post one workstream's digest to its ``digest_to``.
 
     On demand it covers the period in progress and is always posted (and recorded, so that a
@@ -157,7 +154,7 @@ async def post_digest(core: LearnPulse, workstream_id: str, *, scheduled: bool =
     return await _post_built(core, key, built, keep_on_failure=scheduled)
 
 
-async def preview_digest(core: LearnPulse, workstream_id: str) -> Report:
+async def preview_digest(core: Reaching, workstream_id: str) -> Report:
     """The digest of the period in progress, for the asker's eyes only, with a button that
     posts it: previewing and posting are two steps. Its figures count as shown (the asker saw
     them), so the no-subtraction rule holds between a preview and anything shown later."""
@@ -175,7 +172,7 @@ async def preview_digest(core: LearnPulse, workstream_id: str) -> Report:
 
 
 async def _post_built(
-    core: LearnPulse, key: str, built: digests.Digest, *, keep_on_failure: bool
+    core: Reaching, key: str, built: digests.Digest, *, keep_on_failure: bool
 ) -> Posted:
     claimed = await asyncio.to_thread(
         _claim,
@@ -194,7 +191,7 @@ async def _post_built(
     )
 
 
-def _due_digests(core: LearnPulse) -> list[tuple[Workstream, Period, str]]:
+def _due_digests(core: Reaching) -> list[tuple[Workstream, Period, str]]:
     """Workstreams whose latest digest time passed within the grace window, not yet posted."""
     program = core.require_program()
     now = core.clock.now()
@@ -211,7 +208,7 @@ def _due_digests(core: LearnPulse) -> list[tuple[Workstream, Period, str]]:
     return [item for item in due if item[2] not in posted]
 
 
-async def post_due_digests(core: LearnPulse) -> int:
+async def post_due_digests(core: Reaching) -> int:
     """Post every digest whose time has come and that was not posted yet; returns how many."""
     if core.program is None:
         return 0
@@ -226,11 +223,11 @@ async def post_due_digests(core: LearnPulse) -> int:
     return count
 
 
-def _build_review(core: LearnPulse, period: Period) -> Review:
+def _build_review(core: Reaching, period: Period) -> Review:
     return review.build_review(core, period)
 
 
-async def post_review(core: LearnPulse, *, scheduled: bool = False) -> Posted:
+async def post_review(core: Reaching, *, scheduled: bool = False) -> Posted:
     """Post the program review to ``review.to``: the latest finished review period when
     scheduled (at most once), the last months up to today on demand."""
     program = core.require_program()
@@ -257,13 +254,13 @@ async def post_review(core: LearnPulse, *, scheduled: bool = False) -> Posted:
     return await _deliver(core, key, destination, report, keep_on_failure=scheduled)
 
 
-def review_html(core: LearnPulse, period: Period | None = None) -> str:
+def review_html(core: Reaching, period: Period | None = None) -> str:
     """The review as a standalone HTML page (for ``learnpulse review`` and the asker's copy)."""
     built = _build_review(core, period or review.current_period(core))
     return review_render.as_html(built, core.clock.now().strftime("%Y-%m-%d %H:%M UTC"))
 
 
-async def send_review_file(core: LearnPulse, person: str) -> bool:
+async def send_review_file(core: Reaching, person: str) -> bool:
     """Send the review's HTML file privately to ``person``; False if it could not be sent."""
     html = await asyncio.to_thread(review_html, core)
     name = f"learnpulse-review-{core.clock.now():%Y-%m-%d}.html"
@@ -277,7 +274,7 @@ async def send_review_file(core: LearnPulse, person: str) -> bool:
     return True
 
 
-async def post_due_reviews(core: LearnPulse) -> int:
+async def post_due_reviews(core: Reaching) -> int:
     """Post the review when its time has come (within a week), once per review period."""
     program = core.program
     if program is None or program.review is None or not core.adapters.serves(program.review.to):
@@ -292,7 +289,7 @@ async def post_due_reviews(core: LearnPulse) -> int:
     return int(result.posted)
 
 
-async def send_own_data(core: LearnPulse, person: str) -> str:
+async def send_own_data(core: Reaching, person: str) -> str:
     """Send ``person`` their own data as a JSON file; returns the reply for them."""
     document = await asyncio.to_thread(mydata.export_own, core, person)
     content = json.dumps(document, indent=2, ensure_ascii=False).encode("utf-8")
@@ -310,7 +307,7 @@ async def send_own_data(core: LearnPulse, person: str) -> str:
     return "I sent you a JSON file with your data." + note
 
 
-def _due_trend_people(core: LearnPulse, month: Period) -> list[tuple[str, str]]:
+def _due_trend_people(core: Reaching, month: Period) -> list[tuple[str, str]]:
     """People on platforms without an App Home who have not had this month's trend yet,
     with the key that claims it."""
     with core.reading() as session:
@@ -333,7 +330,7 @@ def _due_trend_people(core: LearnPulse, month: Period) -> list[tuple[str, str]]:
     return [(ref, key) for ref, key in due if key not in done]
 
 
-async def post_due_trends(core: LearnPulse) -> int:
+async def post_due_trends(core: Reaching) -> int:
     """Once a month (from the 1st, after ``TREND_AT`` program time), each person on a platform
     without an App Home gets their own trend privately. Confidential mode only.
 

@@ -27,7 +27,7 @@ TICK = timedelta(seconds=60)
 
 
 class Heartbeat:
-    """Wakes ``core.due_work()`` on a tick and at each scheduled local time of the program."""
+    """Wakes ``core.due_work`` on a tick and at each scheduled local time of the program."""
 
     def __init__(self, core: LearnPulse, tick: timedelta = TICK) -> None:
         self.core = core
@@ -76,7 +76,7 @@ class Heartbeat:
 
     async def _wake(self) -> None:
         try:
-            report = await self.core.due_work().run()
+            report = await self.core.due_work.run()
         except Exception as exc:
             log.error("due work failed (%s); the next tick tries again", describe(exc))
             return

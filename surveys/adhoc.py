@@ -15,7 +15,6 @@ import asyncio
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, func, select
 
@@ -29,6 +28,7 @@ from storage.tables import (
 )
 from surveys import audience
 from surveys.cadence import WorkCalendar, week_bounds
+from surveys.context import Reaching, Records
 from surveys.delivery import weekly_usage
 from surveys.occurrences import (
     ALREADY_OPEN_REASON,
@@ -36,11 +36,7 @@ from surveys.occurrences import (
     Asking,
     already_prompted,
     askings,
-    open_asking,
 )
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
 
 BUDGET_REASON = "weekly prompt budget reached"
 
@@ -78,7 +74,7 @@ class Asked:
     outcomes: dict[str, int]  # "sent", "held back: <reason>", "waiting for working hours" …
 
 
-def _ask_text(core: LearnPulse, asking: Asking) -> str:
+def _ask_text(core: Reaching, asking: Asking) -> str:
     if asking.question_id is None:
         return f"The {asking.bank} question set"
     question = core.catalog.questions.get(asking.question_id)
@@ -100,7 +96,7 @@ def _open_for(now: datetime, question: Asking) -> list[ColumnElement[bool]]:
     ]
 
 
-async def preview(core: LearnPulse, workstream_id: str) -> list[QuestionPreview]:
+async def preview(core: Reaching, workstream_id: str) -> list[QuestionPreview]:
     """Each question of the workstream, when it was last asked, and whom asking it would reach."""
     program = core.require_program()
     chosen = [a for a in askings(program) if a.workstream_id == workstream_id]
@@ -109,7 +105,7 @@ async def preview(core: LearnPulse, workstream_id: str) -> list[QuestionPreview]
     return await asyncio.to_thread(_preview, core, chosen)
 
 
-def _has_members(core: LearnPulse, workstream_id: str) -> bool:
+def _has_members(core: Reaching, workstream_id: str) -> bool:
     m = AudienceMember.__table__.c  # type: ignore[attr-defined]
     with core.reading() as session:
         return (
@@ -120,7 +116,7 @@ def _has_members(core: LearnPulse, workstream_id: str) -> bool:
         )
 
 
-def _preview(core: LearnPulse, chosen: list[Asking]) -> list[QuestionPreview]:
+def _preview(core: Reaching, chosen: list[Asking]) -> list[QuestionPreview]:
     if not chosen:
         return []
     now = core.clock.now()
@@ -182,7 +178,7 @@ def _preview(core: LearnPulse, chosen: list[Asking]) -> list[QuestionPreview]:
     return out
 
 
-def picker(core: LearnPulse, workstream_id: str, previews: list[QuestionPreview]) -> Report:
+def picker(core: Reaching, workstream_id: str, previews: list[QuestionPreview]) -> Report:
     """The preview as a message with one button per question; nothing is sent from here."""
     program = core.require_program()
     workstream = program.workstream(workstream_id)
@@ -219,7 +215,7 @@ def picker(core: LearnPulse, workstream_id: str, previews: list[QuestionPreview]
     )
 
 
-def still_open(core: LearnPulse, asking: Asking) -> StillOpen | None:
+def still_open(core: Reaching, asking: Asking) -> StillOpen | None:
     """The latest ad-hoc asking of this question, if its window is still open for anyone."""
     now = core.clock.now()
     d, o = Delivery.__table__.c, Occurrence.__table__.c  # type: ignore[attr-defined]
@@ -259,16 +255,8 @@ def still_open(core: LearnPulse, asking: Asking) -> StillOpen | None:
     return StillOpen(row.created_at, closes, answered, asked)
 
 
-async def ask_now(core: LearnPulse, asking: Asking, actor: str) -> Asked:
-    """Open an ad-hoc asking of one question for those who do not have it open, then send."""
-    await audience.refresh(core)
-    occurrence_id, planned, already = await open_asking(core, asking, actor)
-    await core.due_work().sender.send_due()
-    outcomes = await asyncio.to_thread(_outcomes, core, occurrence_id)
-    return Asked(occurrence_id, planned, already, outcomes)
-
-
-def _outcomes(core: LearnPulse, occurrence_id: int) -> dict[str, int]:
+def outcomes_of(core: Records, occurrence_id: int) -> dict[str, int]:
+    """What became of an asking's deliveries so far, counted by outcome and reason."""
     d = Delivery.__table__.c  # type: ignore[attr-defined]
     with core.reading() as session:
         rows = session.execute(

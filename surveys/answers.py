@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
@@ -45,10 +45,8 @@ from storage.tables import (
 )
 from surveys import sentiment
 from surveys.choices import MAX_TEXT, InvalidAnswer, check, stored_value
+from surveys.context import Answering
 from surveys.prompts import PromptSubject, Recorded, build_prompt
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
 
 ANSWERABLE = (*OPEN_STATUSES, DeliveryStatus.ANSWERED)
 DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
@@ -159,13 +157,13 @@ def _refused(message: str) -> AnswerOutcome:
     return AnswerOutcome(False, message, None, None)
 
 
-def record(core: LearnPulse, event: AnswerGiven | CommentGiven) -> AnswerOutcome:
+def record(core: Answering, event: AnswerGiven | CommentGiven) -> AnswerOutcome:
     """Store an answer or a comment from ``event.person`` for one item of a delivery."""
     return record_all(core, [event])[0]
 
 
 def record_all(
-    core: LearnPulse, events: Sequence[AnswerGiven | CommentGiven]
+    core: Answering, events: Sequence[AnswerGiven | CommentGiven]
 ) -> list[AnswerOutcome]:
     """Store many clicks in one transaction, in order; each gets its own outcome.
 
@@ -214,9 +212,7 @@ def _failed(exc: Exception) -> AnswerOutcome:
     return _refused(NOT_RECORDED)
 
 
-def _load_all(
-    core: LearnPulse, connection: Connection, delivery_ids: set[int]
-) -> dict[int, _Click]:
+def _load_all(core: Answering, connection: Connection, delivery_ids: set[int]) -> dict[int, _Click]:
     """What every click of a group needs, by delivery id, in two statements."""
     query = _CLICKS_LOCKED if connection.dialect.name == "postgresql" else _CLICKS
     rows = connection.execute(query, {"delivery_ids": sorted(delivery_ids)}).all()
@@ -271,7 +267,7 @@ class _Done:
     click: _Click | None  # None: refused before the prompt mattered
     closed: bool = False
 
-    def outcome(self, core: LearnPulse) -> AnswerOutcome:
+    def outcome(self, core: Answering) -> AnswerOutcome:
         if self.click is None:
             return _refused(self.message or NOT_YOURS)
         prompt = build_prompt(core, self.click.subject, self.click.recorded)
@@ -284,7 +280,7 @@ class _Done:
 
 
 def _record_all(
-    core: LearnPulse, events: Sequence[AnswerGiven | CommentGiven]
+    core: Answering, events: Sequence[AnswerGiven | CommentGiven]
 ) -> list[AnswerOutcome]:
     with write_gate(core.engine), core.engine.begin() as connection:
         clicks = _load_all(core, connection, {event.delivery_id for event in events})
@@ -299,7 +295,7 @@ def _record_all(
     return [_outcome_of(core, each) for each in done]
 
 
-def _outcome_of(core: LearnPulse, done: _Done) -> AnswerOutcome:
+def _outcome_of(core: Answering, done: _Done) -> AnswerOutcome:
     """The click's outcome; it is stored already, so a prompt that cannot be rendered costs
     only the re-render, never the answer (nor a second recording of the whole group)."""
     try:
@@ -362,7 +358,7 @@ class _GroupWrites:
         self._new_answers, self._answered = [], {}
 
 
-def _write_unlinked(core: LearnPulse, rows: list[dict[str, Any]]) -> None:
+def _write_unlinked(core: Answering, rows: list[dict[str, Any]]) -> None:
     """Anonymous answers, after their deliveries were marked and committed: in a transaction
     of their own, shuffled, each with a random id. A random id that is already taken (one in
     four billion per answer) is drawn again."""
@@ -383,7 +379,7 @@ def _random_id() -> int:
 
 
 def _record_one(
-    core: LearnPulse,
+    core: Answering,
     writes: _GroupWrites,
     clicks: dict[int, _Click],
     event: AnswerGiven | CommentGiven,
@@ -417,7 +413,7 @@ def _record_one(
 
 
 def _answer(
-    core: LearnPulse,
+    core: Answering,
     writes: _GroupWrites,
     click: _Click,
     question: QuestionRecord,
@@ -460,7 +456,7 @@ def _answer(
 
 
 def _comment(
-    core: LearnPulse, writes: _GroupWrites, click: _Click, question: QuestionRecord, text: str
+    core: Answering, writes: _GroupWrites, click: _Click, question: QuestionRecord, text: str
 ) -> str | None:
     comment = _clean_comment(text)
     if comment is None:
@@ -484,7 +480,7 @@ def _comment(
     return "Thanks, your comment is recorded."
 
 
-def _store_comment(core: LearnPulse, writes: _GroupWrites, answer_id: int, comment: str) -> None:
+def _store_comment(core: Answering, writes: _GroupWrites, answer_id: int, comment: str) -> None:
     """Encrypt a comment onto an answer, with its sentiment computed now, once."""
     writes.update(
         _SET_COMMENT,
@@ -497,7 +493,7 @@ def _store_comment(core: LearnPulse, writes: _GroupWrites, answer_id: int, comme
 
 
 def _insert(
-    core: LearnPulse,
+    core: Answering,
     writes: _GroupWrites,
     click: _Click,
     question: QuestionRecord,

@@ -8,18 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, delete, select
 
-from bot.ports import Member, SendError
-from bot.registry import NoAdapterError
+from bot.ports import Member, NoAdapterError, SendError
 from storage.tables import AudienceMember, PersonRecord, WorkstreamRecord
+from surveys.context import Reaching
 from surveys.people import get_or_create
 from surveys.program import Workstream
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
 
 log = logging.getLogger("learnpulse.audience")
 
@@ -29,7 +25,7 @@ def asked_refs(workstream: Workstream) -> list[str]:
     return list(workstream.pilot) if workstream.phase == "pilot" else list(workstream.audience)
 
 
-async def expand(core: LearnPulse, refs: list[str]) -> list[Member]:
+async def expand(core: Reaching, refs: list[str]) -> list[Member]:
     """Resolve references to people through their adapters; unreachable ones are logged."""
     found: dict[str, Member] = {}
     for ref in refs:
@@ -43,7 +39,7 @@ async def expand(core: LearnPulse, refs: list[str]) -> list[Member]:
     return list(found.values())
 
 
-async def refresh(core: LearnPulse) -> dict[str, int]:
+async def refresh(core: Reaching) -> dict[str, int]:
     """Re-resolve every workstream's asked group (and the banks' union); returns sizes."""
     program = core.require_program()
     resolved: dict[str, list[Member]] = {}
@@ -52,7 +48,7 @@ async def refresh(core: LearnPulse) -> dict[str, int]:
     return await asyncio.to_thread(_store, core, resolved)
 
 
-def _store(core: LearnPulse, resolved: dict[str, list[Member]]) -> dict[str, int]:
+def _store(core: Reaching, resolved: dict[str, list[Member]]) -> dict[str, int]:
     program = core.require_program()
     sizes: dict[str, int] = {}
     everyone: dict[int, bool] = {}

@@ -15,20 +15,18 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.messages import Report, Section
 from surveys import measures
 from surveys.chart import Chart, Series, trend_chart
 from surveys.comments import Quote, latest_text_answers, representative
+from surveys.context import Reporting
 from surveys.disclosure import ALL, COMMENTS, PILOT, REST, Bundle, Candidate, FigureKey, admit
 from surveys.periods import Period, due_period, period_containing, recent
 from surveys.program import Program, Question, Workstream
 from surveys.tallies import PeriodTally, QuestionTally, audience_sizes, tally
 from surveys.thresholds import Thresholds
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
 
 CHART_PERIODS = 8
 KIND = "digest"
@@ -72,23 +70,23 @@ def digest_key(workstream_id: str, period: Period) -> str:
     return f"{KIND}:{workstream_id}:{period.start.isoformat()}"
 
 
-def local_today(core: LearnPulse) -> date:
+def local_today(core: Reporting) -> date:
     return core.clock.now().astimezone(core.require_program().zone).date()
 
 
-def current_period(core: LearnPulse, workstream: Workstream) -> Period:
+def current_period(core: Reporting, workstream: Workstream) -> Period:
     """The period in progress: what an on-demand digest covers."""
     return period_containing(workstream.digest, local_today(core))
 
 
-def scheduled_period(core: LearnPulse, workstream: Workstream) -> Period:
+def scheduled_period(core: Reporting, workstream: Workstream) -> Period:
     """The latest period whose digest time has passed: what the schedule posts."""
     local_now = core.clock.now().astimezone(core.require_program().zone)
     return due_period(workstream.digest, local_now)
 
 
 def build_digests(
-    core: LearnPulse,
+    core: Reporting,
     requests: Sequence[tuple[Workstream, Period]],
     *,
     chart: bool = True,
@@ -103,7 +101,7 @@ def build_digests(
     return [_render(program, one, thresholds, admitted, chart=chart) for one in counted]
 
 
-def _count(core: LearnPulse, requests: Sequence[tuple[Workstream, Period]]) -> list[_Counted]:
+def _count(core: Reporting, requests: Sequence[tuple[Workstream, Period]]) -> list[_Counted]:
     today = local_today(core)
     groups: dict[tuple[Any, Period], list[Workstream]] = defaultdict(list)
     for workstream, period in requests:

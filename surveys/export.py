@@ -15,17 +15,15 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from sqlalchemy import case, distinct, func, select
 
 from storage.db import reading
 from storage.tables import QuestionRecord
 from surveys.choices import readable_value
+from surveys.context import Reporting
 from surveys.tallies import ANSWERS
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
 
 FORMATS = ("csv", "json")
 BATCH = 2000
@@ -42,7 +40,7 @@ COLUMNS = (
 )
 
 
-def _text_counts(core: LearnPulse, text_questions: set[str]) -> dict[tuple[int, str], int]:
+def _text_counts(core: Reporting, text_questions: set[str]) -> dict[tuple[int, str], int]:
     """Per (occurrence, question): how many people wrote a text (a comment or a free-text
     answer): distinct pseudonyms, and each anonymous text on its own (one per person and
     asking at most)."""
@@ -60,7 +58,7 @@ def _text_counts(core: LearnPulse, text_questions: set[str]) -> dict[tuple[int, 
         return {(int(o), str(q)): int(n) for o, q, n in connection.execute(stmt)}
 
 
-def rows(core: LearnPulse) -> Iterator[dict[str, Any]]:
+def rows(core: Reporting) -> Iterator[dict[str, Any]]:
     """Every answer as an export row, oldest first, in the program's privacy shape."""
     program = core.require_program()
     confidential = program.anonymity.mode == "confidential"
@@ -108,14 +106,14 @@ def rows(core: LearnPulse) -> Iterator[dict[str, Any]]:
             yield row
 
 
-def _decrypt(core: LearnPulse, token: str) -> str:
+def _decrypt(core: Reporting, token: str) -> str:
     try:
         return core.vault.decrypt(token)
     except ValueError:
         return "[cannot be decrypted with LEARNPULSE_SECRET_KEY]"
 
 
-def write(core: LearnPulse, out: IO[str], format: str) -> int:
+def write(core: Reporting, out: IO[str], format: str) -> int:
     """Write the export to ``out`` as ``csv`` or ``json``; returns the number of answers."""
     if format not in FORMATS:
         raise ValueError(f"--format must be one of {', '.join(FORMATS)}, not {format!r}")

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
 from bot.messages import Choice, Report, Section
 from storage.tables import OPEN_STATUSES, Delivery, Occurrence, PersonRecord, WorkstreamRecord
 from surveys.cadence import WorkCalendar
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
+from surveys.context import Reporting
 
 
-def home_view(core: LearnPulse, person: str) -> Report:
+def home_view(core: Reporting, person: str) -> Report:
     """What App Home (or its equivalent) shows one person; only their own data."""
     program = core.require_program()
     now = core.clock.now()
@@ -68,7 +65,7 @@ def home_view(core: LearnPulse, person: str) -> Report:
     return Report(title="Your LearnPulse", sections=tuple(sections), actions=(*actions, *previews))
 
 
-def _trend_section(core: LearnPulse, person: str) -> Section | None:
+def _trend_section(core: Reporting, person: str) -> Section | None:
     """The person's own trend, when the trend module is present."""
     try:
         trend = importlib.import_module("surveys.trend")

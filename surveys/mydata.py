@@ -23,7 +23,7 @@ import json
 import logging
 import re
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, delete, select, update
@@ -43,10 +43,8 @@ from storage.tables import (
     QuestionRecord,
 )
 from surveys.choices import readable_value
+from surveys.context import Reporting
 from surveys.references import platform_of
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
 
 log = logging.getLogger("learnpulse.mydata")
 
@@ -57,12 +55,12 @@ ANONYMOUS_NOTE = (
 )
 
 
-def trend_key_prefix(core: LearnPulse, person: str) -> str:
+def trend_key_prefix(core: Reporting, person: str) -> str:
     """Prefix of the ``posted_digest`` keys of a person's monthly private trend."""
     return f"trend:{core.vault.respondent_key(person)}:"
 
 
-def _anonymous(core: LearnPulse) -> bool:
+def _anonymous(core: Reporting) -> bool:
     return core.require_program().anonymity.mode == "anonymous"
 
 
@@ -70,7 +68,7 @@ def _person(session: Session, person: str) -> PersonRecord | None:
     return session.exec(select(PersonRecord).where(PersonRecord.ref == person)).first()
 
 
-def _own_answers(core: LearnPulse, session: Session, person: str) -> list[dict[str, Any]]:
+def _own_answers(core: Reporting, session: Session, person: str) -> list[dict[str, Any]]:
     if _anonymous(core):
         return []
     key = core.vault.respondent_key(person)
@@ -102,7 +100,7 @@ def _own_answers(core: LearnPulse, session: Session, person: str) -> list[dict[s
     return out
 
 
-def export_own(core: LearnPulse, person: str) -> dict[str, Any]:
+def export_own(core: Reporting, person: str) -> dict[str, Any]:
     """Everything held about ``person``, as a JSON-ready document for them alone."""
     with core.reading() as session:
         record = _person(session, person)
@@ -156,7 +154,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def describe(core: LearnPulse, person: str) -> Report:
+def describe(core: Reporting, person: str) -> Report:
     """What ``/learning-mydata`` without arguments shows: counts, and the two actions."""
     document = export_own(core, person)
     lines = [
@@ -183,7 +181,7 @@ def file_key_prefix(person: str) -> str:
     return f"{platform_of(person)}:file:"
 
 
-def _waiting_files(core: LearnPulse, session: Session, person: str) -> list[str]:
+def _waiting_files(core: Reporting, session: Session, person: str) -> list[str]:
     """Keys of the files waiting for ``person``. The key holds only a random token, so each
     waiting document is opened to see whom it waits for (there are few: they last a day)."""
     keys: list[str] = []
@@ -226,7 +224,7 @@ def _rewrite_audit(session: Session, person: str) -> None:
             session.add(entry)
 
 
-def erase(core: LearnPulse, person: str) -> str:
+def erase(core: Reporting, person: str) -> str:
     """Remove every identifier of ``person``; returns the reply for them."""
     key = core.vault.respondent_key(person)
     conversations = [person, f"dm:{person}"]

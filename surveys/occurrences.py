@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, and_, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -20,11 +20,9 @@ from storage.tables import AuditEntry, Delivery, DeliveryStatus, Occurrence
 from surveys import audience
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT
 from surveys.cadence import Timing, WorkCalendar, scheduled_dates, timing_for, window_from
+from surveys.context import Reaching
 from surveys.delivery import member_time_zones, plan_for_members
 from surveys.program import Program, Schedule
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
 
 ALREADY_OPEN_REASON = "already has this question open"
 COMING_SOON = timedelta(hours=12)  # a scheduled prompt this close counts as already asked
@@ -88,7 +86,7 @@ def _ensure_occurrence(
 
 
 def plan_occurrence(
-    core: LearnPulse, occurrence: Occurrence, asking: Asking, timing_of: TimingRule
+    core: Reaching, occurrence: Occurrence, asking: Asking, timing_of: TimingRule
 ) -> int:
     """Insert a pending delivery for every current member; returns how many were new."""
     program = core.require_program()
@@ -119,7 +117,7 @@ class TimingRule:
         return timing_for(self.schedule, self.scheduled, work)
 
 
-def plan_scheduled(core: LearnPulse, now: datetime, replan: bool = False) -> int:
+def plan_scheduled(core: Reaching, now: datetime, replan: bool = False) -> int:
     """Create the occurrences of the next days and plan those not planned yet.
 
     It also looks back ``LOOKBACK_DAYS`` for askings moved past holidays and a weekend: the
@@ -154,7 +152,7 @@ def plan_scheduled(core: LearnPulse, now: datetime, replan: bool = False) -> int
     return inserted
 
 
-def _moved_here(core: LearnPulse, asking: Asking, day: date, today: date) -> bool:
+def _moved_here(core: Reaching, asking: Asking, day: date, today: date) -> bool:
     """Whether the asking scheduled on ``day`` is asked yesterday or later in any of its
     members' time zones (moved past non-working days), not on a day long gone."""
     program = core.require_program()
@@ -174,7 +172,7 @@ def find_asking(program: Program, workstream_id: str, item: str) -> Asking | Non
     return None
 
 
-async def open_now(core: LearnPulse, workstream_id: str, question_id: str, actor: str) -> int:
+async def open_now(core: Reaching, workstream_id: str, question_id: str, actor: str) -> int:
     """Resolve the audience and open an ad-hoc asking of one question; the occurrence id."""
     asking = find_asking(core.require_program(), workstream_id, question_id)
     if asking is None:
@@ -184,16 +182,14 @@ async def open_now(core: LearnPulse, workstream_id: str, question_id: str, actor
     return occurrence_id
 
 
-async def open_asking(core: LearnPulse, asking: Asking, actor: str) -> tuple[int, int, int]:
+async def open_asking(core: Reaching, asking: Asking, actor: str) -> tuple[int, int, int]:
     """Open an ad-hoc asking of one question now: (occurrence id, people planned, people left
     out because they already have this question open). Each person still gets it inside their
     own working hours, within the weekly budget, and the usual window applies."""
     return await asyncio.to_thread(_open_asking, core, asking, core.clock.now(), actor)
 
 
-def _open_asking(
-    core: LearnPulse, asking: Asking, now: datetime, actor: str
-) -> tuple[int, int, int]:
+def _open_asking(core: Reaching, asking: Asking, now: datetime, actor: str) -> tuple[int, int, int]:
     program = core.require_program()
     day = now.astimezone(program.zone).date()
     with core.session() as session:

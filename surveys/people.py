@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
 from bot.events import PersonSeen
 from bot.messages import Report, Section
 from storage.tables import PersonRecord
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
+from surveys.context import Records
 
 MAX_SNOOZE_DAYS = 90
 
@@ -28,7 +25,7 @@ def get_or_create(session: Session, ref: str) -> tuple[PersonRecord, bool]:
     return person, True
 
 
-def seen(core: LearnPulse, event: PersonSeen) -> bool:
+def seen(core: Records, event: PersonSeen) -> bool:
     """Record what the platform says about a person; True on first contact (welcome them once)."""
     now = core.clock.now()
     with core.session() as session:
@@ -47,7 +44,7 @@ def seen(core: LearnPulse, event: PersonSeen) -> bool:
     return first
 
 
-def snooze(core: LearnPulse, ref: str, days: int) -> str:
+def snooze(core: Records, ref: str, days: int) -> str:
     """Pause (days > 0) or resume (days == 0) a person's prompts; returns the reply."""
     if days < 0 or days > MAX_SNOOZE_DAYS:
         return f"Snooze for 1 to {MAX_SNOOZE_DAYS} days, or resume with 0."
@@ -70,7 +67,7 @@ def snoozed_until(session: Session, ref: str, now: datetime) -> datetime | None:
     return person.snoozed_until
 
 
-def welcome(core: LearnPulse) -> Report:
+def welcome(core: Records) -> Report:
     """What the bot asks, when, and who sees what: the first message a person gets."""
     program = core.require_program()
     threshold = program.anonymity.min_responses

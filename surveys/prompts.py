@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -13,12 +12,10 @@ from bot.messages import Prompt, PromptItem, PromptState
 from storage.tables import Answer, Delivery, DeliveryStatus, Occurrence, PersonRecord
 from surveys.cadence import WorkCalendar
 from surveys.choices import choices_for, label_of, readable_value
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
+from surveys.context import Answering
 
 
-def privacy_note(core: LearnPulse) -> str:
+def privacy_note(core: Answering) -> str:
     anonymity = core.require_program().anonymity
     who = (
         "anonymous: nothing links it to you"
@@ -55,7 +52,7 @@ class Recorded:
     has_comment: bool
 
     @classmethod
-    def stored(cls, core: LearnPulse, question_id: str, value: str, has_comment: bool) -> Recorded:
+    def stored(cls, core: Answering, question_id: str, value: str, has_comment: bool) -> Recorded:
         """An answer as the database holds it (its value perhaps encrypted), made readable."""
         question = core.catalog.questions.get(question_id)
         kind = question.kind if question is not None else ""
@@ -64,7 +61,7 @@ class Recorded:
 
 def render_prompt(
     session: Session,
-    core: LearnPulse,
+    core: Answering,
     delivery: Delivery,
     reminder: bool = False,
     *,
@@ -104,7 +101,7 @@ def render_prompt(
 
 
 def build_prompt(
-    core: LearnPulse,
+    core: Answering,
     subject: PromptSubject,
     recorded: Mapping[str, Recorded],
     reminder: bool = False,

@@ -17,11 +17,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from surveys import measures
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT, load_bank
 from surveys.chart import Series, trend_png
+from surveys.context import Reporting
 from surveys.digest import candidate
 from surveys.disclosure import ALL, COMMENTS, Bundle, Candidate, FigureKey, admit
 from surveys.periods import Period, months, period_containing, previous, review_period
@@ -31,13 +32,10 @@ from surveys.review_model import AreaIndex, MeasureView, Point, Review, Workstre
 from surveys.tallies import PeriodTally, tally
 from surveys.thresholds import Thresholds
 
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
-
 KIND = "review"
 
 
-def scheduled_period(core: LearnPulse) -> Period | None:
+def scheduled_period(core: Reporting) -> Period | None:
     """The latest finished review period, or None without a ``review`` block."""
     program = core.require_program()
     if program.review is None:
@@ -46,7 +44,7 @@ def scheduled_period(core: LearnPulse) -> Period | None:
     return review_period(program.review.every_months, local_now, program.review.at)
 
 
-def current_period(core: LearnPulse) -> Period:
+def current_period(core: Reporting) -> Period:
     """On demand: the last ``every_months`` calendar months, up to today."""
     program = core.require_program()
     count = program.review.every_months if program.review else 6
@@ -95,7 +93,7 @@ class _Counted:
     span: list[PeriodTally]
 
 
-def build_review(core: LearnPulse, period: Period) -> Review:
+def build_review(core: Reporting, period: Period) -> Review:
     """Count, decide what may be shown (one transaction), and assemble the review."""
     program = core.require_program()
     thresholds = Thresholds.of(program)
@@ -122,7 +120,7 @@ def build_review(core: LearnPulse, period: Period) -> Review:
 
 
 def _count(
-    core: LearnPulse, program: Program, period: Period, before: Period, today: date
+    core: Reporting, program: Program, period: Period, before: Period, today: date
 ) -> tuple[list[_Counted], dict[str, tuple[list[PeriodTally], int]]]:
     groups: dict[Any, list[Workstream]] = defaultdict(list)
     for workstream in program.workstreams:

@@ -15,22 +15,18 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.logsafe import describe
 from bot.messages import Prompt
-from bot.ports import PermanentSendError, TransientSendError
-from bot.registry import NoAdapterError
+from bot.ports import NoAdapterError, PermanentSendError, TransientSendError
 from storage.tables import Delivery, DeliveryStatus
 from surveys import delivery as ledger
 from surveys.cadence import WorkCalendar, week_bounds
+from surveys.context import Reaching
 from surveys.delivery import Claimed
 from surveys.occurrences import KEY_MEASURE
 from surveys.program import Program
 from surveys.prompts import render_prompt
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
 
 BUDGET_REASON = "weekly prompt budget reached"
 log = logging.getLogger("learnpulse.sender")
@@ -80,7 +76,7 @@ class Sender:
 
     def __init__(
         self,
-        core: LearnPulse,
+        core: Reaching,
         concurrency: int = 64,
         batch: int = 2000,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,

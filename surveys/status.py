@@ -14,25 +14,23 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from bot.messages import Report, Section
-from bot.roles import Roles
 from storage.tables import DeliveryStatus, PostedDigest
 from surveys import measures
 from surveys.comments import scrub
+from surveys.context import Reporting
 from surveys.digest import candidate
 from surveys.disclosure import ALL, Bundle, FigureKey, admit
 from surveys.periods import Period, period_containing, recent
 from surveys.program import Question, Workstream
+from surveys.roles import Roles
 from surveys.tallies import DELIVERIES, OCCURRENCES, PeriodTally, audience_sizes, tally
 from surveys.thresholds import Thresholds
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
 
 
 def failures(
@@ -175,7 +173,7 @@ def _section(
     return sections
 
 
-def status_report(core: LearnPulse, roles: Roles, workstream_id: str | None = None) -> Report:
+def status_report(core: Reporting, roles: Roles, workstream_id: str | None = None) -> Report:
     """The overview (``workstream_id`` None) or one workstream's detail, for ``roles``."""
     program = core.require_program()
     visible = [w for w in program.workstreams if roles.may_steer(w.id)]

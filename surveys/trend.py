@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -19,11 +18,9 @@ from sqlmodel import Session
 from bot.messages import Report, Section
 from surveys import measures
 from surveys.banks import SELF_ASSESSMENT, load_bank
+from surveys.context import Reporting
 from surveys.periods import Period, months
 from surveys.tallies import ANSWERS, period_index
-
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
 
 MONTHS = 6
 HEADING = "Your own trend"
@@ -69,7 +66,7 @@ def _own_scores(
     return out
 
 
-def own_trend(core: LearnPulse, person: str) -> list[OwnLine] | None:
+def own_trend(core: Reporting, person: str) -> list[OwnLine] | None:
     """The person's lines (areas, then key measures), or None in anonymous mode."""
     program = core.require_program()
     if program.anonymity.mode == "anonymous":
@@ -119,7 +116,7 @@ def _written(line: OwnLine) -> str:
     return " → ".join(parts)
 
 
-def own_trend_section(core: LearnPulse, person: str) -> Section:
+def own_trend_section(core: Reporting, person: str) -> Section:
     """The App Home section: month by month, oldest first, only the person's own answers."""
     lines = own_trend(core, person)
     if lines is None:
@@ -136,7 +133,7 @@ def own_trend_section(core: LearnPulse, person: str) -> Section:
     return Section(HEADING, (header, "Only you can see this."), fields)
 
 
-def own_trend_report(core: LearnPulse, person: str) -> Report:
+def own_trend_report(core: Reporting, person: str) -> Report:
     """The monthly private message: the same section as the App Home."""
     return Report(title="Your monthly learning trend", sections=(own_trend_section(core, person),))
 

@@ -20,12 +20,11 @@ from aiohttp import web
 from adapters.local import PLAYGROUND, setup
 from adapters.local.seed import HISTORY_WEEKS, seed_history
 from adapters.local.timeline import demo_start
-from bot.app import LearnPulse
+from bot.app import LearnPulse, run_due_work
 from bot.clock import ManualClock, wall_clock
 from bot.reporting import post_digest
-from bot.runner import StartupError, prepare
+from bot.server import StartupError, prepare
 from bot.settings import Settings, load_settings
-from bot.work import run_due_work
 from surveys.program import load_program
 
 log = logging.getLogger("learnpulse.demo")

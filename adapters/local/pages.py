@@ -21,6 +21,7 @@ from adapters.local.directory import DemoPerson
 from adapters.local.playground import Playground
 from adapters.local.render import STATIC, ViewItem, local_time, make_environment, view_items
 from adapters.local.same_origin import same_origin_posts
+from bot.app import run_due_work
 from bot.events import (
     AnswerGiven,
     CommandIssued,
@@ -30,7 +31,6 @@ from bot.events import (
     SnoozeRequested,
 )
 from bot.messages import notice
-from bot.work import run_due_work
 from surveys.references import RefKind, kind_of
 
 PLAYGROUND: web.AppKey[Playground] = web.AppKey("local_playground", Playground)

@@ -16,7 +16,7 @@ from adapters.local.adapter import LocalAdapter
 from adapters.local.directory import DemoDirectory, DemoPerson
 from bot.clock import ManualClock
 from bot.messages import Report
-from bot.roles import Roles, roles_of
+from surveys.roles import Roles, roles_of
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse

@@ -3,7 +3,7 @@
 The playground runs on a ``ManualClock`` that starts on a Monday at 09:55 in the program's time
 zone, five minutes before the first weekly questions. Time only moves when the page asks: the
 clock then advances in steps (every half hour for jumps up to a day, every hour beyond), and
-after every step the engine's tick (``bot.work.run_due_work``) plans, sends, reminds, closes and
+after every step the engine's tick (``bot.app.run_due_work``) plans, sends, reminds, closes and
 posts whatever fell due, so prompts arrive near their own local time rather than all at once.
 Steps at night and on days off are skipped (06:00 to 20:00 in the program's time zone, working
 days only): anything due then is picked up by the next step, exactly as after a short downtime.
@@ -21,7 +21,7 @@ from surveys.program import Program
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
-    from bot.work import WorkReport
+    from bot.due_work import WorkReport
 
 SHORT_STEP = timedelta(minutes=30)
 LONG_STEP = timedelta(hours=1)

@@ -51,7 +51,7 @@ from adapters.slack.translate import Payload
 from adapters.slack.verify import is_authentic
 from bot.backlog import Backlog
 from bot.body_limit import BodyTooLarge, read_capped, too_large
-from bot.commands import COMMAND_NAMES
+from bot.commands.table import COMMAND_NAMES
 from bot.events import Event, HomeOpened
 from bot.messages import Report, notice
 from bot.ports import SendError

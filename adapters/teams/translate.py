@@ -14,7 +14,7 @@ from botbuilder.schema import Activity
 
 from adapters.teams import render
 from adapters.teams.refs import CHANNEL_PREFIX, TEAM_PREFIX, channel_ref, person_ref, team_ref
-from bot.commands import COMMAND_NAMES
+from bot.commands.table import COMMAND_NAMES
 from bot.events import AnswerGiven, CommandIssued, CommentGiven, Event, SnoozeRequested
 from surveys.references import RefKind, kind_of
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.commands import COMMAND_NAMES, NOT_ALLOWED, registry
+from bot.commands.context import NOT_ALLOWED
+from bot.commands.table import COMMAND_NAMES, COMMANDS
 from bot.events import CommandIssued, SnoozeRequested
 from bot.ports import Member
 from storage.tables import AuditEntry, PersonRecord
+from tests.conftest import SHARED
 from tests.surveys.engine_support import NEW_YORK, TOKYO, make_core, program_text, question, run
 
 ADMIN, LEAD, EMPLOYEE = "slack:U0ADMIN01", "slack:U0LEAD001", NEW_YORK
@@ -35,8 +37,19 @@ def _say(core, person: str, name: str, text: str = "") -> str:  # type: ignore[n
     return "\n".join([reply.summary or "", *(line for s in reply.sections for line in s.lines)])
 
 
-def test_every_command_of_the_contract_is_handled() -> None:
-    assert set(registry()) == set(COMMAND_NAMES)
+def test_every_command_of_the_table_is_in_the_contract() -> None:
+    contract = (SHARED / "PRODUCT.md").read_text(encoding="utf-8")
+    for command in COMMANDS:
+        assert f"`/{command.name}" in contract, command.name
+    assert len(set(COMMAND_NAMES)) == len(COMMANDS)
+
+
+def test_help_lists_exactly_the_commands_of_the_table(database_url: str, tmp_path: Path) -> None:
+    core, _chat, _clock = _core(database_url, tmp_path)
+    reply = asyncio.run(core.dispatch(CommandIssued(ADMIN, "learning-help", "")))
+    assert reply is not None
+    listed = [line for s in reply.sections for line in s.lines if line.startswith("/learning-")]
+    assert sorted(listed) == sorted(f"{c.usage} — {c.summary}" for c in COMMANDS)
 
 
 def test_unknown_command_lists_the_known_ones(database_url: str, tmp_path: Path) -> None:

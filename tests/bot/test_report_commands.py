@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime
 
 from bot.app import LearnPulse
 from bot.clock import ManualClock
-from bot.commands import NOT_ALLOWED, run_command
+from bot.commands.context import NOT_ALLOWED
+from bot.commands.table import run_command
 from tests.bot.test_report_support import answers, deliveries, text_of
 from tests.fakes import FakeChat
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from bot.app import LearnPulse
 from bot.clock import ManualClock
+from bot.due_work import WorkReport
 from bot.ports import Member
 from bot.settings import load_settings
-from bot.work import WorkReport
 from tests.fakes import FakeChat
 
 TOKYO = "slack:UTOKYO001"
@@ -106,4 +106,4 @@ def make_core(
 
 
 def run(core: LearnPulse) -> WorkReport:
-    return asyncio.run(core.due_work().run())
+    return asyncio.run(core.due_work.run())

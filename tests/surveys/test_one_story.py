@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 from bot.app import LearnPulse
-from bot.commands import run_command
+from bot.commands.table import run_command
 from surveys.digest import build_digests, scheduled_period
 from surveys.review import build_review, current_period
 from surveys.review_render import as_report

@@ -11,10 +11,9 @@ from sqlmodel import col, select
 from adapters.local import colleagues, setup, store
 from adapters.local.seed import seed_history
 from adapters.local.timeline import demo_start, step_times
-from bot.app import LearnPulse
+from bot.app import LearnPulse, run_due_work
 from bot.clock import ManualClock
 from bot.server import build_web_app
-from bot.work import run_due_work
 from storage.tables import Answer, Delivery, DeliveryStatus, Occurrence
 
 MONDAY_0955_NEW_YORK = datetime(2026, 11, 30, 14, 55, tzinfo=UTC)

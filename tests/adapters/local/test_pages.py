@@ -14,10 +14,9 @@ from adapters.local import PLAYGROUND, setup
 from adapters.local.adapter import LocalAdapter
 from adapters.local.pages import parse_command
 from adapters.local.seed import seed_history
-from bot.app import LearnPulse
+from bot.app import LearnPulse, run_due_work
 from bot.clock import ManualClock
 from bot.server import build_web_app
-from bot.work import run_due_work
 from storage.tables import Answer
 from tests.support import free_port
 

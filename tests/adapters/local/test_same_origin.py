@@ -12,10 +12,9 @@ import pytest
 from sqlmodel import select
 
 from adapters.local import setup
-from bot.app import LearnPulse
+from bot.app import LearnPulse, run_due_work
 from bot.clock import ManualClock
 from bot.server import build_web_app
-from bot.work import run_due_work
 from storage.tables import Answer, PersonRecord
 from tests.adapters.local.test_pages import MONDAY_10_NEW_YORK, PILOT
 from tests.support import serving

@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.app import SlackApp
 from adapters.slack.sender import SlackAdapter
 from bot.app import LearnPulse
-from bot.commands import COMMAND_NAMES
+from bot.commands.table import COMMAND_NAMES
 from tests.adapters.slack.fake_slack import BOT_TOKEN
 from tests.conftest import ROOT, SHARED
 

@@ -91,7 +91,7 @@ async def test_one_reminder_to_non_responders_then_expiry(
 ) -> None:
     core, clock = _weekly_core(database_url, tmp_path, fake_slack)
     clock.set(_ny(30, 10))
-    await core.due_work().run()
+    await core.due_work.run()
     [alice_prompt] = fake_slack.prompts_for(ALICE)
     answer = AnswerGiven(f"slack:{ALICE}", _delivery(alice_prompt), "lms-confidence", "4")
     assert await core.dispatch(answer) is None
@@ -99,15 +99,15 @@ async def test_one_reminder_to_non_responders_then_expiry(
     assert update.params["ts"] == alice_prompt["ts"]
     assert _recorded(alice_prompt) == ["4 · High"]
     clock.set(_ny(31, 13, 29))  # just before the halfway point (Tue 13:30)
-    await core.due_work().run()
+    await core.due_work.run()
     assert _reminders(fake_slack, BOB) == 0
     for moment in (_ny(31, 13, 30), _ny(31, 16), _ny(32, 10)):
         clock.set(moment)
-        await core.due_work().run()
+        await core.due_work.run()
     assert _reminders(fake_slack, BOB) == 1 and _reminders(fake_slack, ALICE) == 0
     bob_delivery = _delivery(fake_slack.prompts_for(BOB)[0])
     clock.set(_ny(32, 17))  # Wednesday 17:00: the window closes
-    await core.due_work().run()
+    await core.due_work.run()
     with core.session() as session:
         delivery = session.get(Delivery, bob_delivery)
         assert delivery is not None
@@ -126,21 +126,21 @@ async def test_permanent_failure_is_recorded_and_transient_is_retried(
     database_url: str, tmp_path: Path, fake_slack: FakeSlack
 ) -> None:
     core, clock = _weekly_core(database_url, tmp_path, fake_slack)
-    await core.due_work().run()  # Monday 08:00: both planned
+    await core.due_work.run()  # Monday 08:00: both planned
     fake_slack.users[ALICE]["deleted"] = True  # Alice has left the workspace since
     fake_slack.faults.by_channel[BOB] = [500] * 4  # Slack fails every attempt at Bob's DM
     clock.set(_ny(30, 10))
-    report = await core.due_work().run()
+    report = await core.due_work.run()
     assert report.sent.failed == 1 and report.sent.retried == 1
     with core.session() as session:
         failed = session.exec(
             select(Delivery).where(Delivery.status == DeliveryStatus.FAILED)
         ).one()
         assert failed.last_error == "account_inactive" and failed.attempts == 1
-    await core.due_work().run()
+    await core.due_work.run()
     assert fake_slack.prompts_for(BOB) == []  # the retry waits for its backoff
     clock.set(_ny(30, 10, 1))
-    await core.due_work().run()
+    await core.due_work.run()
     assert len(fake_slack.prompts_for(BOB)) == 1 and fake_slack.prompts_for(ALICE) == []
     counted = core.metrics.registry.get_sample_value
     for outcome, times in (("failed", 1), ("retried", 1), ("sent", 1)):
@@ -154,7 +154,7 @@ async def test_anonymous_answers_hold_no_identifier_and_cannot_be_changed(
 ) -> None:
     core, clock = _weekly_core(database_url, tmp_path, fake_slack, mode="anonymous")
     clock.set(_ny(30, 10))
-    await core.due_work().run()
+    await core.due_work.run()
     [prompt] = fake_slack.prompts_for(ALICE)
     delivery = _delivery(prompt)
     await core.dispatch(AnswerGiven(f"slack:{ALICE}", delivery, "lms-confidence", "2"))
@@ -177,9 +177,9 @@ async def test_self_assessment_bank_is_one_prompt_with_every_item(
     )
     core, clock = _slack_core(database_url, tmp_path, fake_slack, text, [ALICE])
     clock.set(_ny(31, 8))  # Tuesday 1 December, 08:00: before the monthly asking
-    await core.due_work().run()
+    await core.due_work.run()
     clock.set(_ny(31, 10))
-    await core.due_work().run()
+    await core.due_work.run()
     (prompt,) = [m for m in fake_slack.prompts_for(ALICE) if len(_recorded(m)) > 1]
     assert len(_recorded(prompt)) == 18  # one message, every item of the bank
     items = [

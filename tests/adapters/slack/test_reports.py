@@ -18,7 +18,8 @@ from sqlmodel import select
 from adapters.slack import SlackAdapter
 from bot.app import LearnPulse
 from bot.clock import ManualClock
-from bot.commands import NOT_ALLOWED, run_command
+from bot.commands.context import NOT_ALLOWED
+from bot.commands.table import run_command
 from bot.reporting import post_digest, post_due_digests, post_due_reviews, post_review
 from storage.db import make_engine
 from storage.tables import PostedDigest

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from bot.app import run_due_work
 from bot.clock import ManualClock
-from bot.work import run_due_work
 from storage.tables import Answer, ConversationReference, Delivery, DeliveryStatus, PersonRecord
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.cardcheck import CardChecker

@@ -47,7 +47,7 @@ async def test_a_full_recorder_answers_503_with_retry_after_and_stores_nothing_o
     monkeypatch: pytest.MonkeyPatch,
     held_up_writes: threading.Event,
 ) -> None:
-    monkeypatch.setattr(recording, "MAX_HELD", HELD)
+    teams.core.dispatcher.recorder = recording.AnswerRecorder(teams.core, max_held=HELD)
     card = await open_survey(teams, clock)
     buttons = {b["data"]["value"]: b["data"] for b in answer_buttons(card)}
     url = teams.connector.url

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from adapters.teams.package import MANIFEST_DIR
-from bot.commands import COMMAND_NAMES
+from bot.commands.table import COMMAND_NAMES
 from tests.adapters.teams.activities import APP_ID
 from tests.conftest import ROOT, SHARED
 from tests.support import MONDAY_MORNING, base_env, run_bot

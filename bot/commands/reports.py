@@ -1,4 +1,4 @@
-"""Commands that report on the program: status, digest, review, personal data.
+"""The commands that report: status, digest, review, and a person's own data.
 
 Every reply goes only to the asker. A lead sees and posts only their own workstreams; a refusal
 or an unknown workstream never reveals anything about other workstreams' data.
@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-from bot.commands import NOT_ALLOWED, CommandContext, command
+from bot.commands.context import NOT_ALLOWED, CommandContext
 from bot.messages import Report, notice
+from bot.reporting import post_digest, post_review, preview_digest, send_own_data, send_review_file
+from surveys.mydata import describe, erase
+from surveys.status import status_report
 
 
 def _workstream_arg(context: CommandContext) -> tuple[str | None, Report | None]:
@@ -27,30 +30,14 @@ def _workstream_arg(context: CommandContext) -> tuple[str | None, Report | None]
     return wanted, None
 
 
-@command(
-    "learning-status",
-    "/learning-status [workstream]",
-    "Program overview, or one workstream",
-    "lead",
-)
 async def status(context: CommandContext) -> Report:
-    from surveys.status import status_report
-
     workstream, refusal = _workstream_arg(context)
     if refusal is not None:
         return refusal
     return await asyncio.to_thread(status_report, context.core, context.roles, workstream)
 
 
-@command(
-    "learning-digest",
-    "/learning-digest <workstream> [preview]",
-    "Post a workstream's digest now, or preview it privately",
-    "lead",
-)
 async def digest(context: CommandContext) -> Report:
-    from bot.reporting import post_digest, preview_digest
-
     workstream, refusal = _workstream_arg(context)
     if refusal is not None:
         return refusal
@@ -66,10 +53,7 @@ async def digest(context: CommandContext) -> Report:
     return notice(f"The {workstream} digest was not posted: {posted.reason}.")
 
 
-@command("learning-review", "/learning-review", "Post the program review report", "admin")
 async def review(context: CommandContext) -> Report:
-    from bot.reporting import post_review, send_review_file
-
     posted = await post_review(context.core)
     sent = await send_review_file(context.core, context.person)
     where = (
@@ -81,16 +65,7 @@ async def review(context: CommandContext) -> Report:
     return notice(where + extra)
 
 
-@command(
-    "learning-mydata",
-    "/learning-mydata [export|erase]",
-    "Your own answers: export or erase",
-    "anyone",
-)
 async def mydata(context: CommandContext) -> Report:
-    from bot.reporting import send_own_data
-    from surveys.mydata import describe, erase
-
     action = context.args[0].lower() if context.args else ""
     if action == "export":
         return notice(await send_own_data(context.core, context.person))

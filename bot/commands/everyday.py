@@ -1,24 +1,22 @@
-"""Handlers for the everyday commands: help, pause, resume, and opening a survey now."""
+"""The everyday commands: help, pause, resume, and asking a question now."""
 
 from __future__ import annotations
 
 import asyncio
 
-import bot.report_commands  # noqa: F401  (registers status, digest, review, mydata)
-from bot.commands import NOT_ALLOWED, CommandContext, command, registry
+from bot.commands.context import NOT_ALLOWED, CommandContext
 from bot.messages import Report, Section, notice
-from surveys import adhoc, people
-from surveys.occurrences import find_asking
+from surveys import adhoc, audience, people
+from surveys.occurrences import find_asking, open_asking
 
 DEFAULT_PAUSE_DAYS = 7
 
 
-@command("learning-help", "/learning-help", "What this bot does and what it stores", "anyone")
 async def help_(context: CommandContext) -> Report:
     program = context.core.require_program()
     anonymity = program.anonymity
-    mine = [f"{c.usage} — {c.summary}" for c in registry().values() if c.who == "anyone"]
-    steer = [f"{c.usage} — {c.summary}" for c in registry().values() if c.who != "anyone"]
+    mine = [f"{c.usage} — {c.summary}" for c in context.commands if c.who == "anyone"]
+    steer = [f"{c.usage} — {c.summary}" for c in context.commands if c.who != "anyone"]
     stored = (
         "Answers are stored with a pseudonymous key, never with your name."
         if anonymity.mode == "confidential"
@@ -50,9 +48,6 @@ async def help_(context: CommandContext) -> Report:
     return Report(title="LearnPulse help", sections=tuple(sections))
 
 
-@command(
-    "learning-pause", "/learning-pause [days]", "Pause your prompts (default 7 days)", "anyone"
-)
 async def pause(context: CommandContext) -> Report:
     raw = context.args[0] if context.args else str(DEFAULT_PAUSE_DAYS)
     if not raw.isdigit() or int(raw) < 1:
@@ -61,12 +56,10 @@ async def pause(context: CommandContext) -> Report:
     return notice(text)
 
 
-@command("learning-resume", "/learning-resume", "Turn your prompts back on", "anyone")
 async def resume(context: CommandContext) -> Report:
     return notice(await asyncio.to_thread(people.snooze, context.core, context.person, 0))
 
 
-@command("learning-survey", "/learning-survey <workstream> [question]", "Ask a survey now", "lead")
 async def survey(context: CommandContext) -> Report:
     if not context.args:
         return notice("Usage: /learning-survey <workstream> [question]")
@@ -94,5 +87,9 @@ async def survey(context: CommandContext) -> Report:
             f"{still.asked_at.astimezone(program.zone):%a %d %b %H:%M}; it is open until "
             f"{closes} ({still.answered} of {still.asked} answered so far). Nothing new was sent."
         )
-    asked = await adhoc.ask_now(core, asking, context.person)
+    await audience.refresh(core)
+    occurrence_id, planned, already = await open_asking(core, asking, context.person)
+    await core.send_due()
+    outcomes = await asyncio.to_thread(adhoc.outcomes_of, core, occurrence_id)
+    asked = adhoc.Asked(occurrence_id, planned, already, outcomes)
     return notice(adhoc.describe(asked, workstream.name))

@@ -7,28 +7,24 @@ replica never invents or loses work.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from bot.logsafe import describe
 from bot.messages import Prompt
-from bot.ports import MessageRef, SendError
-from bot.registry import NoAdapterError
+from bot.ports import MessageRef, NoAdapterError, SendError
+from bot.reporting import post_due_digests, post_due_reviews, post_due_trends
 from storage.tables import Delivery
 from surveys import audience
 from surveys import delivery as ledger
 from surveys.cadence import WorkCalendar
+from surveys.context import Reaching
 from surveys.occurrences import plan_scheduled
 from surveys.prompts import render_prompt
 from surveys.sender import Sender, SendReport
 
-if TYPE_CHECKING:
-    from bot.app import LearnPulse
-
-log = logging.getLogger("learnpulse.work")
+log = logging.getLogger("learnpulse.due_work")
 
 AUDIENCE_REFRESH = timedelta(hours=24)
 PARALLEL_MESSAGES = 32  # reminders and closing updates in flight at once
@@ -47,7 +43,7 @@ class WorkReport:
 class DueWork:
     """Runs everything that is due. Safe to call at any time, as often as wanted."""
 
-    def __init__(self, core: LearnPulse) -> None:
+    def __init__(self, core: Reaching) -> None:
         self.core = core
         self.sender = Sender(core)
         self._audience_at: datetime | None = None
@@ -127,23 +123,11 @@ class DueWork:
             return render_prompt(session, self.core, delivery, reminder=reminder)
 
     async def _post_reports(self) -> int:
-        """Scheduled digests, reviews and private trends, when that part of the app is present."""
-        try:
-            reporting = importlib.import_module("bot.reporting")
-        except ModuleNotFoundError:
-            return 0
+        """Scheduled digests, reviews and private trends; one failing never stops the others."""
         posted = 0
-        for name in ("post_due_digests", "post_due_reviews", "post_due_trends"):
-            job = getattr(reporting, name, None)
-            if job is None:
-                continue
+        for job in (post_due_digests, post_due_reviews, post_due_trends):
             try:
                 posted += int(await job(self.core) or 0)
             except Exception as exc:
-                log.error("%s failed: %s", name, describe(exc))
+                log.error("%s failed: %s", job.__name__, describe(exc))
         return posted
-
-
-async def run_due_work(core: LearnPulse) -> WorkReport:
-    """One pass of everything due, using the app's shared ``DueWork``."""
-    return await core.due_work().run()

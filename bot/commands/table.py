@@ -1,0 +1,52 @@
+"""Every command of PRODUCT.md in one table: name, usage, what it does, who may run it, and
+its handler. Help and the Slack and Teams manifests' command lists are checked against it."""
+
+from __future__ import annotations
+
+from bot.commands import everyday, reports
+from bot.commands.context import NOT_ALLOWED, Command, CommandContext, Steering
+from bot.messages import Report, notice
+from surveys.roles import roles_of
+
+COMMANDS: tuple[Command, ...] = (
+    Command("learning-status", "/learning-status [workstream]",
+            "Program overview, or one workstream", "lead", reports.status),
+    Command("learning-survey", "/learning-survey <workstream> [question]",
+            "Ask one question now (without one: what each would reach)", "lead",
+            everyday.survey),
+    Command("learning-digest", "/learning-digest <workstream> [preview]",
+            "Post a workstream's digest now, or preview it privately", "lead", reports.digest),
+    Command("learning-review", "/learning-review", "Post the program review report", "admin",
+            reports.review),
+    Command("learning-pause", "/learning-pause [days]", "Pause your prompts (default 7 days)",
+            "anyone", everyday.pause),
+    Command("learning-resume", "/learning-resume", "Turn your prompts back on", "anyone",
+            everyday.resume),
+    Command("learning-mydata", "/learning-mydata [export|erase]",
+            "Your own answers: export or erase", "anyone", reports.mydata),
+    Command("learning-help", "/learning-help", "What this bot does and what it stores", "anyone",
+            everyday.help_),
+)  # fmt: skip
+COMMAND_NAMES = tuple(command.name for command in COMMANDS)
+_BY_NAME = {command.name: command for command in COMMANDS}
+
+
+async def run_command(
+    core: Steering, person: str, name: str, text: str, channel: str | None
+) -> Report:
+    """Parse, check the asker's role, run; unknown commands and refusals get a clear reply."""
+    name = name.lstrip("/").strip().lower()
+    spec = _BY_NAME.get(name)
+    if spec is None:
+        known = ", ".join(f"/{n}" for n in COMMAND_NAMES)
+        return notice(f"Unknown command /{name}. Commands: {known}.")
+    roles = roles_of(core.require_program(), person)
+    if spec.who == "admin" and not roles.is_admin:
+        return notice(NOT_ALLOWED)
+    if spec.who == "lead" and not (roles.is_admin or roles.is_lead):
+        return notice(NOT_ALLOWED)
+    context = CommandContext(
+        core=core, person=person, roles=roles, args=text.split(), commands=COMMANDS,
+        channel=channel,
+    )  # fmt: skip
+    return await spec.handler(context)
