@@ -117,7 +117,3 @@ class Review:
     @property
     def flags(self) -> list[str]:
         return [f"{w.name}: {flag.text}" for w in self.workstreams for flag in w.flags]
-
-
-def short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

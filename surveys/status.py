@@ -147,7 +147,7 @@ def _section(
     for question in workstream.key_measures:
         fields.append(
             (
-                f"Key measure: {_short(question.ask)}",
+                f"Key measure: {question.ask}",
                 _measure(workstream, question, tallies, thresholds, admitted),
             )
         )
@@ -169,7 +169,7 @@ def _section(
         )
         other = [q for q in workstream.questions if not q.key_measure]
         question_fields = tuple(
-            (_short(q.ask), _measure(workstream, q, tallies, thresholds, admitted)) for q in other
+            (q.ask, _measure(workstream, q, tallies, thresholds, admitted)) for q in other
         )
         sections.append(Section("Other questions, last period", (posted_line,), question_fields))
     return sections
@@ -233,7 +233,3 @@ def status_report(core: LearnPulse, roles: Roles, workstream_id: str | None = No
         f"with at least {thresholds.min_responses} people.",
         sections=tuple(sections),
     )
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

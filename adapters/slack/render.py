@@ -7,6 +7,7 @@ the window is open; once closed, only what was recorded and that the window clos
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache, partial
@@ -40,9 +41,29 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_LAST_BREAK = re.compile(r"\s+\S*$")
+
+
 def clip(text: str, limit: int) -> str:
-    """Cut to ``limit`` characters, marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` whole when it fits Slack's hard ``limit``; otherwise cut at the last word
+    boundary that fits and marked "…" (mid-word only for a single word longer than the limit).
+    """
+    if len(text) <= limit:
+        return text
+    head, _ = _split_at_word(text, limit - 1)
+    return head + "…"
+
+
+def _split_at_word(text: str, limit: int) -> tuple[str, str]:
+    """The longest head of ``text`` of at most ``limit`` characters that ends at a word
+    boundary, and the rest (without the whitespace between them)."""
+    if len(text) <= limit:
+        return text, ""
+    cut = text[: limit + 1]  # a break right after the limit still keeps the head whole
+    found = _LAST_BREAK.search(cut)
+    if found is None or found.start() == 0:
+        return text[:limit], text[limit:]
+    return text[: found.start()], text[found.start() :].lstrip()
 
 
 def plain(text: str, limit: int = MAX_TEXT) -> dict[str, Any]:
@@ -51,6 +72,11 @@ def plain(text: str, limit: int = MAX_TEXT) -> dict[str, Any]:
 
 def mrkdwn(text: str, limit: int = MAX_TEXT) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": clip(text, limit) or " "}
+
+
+def bold(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` escaped and bold, cut (between words) inside the asterisks if it must be."""
+    return f"*{clip(escape(text), limit - 2)}*"
 
 
 def header(text: str) -> Block:
@@ -94,7 +120,8 @@ def static_select(action_id: str, placeholder: str, options: list[Block]) -> Blo
 
 
 def sections_of(text: str, limit: int = MAX_TEXT) -> list[Block]:
-    """Long text as as many sections as it takes, cut on line boundaries where possible."""
+    """Long text as as many sections as it takes, split between lines where possible and
+    else between words: nothing is cut off, it continues in the next section."""
     blocks: list[Block] = []
     chunk = ""
     for line in text.splitlines() or [""]:
@@ -102,8 +129,8 @@ def sections_of(text: str, limit: int = MAX_TEXT) -> list[Block]:
             if chunk:
                 blocks.append(section(chunk))
                 chunk = ""
-            blocks.append(section(line[:limit]))
-            line = line[limit:]
+            head, line = _split_at_word(line, limit)
+            blocks.append(section(head))
         candidate = f"{chunk}\n{line}" if chunk else line
         if len(candidate) > limit:
             blocks.append(section(chunk))
@@ -199,7 +226,7 @@ def prompt_text(prompt: Prompt) -> str:
 
 
 def _item_blocks(prompt: Prompt, item: PromptItem) -> list[Block]:
-    blocks: list[Block] = [section(f"*{escape(item.ask)}*")]
+    blocks: list[Block] = [section(bold(item.ask))]
     open_window = prompt.state is not PromptState.CLOSED
     if item.recorded is not None:
         recorded = _label_of(item)
@@ -336,7 +363,7 @@ def _text_modal(
 ) -> dict[str, Any]:
     blocks: list[Block] = []
     if ask:
-        blocks.append(section(f"*{escape(ask)}*"))
+        blocks.append(section(bold(ask)))
     blocks.append(
         {
             "type": "input",

@@ -27,6 +27,7 @@ RUN_VERB = "run"
 
 SNOOZE_DAYS = 7
 MAX_BUTTONS_PER_ROW = 5  # Teams shows at most five actions side by side
+MAX_FACT_TITLE = 40  # Teams squeezes a fact's title into a narrow column; longer ones get a line
 TEXT_ANSWER_MAX = 1000
 COMMENT_MAX = 1000
 
@@ -150,13 +151,7 @@ def report_card(report: Report) -> Card:
     for section in report.sections:
         body.append(_text(section.heading, weight="Bolder", separator=True))
         body.extend(_text(line, spacing="Small") for line in section.lines)
-        if section.fields:
-            body.append(
-                {
-                    "type": "FactSet",
-                    "facts": [{"title": label, "value": value} for label, value in section.fields],
-                }
-            )
+        body.extend(_fields(section.fields))
     if report.image_png:
         encoded = base64.b64encode(report.image_png).decode("ascii")
         body.append(
@@ -171,6 +166,25 @@ def report_card(report: Report) -> Card:
     if report.actions:
         card["actions"] = [_run_action(choice) for choice in report.actions]
     return card
+
+
+def _fields(fields: tuple[tuple[str, str], ...]) -> list[Card]:
+    """Short label/value pairs as facts, in order; a long label (a whole question) would be
+    squeezed into the facts' narrow title column, so it gets its own line, value below."""
+    out: list[Card] = []
+    facts: list[dict[str, str]] = []
+    for label, value in fields:
+        if len(label) <= MAX_FACT_TITLE:
+            facts.append({"title": label, "value": value})
+            continue
+        if facts:
+            out.append({"type": "FactSet", "facts": facts})
+            facts = []
+        out.append(_text(label, weight="Bolder", spacing="Small"))
+        out.append(_text(value, spacing="None"))
+    if facts:
+        out.append({"type": "FactSet", "facts": facts})
+    return out
 
 
 def _run_action(choice: Choice) -> Card:

@@ -145,3 +145,18 @@ def test_the_html_file_stands_alone_with_embedded_charts(core: LearnPulse) -> No
     assert "http://" not in html and "https://" not in html
     assert "Program review: Northwind Components Culture of Learning" in html
     assert "Overview" in html and "compared with" in html
+
+
+def test_every_key_measure_is_named_in_full_in_chat_and_in_html(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, LAST_WEEK, ["2"] * 5)  # below target: flagged, by name
+    review = _review(core)
+    text, html = text_of(as_report(review)), as_html(review, "now")
+    for workstream in core.require_program().workstreams:
+        for question in workstream.key_measures:
+            assert f"{question.ask} — " in text  # its overview line
+            assert f"Key measure: {question.ask}:" in text  # its workstream's section
+            assert question.ask.replace("'", "&#39;") in html
+    ask = core.catalog.questions[KEY].ask
+    flagged = f"Respectful workplace: below target: “{ask}” at"
+    assert any(flag.startswith(flagged) for flag in review.flags)
+    assert "…" not in text

@@ -231,3 +231,39 @@ def test_modals_parse_and_carry_their_context() -> None:
             assert Block.parse(raw) is not None
         assert actions.ModalContext.loads(modal["private_metadata"]) == context
         assert len(modal["title"]["text"]) <= 24
+
+
+WORDS = " ".join(f"word{i:04d}" for i in range(800))  # 7199 characters, no word longer than 8
+
+
+def _texts(blocks: list[dict[str, Any]]) -> list[str]:
+    return [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
+
+
+def test_a_question_too_long_for_slack_is_cut_between_words_and_marked() -> None:
+    blocks = render.prompt_blocks(prompt([item("scale", SCALE, ask=WORDS)]))
+    (asked,) = [t for t in _texts(blocks) if t.startswith("*word0000")]
+    assert len(asked) <= render.MAX_TEXT
+    head = asked.removeprefix("*").removesuffix("*").removesuffix("…")
+    assert asked.endswith("…*") and WORDS.startswith(head + " ")  # whole words only
+    short = render.prompt_blocks(prompt([item("scale", SCALE, ask="Short and whole?")]))
+    assert "*Short and whole?*" in _texts(short)
+
+
+def test_a_long_report_line_continues_in_the_next_section_between_words() -> None:
+    blocks = render.report_blocks(Report(title="Digest", sections=(Section("Notes", (WORDS,)),)))
+    texts = _texts(blocks)
+    assert texts[0] == "*Notes*" and all(len(t) <= render.MAX_TEXT for t in texts)
+    shown = " ".join(texts[1:])
+    assert shown == WORDS  # nothing cut off, no word split
+    assert all(len(t.split()[-1]) == len(t.split()[0]) == 8 for t in texts[1:])
+
+
+def test_option_labels_longer_than_slack_allows_end_on_a_whole_word() -> None:
+    long_option = "Exploring a new skill outside my current role " * 3
+    choices = (Choice("a", long_option.strip()), Choice("b", "Books"))
+    blocks = render.prompt_blocks(prompt([item("choice", choices)]))
+    select = next(b for b in blocks if b["type"] == "actions")["elements"][0]
+    label = select["options"][0]["text"]["text"]
+    assert len(label) <= render.MAX_OPTION_TEXT and label.endswith("…")
+    assert long_option.startswith(label.removesuffix("…") + " ")

@@ -159,3 +159,19 @@ def test_invoke_response_replaces_the_card() -> None:
         "type": "application/vnd.microsoft.card.adaptive",
         "value": card,
     }
+
+
+def test_a_field_named_by_a_whole_question_gets_its_own_line_in_full(cards: CardChecker) -> None:
+    ask = "This week, the new learning platform made it easy to find the learning I needed."
+    report = Report(
+        title="Status",
+        sections=(
+            Section("LMS rollout", fields=(("Phase", "pilot"), (f"Key measure: {ask}", "4.3 / 5"))),
+        ),
+    )
+    card = render.report_card(report)
+    texts = [b["text"] for b in card["body"] if b["type"] == "TextBlock"]
+    assert texts[texts.index(f"Key measure: {ask}") + 1] == "4.3 / 5"
+    (facts,) = [b["facts"] for b in card["body"] if b["type"] == "FactSet"]
+    assert facts == [{"title": "Phase", "value": "pilot"}]
+    cards.assert_valid(card)
