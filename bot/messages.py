@@ -6,7 +6,8 @@ payload itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -74,6 +75,25 @@ class Report:
     image_png: bytes | None = field(default=None, repr=False)
     image_alt: str = ""
     actions: tuple[Choice, ...] = ()
+
+    def rewritten(self, change: Callable[[str], str]) -> Report:
+        """The same report with ``change`` applied to every text a reader sees (title,
+        summary, headings, lines, fields, image description, button labels)."""
+        return replace(
+            self,
+            title=change(self.title),
+            summary=change(self.summary) if self.summary is not None else None,
+            sections=tuple(
+                Section(
+                    change(part.heading),
+                    tuple(change(line) for line in part.lines),
+                    tuple((change(label), change(value)) for label, value in part.fields),
+                )
+                for part in self.sections
+            ),
+            image_alt=change(self.image_alt),
+            actions=tuple(Choice(a.value, change(a.label)) for a in self.actions),
+        )
 
 
 def notice(text: str, title: str = "LearnPulse") -> Report:

@@ -14,7 +14,9 @@ from functools import lru_cache, partial
 from typing import Any
 
 from adapters.slack import actions
+from adapters.slack.refs import mention
 from bot.messages import Prompt, PromptItem, PromptState, Report
+from surveys.references import described, name_references
 
 Block = dict[str, Any]
 
@@ -42,6 +44,12 @@ def escape(text: str) -> str:
 
 
 _LAST_BREAK = re.compile(r"\s+\S*$")
+
+
+def md(text: str) -> str:
+    """Report text as mrkdwn: escaped, and the core's references (``slack:channel:C…``,
+    ``slack:U…``) as Slack mentions, which Slack shows as the channel's or person's name."""
+    return name_references(escape(text), mention)
 
 
 def clip(text: str, limit: int) -> str:
@@ -293,26 +301,26 @@ def _snooze_actions(delivery_id: int | None) -> Block:
 
 def report_blocks(report: Report, limit: int = MAX_MESSAGE_BLOCKS) -> list[Block]:
     """A digest, overview, review or notice: header, summary, sections, action buttons."""
-    blocks: list[Block] = [header(report.title)]
+    blocks: list[Block] = [header(name_references(report.title, described))]
     if report.summary:
-        blocks.extend(sections_of(escape(report.summary)))
+        blocks.extend(sections_of(md(report.summary)))
     for part in report.sections:
         blocks.append({"type": "divider"})
-        lines = "\n".join(escape(line) for line in part.lines)
-        blocks.extend(sections_of(f"*{escape(part.heading)}*" + (f"\n{lines}" if lines else "")))
+        lines = "\n".join(md(line) for line in part.lines)
+        blocks.extend(sections_of(f"*{md(part.heading)}*" + (f"\n{lines}" if lines else "")))
         for start in range(0, len(part.fields), MAX_FIELDS):
             fields = part.fields[start : start + MAX_FIELDS]
             blocks.append(
                 {
                     "type": "section",
                     "fields": [
-                        mrkdwn(f"*{escape(label)}*\n{escape(value)}", MAX_FIELD_TEXT)
+                        mrkdwn(f"*{md(label)}*\n{md(value)}", MAX_FIELD_TEXT)
                         for label, value in fields
                     ],
                 }
             )
     if report.image_png is not None and report.image_alt:
-        blocks.append(context(f":bar_chart: {escape(report.image_alt)}"))
+        blocks.append(context(f":bar_chart: {md(report.image_alt)}"))
     for start in range(0, len(report.actions), MAX_ACTIONS_ELEMENTS):
         chunk = report.actions[start : start + MAX_ACTIONS_ELEMENTS]
         blocks.append(
@@ -330,14 +338,15 @@ def report_blocks(report: Report, limit: int = MAX_MESSAGE_BLOCKS) -> list[Block
 
 def report_text(report: Report) -> str:
     """The notification text of a report message."""
-    return clip(f"{report.title}: {report.summary}" if report.summary else report.title, 4000)
+    text = f"{report.title}: {report.summary}" if report.summary else report.title
+    return clip(md(text), MAX_FALLBACK_TEXT)
 
 
 def home_view(report: Report, notice: Report | None = None) -> dict[str, Any]:
     """The App Home tab: the person's own view, with snooze controls always present."""
     blocks: list[Block] = []
     if notice is not None and notice.summary:
-        blocks.append(context(f":information_source: {escape(notice.summary)}"))
+        blocks.append(context(f":information_source: {md(notice.summary)}"))
     body = report_blocks(report, limit=MAX_VIEW_BLOCKS - len(blocks) - 1)
     blocks.extend(body)
     if not report.actions:

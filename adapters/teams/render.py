@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Callable
 from typing import Any
 
 from bot.messages import Choice, Prompt, PromptItem, PromptState, Report
+from surveys.references import described, name_references
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"
@@ -143,8 +145,13 @@ def _rows(buttons: list[Card]) -> list[list[Card]]:
     return [buttons[i : i + size] for i in range(0, len(buttons), size)]
 
 
-def report_card(report: Report) -> Card:
-    """A digest, review, status overview or notice; the chart travels as a data URI image."""
+def report_card(report: Report, names: Callable[[str], str] = described) -> Card:
+    """A digest, review, status overview or notice; the chart travels as a data URI image.
+
+    The core's references in its text (``teams:channel:…``, ``teams:<aad-id>``) are shown as
+    ``names`` calls them (``names.TeamsNames``), never as ids.
+    """
+    report = report.rewritten(lambda text: name_references(text, names))
     body: list[Card] = [_text(report.title, weight="Bolder", size="Medium")]
     if report.summary:
         body.append(_text(report.summary))

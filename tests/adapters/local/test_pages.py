@@ -200,3 +200,22 @@ async def test_an_employee_opens_their_home_and_can_pause_from_it(
     token = _location_query(response.headers["Location"])["reply"]
     page = await (await client.get("/", params={"as": PILOT, "reply": token})).text()
     assert "Paused" in page
+
+
+async def test_replies_name_channels_as_the_playground_shows_them(client: TestClient) -> None:
+    response = await client.post(
+        "/play/command", data={"as": LEAD, "text": "/learning-digest lms"}, allow_redirects=False
+    )
+    token = _location_query(response.headers["Location"])["reply"]
+    page = await (await client.get("/", params={"as": LEAD, "reply": token})).text()
+    reply = page[page.index('data-testid="reply"') : page.index('id="chat"')]
+    assert "Posted the lms digest to #lms-digest." in reply
+    assert "C0LMSLEAD1" not in reply
+    assert "<h2># lms-digest</h2>" in page
+    response = await client.post(
+        "/play/command", data={"as": ADMIN, "text": "/learning-review"}, allow_redirects=False
+    )
+    token = _location_query(response.headers["Location"])["reply"]
+    page = await (await client.get("/", params={"as": ADMIN, "reply": token})).text()
+    reply = page[page.index('data-testid="reply"') : page.index('id="chat"')]
+    assert "Posted the review report to #program-review" in reply

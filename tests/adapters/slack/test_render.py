@@ -267,3 +267,24 @@ def test_option_labels_longer_than_slack_allows_end_on_a_whole_word() -> None:
     label = select["options"][0]["text"]["text"]
     assert len(label) <= render.MAX_OPTION_TEXT and label.endswith("…")
     assert long_option.startswith(label.removesuffix("…") + " ")
+
+
+def test_references_in_report_text_become_slack_mentions_in_mrkdwn_only() -> None:
+    report = Report(
+        title="Posted to slack:channel:C0LMSLEAD1",
+        summary="Posted the lms digest to slack:channel:C0LMSLEAD1.",
+        sections=(
+            Section("Leads", ("Lead: slack:U0LEAD0001 & co",), (("To", "slack:U0LEAD0001"),)),
+        ),
+    )
+    blocks = render.report_blocks(report)
+    check_limits(blocks)
+    texts = " ".join(_texts(blocks))
+    assert "Posted the lms digest to <#C0LMSLEAD1>." in texts
+    assert "Lead: <@U0LEAD0001> &amp; co" in texts
+    fields = [f["text"] for b in blocks for f in b.get("fields", [])]
+    assert fields == ["*To*\n<@U0LEAD0001>"]
+    header = blocks[0]["text"]
+    assert header["type"] == "plain_text" and header["text"] == "Posted to a Slack channel"
+    assert "<#C0LMSLEAD1>" in render.report_text(report)
+    assert "slack:" not in str(blocks) + render.report_text(report)
