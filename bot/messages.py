@@ -29,7 +29,11 @@ class Choice:
 
 @dataclass(frozen=True)
 class PromptItem:
-    """One question inside a prompt, with its one-click choices (empty for ``text``)."""
+    """One question inside a prompt, with its one-click choices (empty for ``text``).
+
+    ``ends`` names the two ends of a numbered scale whose choices are bare numbers (0-10:
+    "Not at all likely", "Extremely likely"), for the adapter to show at each end.
+    """
 
     question_id: str
     ask: str
@@ -38,6 +42,7 @@ class PromptItem:
     comment_invited: bool
     recorded: str | None = None
     recorded_comment: bool = False
+    ends: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)

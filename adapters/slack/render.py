@@ -251,9 +251,18 @@ def _item_blocks(prompt: Prompt, item: PromptItem) -> list[Block]:
         elements.append(button(label, actions.COMMENT, "comment"))
     if elements:
         blocks.append({"type": "actions", "block_id": block_id, "elements": elements})
+        if item.ends and item.choices and (item.recorded is None or prompt.can_change):
+            blocks.append(context(ends_text(item)))
     elif item.recorded is None and not open_window:
         blocks.append(context("Not answered."))
     return blocks
+
+
+def ends_text(item: PromptItem) -> str:
+    """What the two ends of a bare-number scale mean: ``0 = Not at all likely · 10 = …``."""
+    low, high = item.ends or ("", "")
+    first, last = item.choices[0].label, item.choices[-1].label
+    return escape(f"{first} = {low} · {last} = {high}")
 
 
 def _label_of(item: PromptItem) -> str:

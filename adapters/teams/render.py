@@ -131,6 +131,12 @@ def _answer_controls(delivery_id: int, item: PromptItem) -> list[Card]:
             for choice in item.choices
         ]
         controls.extend(_action_set(row) for row in _rows(buttons))
+        if item.ends and item.choices:
+            low, high = item.ends
+            first, last = item.choices[0].label, item.choices[-1].label
+            controls.append(
+                _text(f"{first} = {low} · {last} = {high}", size="Small", isSubtle=True)
+            )
     if answered and item.comment_invited:
         controls.append(_action_set([_execute("Add comment", COMMENT_VERB, base)]))
     return controls

@@ -219,3 +219,22 @@ async def test_replies_name_channels_as_the_playground_shows_them(client: TestCl
     page = await (await client.get("/", params={"as": ADMIN, "reply": token})).text()
     reply = page[page.index('data-testid="reply"') : page.index('id="chat"')]
     assert "Posted the review report to #program-review" in reply
+
+
+async def test_a_zero_to_ten_question_is_labelled_at_both_ends(
+    client: TestClient, core: LearnPulse, clock: ManualClock
+) -> None:
+    clock.set(MONDAY_10_NEW_YORK)
+    await client.post(
+        "/play/command",
+        data={"as": LEAD, "text": "/learning-survey lms lms-recommend"},
+        allow_redirects=False,
+    )
+    await run_due_work(core)
+    page = await (await client.get("/", params={"as": PILOT})).text()
+    start = page.index('data-question="lms-recommend"')
+    item = page[start : page.index("</section>", start)]
+    assert re.findall(r'name="value" value="(\d+)"', item) == [str(n) for n in range(11)]
+    ends = re.search(r'data-testid="scale-ends">\s*<span>(.*?)</span>\s*<span>(.*?)</span>', item)
+    assert ends is not None
+    assert ends.groups() == ("0 = Not at all likely", "10 = Extremely likely")

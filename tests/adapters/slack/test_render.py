@@ -288,3 +288,20 @@ def test_references_in_report_text_become_slack_mentions_in_mrkdwn_only() -> Non
     assert header["type"] == "plain_text" and header["text"] == "Posted to a Slack channel"
     assert "<#C0LMSLEAD1>" in render.report_text(report)
     assert "slack:" not in str(blocks) + render.report_text(report)
+
+
+def test_a_zero_to_ten_question_says_what_its_ends_mean_under_the_buttons() -> None:
+    enps = replace(item("enps", ENPS), ends=("Not at all likely", "Extremely likely"))
+    blocks = render.prompt_blocks(prompt([enps]))
+    at = next(i for i, b in enumerate(blocks) if b.get("block_id", "").endswith(":q-enps"))
+    assert [e["value"] for e in blocks[at]["elements"]] == [str(n) for n in range(11)]
+    assert blocks[at + 1] == {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "0 = Not at all likely · 10 = Extremely likely"}],
+    }
+    changing = render.prompt_blocks(prompt([replace(enps, recorded="7")], PromptState.ANSWERED))
+    assert "0 = Not at all likely" in str(changing)
+    closed = render.prompt_blocks(
+        prompt([replace(enps, recorded="7")], PromptState.CLOSED, can_change=False)
+    )
+    assert "Not at all likely" not in str(closed)  # nothing to choose, nothing to explain

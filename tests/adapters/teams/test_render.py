@@ -175,3 +175,13 @@ def test_a_field_named_by_a_whole_question_gets_its_own_line_in_full(cards: Card
     (facts,) = [b["facts"] for b in card["body"] if b["type"] == "FactSet"]
     assert facts == [{"title": "Phase", "value": "pilot"}]
     cards.assert_valid(card)
+
+
+def test_a_zero_to_ten_question_says_what_its_ends_mean(cards: CardChecker) -> None:
+    enps = replace(ITEMS[1], ends=("Not at all likely", "Extremely likely"))
+    card = render.prompt_card(replace(prompt(), items=(enps,)))
+    (container,) = [b for b in card["body"] if b["type"] == "Container"]
+    kinds = [b["type"] for b in container["items"]]
+    assert kinds[-4:] == ["ActionSet", "ActionSet", "ActionSet", "TextBlock"]
+    assert container["items"][-1]["text"] == "0 = Not at all likely · 10 = Extremely likely"
+    cards.assert_valid(card)
