@@ -36,6 +36,7 @@ MAX_MODAL_TITLE = 24
 
 BUTTON_KINDS = ("scale", "enps", "yes_no")
 SNOOZE_CHOICES = ((1, "Snooze 1 day"), (7, "Snooze 1 week"))
+CHOOSE = "Choose an answer…"  # what a menu shows until the person picks: never an option
 
 
 def escape(text: str) -> str:
@@ -119,6 +120,8 @@ def option(value: str, label: str) -> Block:
 
 
 def static_select(action_id: str, placeholder: str, options: list[Block]) -> Block:
+    """A menu with nothing chosen (no ``initial_option``): it shows ``placeholder`` until the
+    person picks, and only picking sends anything."""
     return {
         "type": "static_select",
         "action_id": action_id,
@@ -283,7 +286,7 @@ def _answer_elements(item: PromptItem) -> list[Block]:
             for i, choice in enumerate(item.choices)
         ]
     options = [option(c.value, c.label) for c in item.choices]
-    return [static_select(actions.CHOICE, "Choose an answer", options)]
+    return [static_select(actions.CHOICE, CHOOSE, options)]
 
 
 def _change_elements(item: PromptItem) -> list[Block]:

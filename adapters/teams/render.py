@@ -31,6 +31,7 @@ SNOOZE_DAYS = 7
 MAX_BUTTONS_PER_ROW = 5  # Teams shows at most five actions side by side
 MAX_FACT_TITLE = 40  # Teams squeezes a fact's title into a narrow column; longer ones get a line
 TEXT_ANSWER_MAX = 1000
+CHOOSE = "Choose an answer…"
 COMMENT_MAX = 1000
 
 Card = dict[str, Any]
@@ -121,6 +122,7 @@ def _answer_controls(delivery_id: int, item: PromptItem) -> list[Card]:
                 "id": answer_input_id(item.question_id),
                 "style": "compact",
                 "label": "Change your answer" if answered else "Pick one",
+                "placeholder": CHOOSE,  # and no "value": nothing is chosen until the person picks
                 "choices": [{"title": c.label, "value": c.value} for c in item.choices],
             }
         )

@@ -238,3 +238,26 @@ async def test_a_zero_to_ten_question_is_labelled_at_both_ends(
     ends = re.search(r'data-testid="scale-ends">\s*<span>(.*?)</span>\s*<span>(.*?)</span>', item)
     assert ends is not None
     assert ends.groups() == ("0 = Not at all likely", "10 = Extremely likely")
+
+
+async def test_a_choice_menu_starts_on_an_empty_placeholder_that_cannot_be_sent(
+    client: TestClient, core: LearnPulse, clock: ManualClock
+) -> None:
+    clock.set(MONDAY_10_NEW_YORK)
+    await client.post(
+        "/play/command",
+        data={"as": LEAD, "text": "/learning-survey lms lms-main-use"},
+        allow_redirects=False,
+    )
+    await run_due_work(core)
+    page = await (await client.get("/", params={"as": PILOT})).text()
+    start = page.index('data-question="lms-main-use"')
+    item = page[start : page.index("</section>", start)]
+    select = re.search(r"<select name=\"value\"[^>]*>(.*?)</select>", item, re.S)
+    assert select is not None and " required" in select.group(0).split(">")[0]
+    options = re.findall(r"<option([^>]*)>([^<]*)</option>", select.group(1))
+    assert options[0] == (' value="" disabled selected', "Choose an answer…")
+    assert [attrs for attrs, _ in options[1:]] == [
+        f' value="{label}"' for _, label in options[1:]
+    ]  # no option is selected
+    assert len(options) == 6

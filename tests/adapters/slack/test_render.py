@@ -305,3 +305,16 @@ def test_a_zero_to_ten_question_says_what_its_ends_mean_under_the_buttons() -> N
         prompt([replace(enps, recorded="7")], PromptState.CLOSED, can_change=False)
     )
     assert "Not at all likely" not in str(closed)  # nothing to choose, nothing to explain
+
+
+def test_a_choice_menu_starts_with_nothing_chosen() -> None:
+    for state, recorded in ((PromptState.OPEN, None), (PromptState.ANSWERED, OPTIONS[0].label)):
+        choice = item("choice", OPTIONS[:3], recorded=recorded)
+        blocks = render.prompt_blocks(prompt([choice], state))
+        (menu,) = [
+            e for b in blocks if b["type"] == "actions" for e in b["elements"]
+            if e["type"] == "static_select"
+        ]  # fmt: skip
+        assert "initial_option" not in menu
+        if recorded is None:
+            assert menu["placeholder"]["text"] == "Choose an answer…"

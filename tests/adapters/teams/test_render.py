@@ -185,3 +185,16 @@ def test_a_zero_to_ten_question_says_what_its_ends_mean(cards: CardChecker) -> N
     assert kinds[-4:] == ["ActionSet", "ActionSet", "ActionSet", "TextBlock"]
     assert container["items"][-1]["text"] == "0 = Not at all likely · 10 = Extremely likely"
     cards.assert_valid(card)
+
+
+def test_a_choice_menu_starts_empty_on_a_placeholder(cards: CardChecker) -> None:
+    for card in (render.prompt_card(prompt()), render.prompt_card(answered())):
+        (menu,) = [
+            control
+            for block in card["body"]
+            if block["type"] == "Container"
+            for control in block["items"]
+            if control["type"] == "Input.ChoiceSet"
+        ]
+        assert "value" not in menu and menu["placeholder"] == "Choose an answer…"
+        cards.assert_valid(card)
