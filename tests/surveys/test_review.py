@@ -160,3 +160,19 @@ def test_every_key_measure_is_named_in_full_in_chat_and_in_html(core: LearnPulse
     flagged = f"Respectful workplace: below target: “{ask}” at"
     assert any(flag.startswith(flagged) for flag in review.flags)
     assert "…" not in text
+
+
+def test_the_workstream_chart_shows_the_people_behind_each_point(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, date(2026, 11, 10), ["5"] * 5)
+    answers(core, "respect", KEY, LAST_WEEK, ["4", "4", "4", "4", "5", "5"])
+    answers(core, "respect", KEY, date(2026, 11, 17), ["3"] * 4)  # four people: withheld
+    respect = _respect(_review(core))
+    assert respect.chart is not None
+    series = respect.chart.series[0]  # the key measure answered here
+    points = respect.measures[0].points
+    assert series.name == respect.measures[0].name
+    assert list(series.people) == [p.people for p in points]
+    assert list(series.people)[-3:] == [5, 0, 6] and list(series.values)[-2] is None
+    texts = respect.chart.texts
+    start = texts.index(series.name)
+    assert texts[start : start + 6] == (series.name, "target 4.3", "5.0", "n=5", "4.3", "n=6")
