@@ -1,6 +1,6 @@
 """The key-measure trend chart: a PNG a lead can read in chat, one panel per key measure.
 
-Rendered with matplotlib's Agg backend (no display needed), 8.5 inches wide with fonts of 10-14
+Rendered with matplotlib's Agg backend (no display needed), 8.5 inches wide with fonts of 11-15
 points, so it stays legible when Slack, Teams or a browser shrink it to the message's width.
 Each panel has its question in full (wrapped), the target as a labelled dashed line, and each
 point its value and the number of people behind it. A period whose figure was withheld by the
@@ -12,6 +12,7 @@ read without decoding pixels.
 from __future__ import annotations
 
 import io
+import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -28,10 +29,11 @@ _TARGET = "#c0392b"
 _MUTED = "#57606a"
 _BEHIND_TEXT = {"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none"}
 WIDTH_INCHES = 8.5
-PANEL_INCHES = 2.5
-TITLE_LINE_INCHES = 0.22
+PANEL_INCHES = 2.6
+TITLE_LINE_INCHES = 0.26
 DPI = 100
-TITLE_WIDTH = 90  # characters of a question per line of a panel's title
+TITLE_WIDTH = 80  # characters of a question per line of a panel's title
+ROOMY_PERIODS = 12  # up to this many periods, every point and tick has room for its own labels
 
 
 @dataclass(frozen=True)
@@ -55,8 +57,9 @@ class Series:
 class Chart:
     """A drawn chart and exactly the points it was drawn from: every figure the image shows is
     in ``series``, and a withheld period is ``None`` there as it is a gap in the image.
-    ``texts`` is every text written on it (titles, target labels, point labels), in drawing
-    order and with line breaks as spaces, apart from the axes' tick labels."""
+    ``texts`` is every text written on it (titles, target labels, each point's value and its
+    people, ``n=12``), in drawing order, with line breaks as spaces, apart from the axes'
+    tick labels."""
 
     png: bytes
     labels: tuple[str, ...]
@@ -100,10 +103,10 @@ def _draw(
     figure = Figure(figsize=(WIDTH_INCHES, height), dpi=DPI, layout="constrained")
     axes_list = figure.subplots(len(series), 1, squeeze=False)[:, 0]
     texts: list[str] = [title]
-    figure.suptitle(title, fontsize=14, fontweight="bold", x=0.01, ha="left")
+    figure.suptitle(title, fontsize=15, fontweight="bold", x=0.01, ha="left")
     for axes, one, panel_title in zip(axes_list, series, titles, strict=True):
         texts.append(one.name)
-        axes.set_title(panel_title, fontsize=11, loc="left")
+        axes.set_title(panel_title, fontsize=13, loc="left")
         texts.extend(_panel(axes, one, labels))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
@@ -118,8 +121,9 @@ def _panel(axes: Axes, one: Series, labels: Sequence[str]) -> list[str]:
     shown = [
         (x, v, n) for x, v, n in zip(positions, one.values, people, strict=False) if v is not None
     ]
-    axes.plot([x for x, _, _ in shown], [v for _, v, _ in shown], marker="o", markersize=6,
-              color=_LINE, linewidth=2.2, zorder=3)  # fmt: skip
+    line = [math.nan if v is None else v for v in one.values]  # a withheld period breaks it
+    axes.plot(positions[: len(line)], line, marker="o", markersize=6, color=_LINE,
+              linewidth=2.2, zorder=3)  # fmt: skip
     span = one.high - one.low
     if one.target is not None:
         axes.axhline(one.target, color=_TARGET, linestyle="--", linewidth=1.3, zorder=2)
@@ -127,28 +131,40 @@ def _panel(axes: Axes, one: Series, labels: Sequence[str]) -> list[str]:
         texts.append(target)
         axes.annotate(target.replace(" ", "\n"), (1.0, one.target),
                       xycoords=("axes fraction", "data"), xytext=(6, 0),
-                      textcoords="offset points", ha="left", va="center", fontsize=10,
+                      textcoords="offset points", ha="left", va="center", fontsize=12,
                       color=_TARGET, fontweight="bold", annotation_clip=False)  # fmt: skip
     if not shown:
         texts.append("not enough responses yet")
         axes.text(0.5, 0.5, texts[-1], transform=axes.transAxes, ha="center", va="center",
-                  fontsize=11, color=_MUTED)  # fmt: skip
-    for x, value, count in shown:
+                  fontsize=13, color=_MUTED)  # fmt: skip
+    dense = len(labels) > ROOMY_PERIODS
+    for index, (x, value, count) in enumerate(shown):
         written = value_text(one, value)
         texts.append(written)
-        axes.annotate(written, (x, value), textcoords="offset points", xytext=(0, 8),
-                      ha="center", va="bottom", fontsize=10, fontweight="bold",
-                      bbox=_BEHIND_TEXT, zorder=4)  # fmt: skip
         if count:
             texts.append(f"n={count}")
+        if dense:  # value and people together, every other point below: no label overlaps
+            above = index % 2 == 0
+            label = f"{written}\nn={count}" if count else written
+            axes.annotate(label, (x, value), textcoords="offset points",
+                          xytext=(0, 7 if above else -7), ha="center",
+                          va="bottom" if above else "top", fontsize=10, linespacing=1.1,
+                          bbox=_BEHIND_TEXT, zorder=4)  # fmt: skip
+            continue
+        axes.annotate(written, (x, value), textcoords="offset points", xytext=(0, 8),
+                      ha="center", va="bottom", fontsize=12, fontweight="bold",
+                      bbox=_BEHIND_TEXT, zorder=4)  # fmt: skip
+        if count:
             axes.annotate(texts[-1], (x, value), textcoords="offset points", xytext=(0, -9),
-                          ha="center", va="top", fontsize=9, color=_MUTED,
+                          ha="center", va="top", fontsize=11, color=_MUTED,
                           bbox=_BEHIND_TEXT, zorder=4)  # fmt: skip
     margin = span * 0.18
     axes.set_ylim(one.low - margin, one.high + margin)
     axes.set_xlim(-0.5, len(labels) - 0.5)
-    axes.set_xticks(positions, list(labels), fontsize=10)
-    axes.tick_params(axis="y", labelsize=10)
+    every = math.ceil(len(labels) / ROOMY_PERIODS)  # a readable label every few periods
+    axes.set_xticks(positions, [t if i % every == 0 else "" for i, t in enumerate(labels)],
+                    fontsize=11)  # fmt: skip
+    axes.tick_params(axis="y", labelsize=11)
     axes.grid(axis="y", alpha=0.3)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)

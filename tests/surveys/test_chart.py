@@ -53,3 +53,14 @@ def test_without_people_a_point_shows_its_value_only_and_nothing_shown_draws_not
     chart = trend_chart("Key measures", LABELS[:2], [Series("Q?", [None, 2.0], None, 1, 5)])
     assert chart is not None and chart.texts == ("Key measures", "Q?", "2.0")
     assert trend_chart("Key measures", LABELS, [Series("Q?", [None] * 4, 4.0, 1, 5)]) is None
+
+
+def test_half_a_year_of_weeks_keeps_every_value_and_count() -> None:
+    weeks = [f"W{n:02d}" for n in range(26)]
+    values = [None if n % 3 == 0 else 3.0 + n / 20 for n in range(26)]
+    people = [None if v is None else 5 + n for n, v in enumerate(values)]
+    chart = trend_chart("Six months", weeks, [Series("Q?", values, 4.0, 1, 5, people=people)])
+    assert chart is not None
+    expected = [t for v, n in zip(values, people, strict=True) if v is not None
+                for t in (f"{v:.1f}", f"n={n}")]  # fmt: skip
+    assert list(chart.texts[3:]) == expected
