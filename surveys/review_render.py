@@ -73,7 +73,8 @@ def rates_text(points: list[Point]) -> str:
     answered = sum((p.value or 0.0) * p.people for p in shown)
     last = shown[-1]
     return (
-        f"{100 * answered / asked:.0f}% of people asked over {len(shown)} periods; "
+        f"{100 * answered / asked:.0f}% of people asked over {len(shown)} "
+        f"period{'s' if len(shown) != 1 else ''}; "
         f"latest {100 * (last.value or 0.0):.0f}% ({last.period.label()})"
     )
 
