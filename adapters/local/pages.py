@@ -48,12 +48,14 @@ ADVANCE_CHOICES = {1, 4, 24, 168}
 
 @dataclass(frozen=True)
 class ChannelView:
-    """A channel the person is in (a digest or review destination) and its recent posts."""
+    """A channel the person is in (a digest or review destination) and its recent posts;
+    ``wide`` spans the page (the program review, a document read at full width)."""
 
     ref: str
     name: str
     about: str
     items: list[ViewItem]
+    wide: bool = False
 
 
 def mount(web_app: web.Application, playground: Playground) -> None:
@@ -132,6 +134,7 @@ async def _personal(playground: Playground, me: DemoPerson, token: str | None) -
                 playground.directory.channel_name(program.review.to),
                 "Program reviews",
                 view_items(items, zone, names),
+                wide=bool(items),
             )
         )
     examples = [
