@@ -6,7 +6,8 @@ payload itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -28,7 +29,11 @@ class Choice:
 
 @dataclass(frozen=True)
 class PromptItem:
-    """One question inside a prompt, with its one-click choices (empty for ``text``)."""
+    """One question inside a prompt, with its one-click choices (empty for ``text``).
+
+    ``ends`` names the two ends of a numbered scale whose choices are bare numbers (0-10:
+    "Not at all likely", "Extremely likely"), for the adapter to show at each end.
+    """
 
     question_id: str
     ask: str
@@ -37,6 +42,7 @@ class PromptItem:
     comment_invited: bool
     recorded: str | None = None
     recorded_comment: bool = False
+    ends: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,25 @@ class Report:
     # The reply to an erasure: the person's data is gone, so the adapter delivers this without
     # storing anything about them again (no conversation reference, no copy of the message).
     leaves_no_trace: bool = False
+
+    def rewritten(self, change: Callable[[str], str]) -> Report:
+        """The same report with ``change`` applied to every text a reader sees (title,
+        summary, headings, lines, fields, image description, button labels)."""
+        return replace(
+            self,
+            title=change(self.title),
+            summary=change(self.summary) if self.summary is not None else None,
+            sections=tuple(
+                Section(
+                    change(part.heading),
+                    tuple(change(line) for line in part.lines),
+                    tuple((change(label), change(value)) for label, value in part.fields),
+                )
+                for part in self.sections
+            ),
+            image_alt=change(self.image_alt),
+            actions=tuple(Choice(a.value, change(a.label)) for a in self.actions),
+        )
 
 
 def notice(text: str, title: str = "LearnPulse") -> Report:

@@ -10,6 +10,7 @@ from storage.crypto import Vault
 
 SCALE_LABELS = ("Very low", "Low", "Moderate", "High", "Very high")
 AGREEMENT_LABELS = ("Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree")
+ENPS_ENDS = ("Not at all likely", "Extremely likely")  # the words of the standard eNPS question
 MAX_TEXT = 2000
 # A number answer as our buttons send it: ASCII digits only. ``str.isdigit`` also accepts "²"
 # and "٣", and ``lstrip("-")`` lets "--3" through, and ``int()`` then raises or reads them.
@@ -41,6 +42,12 @@ def _choices(kind: str, options: tuple[str, ...], statement: bool) -> tuple[Choi
     if kind == "choice":
         return tuple(Choice(option, option) for option in options)
     return ()
+
+
+def scale_ends(kind: str) -> tuple[str, str] | None:
+    """What the lowest and highest of a bare-number scale mean (0 and 10 of ``enps``); None
+    for kinds whose every choice says it in words."""
+    return ENPS_ENDS if kind == "enps" else None
 
 
 def check(kind: str, value: str, options: list[str] | None) -> tuple[str, float | None]:

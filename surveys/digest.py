@@ -396,12 +396,18 @@ def _comment_section(
 
 
 def _series(one: _Counted, admitted: frozenset[FigureKey]) -> Iterator[Series]:
-    """The key measures' points: a figure only where it was admitted, a gap elsewhere."""
+    """The key measures' points, each with the people behind it: a figure only where it was
+    admitted, a gap elsewhere."""
     for question in _charted(one.workstream):
         scale = measures.SCALES[question.kind]
         values: list[float | None] = []
+        people: list[int | None] = []
         for period_tally in one.tallies:
             key = FigureKey(one.workstream.id, question.id, ALL, period_tally.period)
-            scores = period_tally.question(question.id).scores
-            values.append(measures.figure(question.kind, scores) if key in admitted else None)
-        yield Series(question.ask, values, question.target, scale.low, scale.high, scale.unit)
+            counted = period_tally.question(question.id)
+            shown = key in admitted
+            values.append(measures.figure(question.kind, counted.scores) if shown else None)
+            people.append(counted.people if shown else None)
+        yield Series(
+            question.ask, values, question.target, scale.low, scale.high, scale.unit, people
+        )

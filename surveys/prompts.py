@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from bot.messages import Prompt, PromptItem, PromptState
 from storage.tables import Answer, Delivery, DeliveryStatus, Occurrence, PersonRecord
 from surveys.cadence import WorkCalendar
-from surveys.choices import choices_for, label_of, readable_value
+from surveys.choices import choices_for, label_of, readable_value, scale_ends
 from surveys.context import Answering
 
 
@@ -135,6 +135,7 @@ def build_prompt(
                 comment_invited=question.comment == "optional",
                 recorded=shown,
                 recorded_comment=bool(answer is not None and answer.has_comment),
+                ends=scale_ends(question.kind),
             )
         )
     state = PromptState.CLOSED if closed else PromptState.OPEN

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from enum import StrEnum
 
 
@@ -55,3 +56,42 @@ def check(ref: object, allowed: set[RefKind], what: str) -> str | None:
         names = " or ".join(sorted(k.value for k in allowed))
         return f"{what} {ref!r} is a {kind.value} reference; expected a {names}"
     return None
+
+
+# A reference inside a sentence: not part of a longer word or address, and up to the first
+# space, bracket, quote or list punctuation (ids never contain those).
+_IN_TEXT = re.compile(r"(?<![\w:/@.-])(?:slack|teams|local):[^\s<>()\[\]{}\"'“”\u2018\u2019,;]+")
+_SENTENCE_END = ".:!?"
+_PLATFORMS = {"slack": "Slack", "teams": "Teams", "local": "playground"}
+_DESCRIBED = {
+    RefKind.PERSON: "a {} user",
+    RefKind.CHANNEL: "a {} channel",
+    RefKind.GROUP: "a {} user group",
+    RefKind.TEAM: "a {} team",
+}
+
+
+def name_references(text: str, name_of: Callable[[str], str]) -> str:
+    """``text`` with each reference in it (``slack:channel:C…``, ``teams:<aad-id>`` …) replaced
+    by what ``name_of`` calls it. Punctuation ending the sentence after a reference stays; a
+    string that only looks like a reference is left alone.
+
+    The core writes references in some of its report text ("Posted the lms digest to
+    slack:channel:C0LMS"); each adapter names them the way its platform shows people and
+    places, once, where it renders a report.
+    """
+
+    def named(found: re.Match[str]) -> str:
+        ref = found.group(0)
+        ref, tail = ref.rstrip(_SENTENCE_END), ref[len(ref.rstrip(_SENTENCE_END)) :]
+        return name_of(ref) + tail if kind_of(ref) is not None else found.group(0)
+
+    return _IN_TEXT.sub(named, text)
+
+
+def described(ref: str) -> str:
+    """A reference in words, without its id ("a Teams channel"), for a platform that cannot
+    show it by name."""
+    kind = kind_of(ref)
+    platform = _PLATFORMS.get(platform_of(ref), platform_of(ref))
+    return _DESCRIBED[kind].format(platform) if kind is not None else ref

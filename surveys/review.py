@@ -21,7 +21,7 @@ from typing import Any
 
 from surveys import measures
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT, load_bank
-from surveys.chart import Series, trend_png
+from surveys.chart import Series, trend_chart, trend_png
 from surveys.context import Reporting
 from surveys.digest import candidate
 from surveys.disclosure import ALL, COMMENTS, Bundle, Candidate, FigureKey, admit
@@ -227,11 +227,17 @@ def _workstream(
     review.flags = ranked_flags(review, thresholds.min_responses)
     labels = [p.period.short_label() for p in views[0].points] if views else []
     series = [
-        Series(m.name, [p.value for p in m.points], m.target, *_range(m.kind))
+        Series(
+            m.name,
+            [p.value for p in m.points],
+            m.target,
+            *_range(m.kind),
+            people=[p.people for p in m.points],
+        )
         for m in views
         if m.kind in measures.SCALES
     ]
-    review.chart = trend_png(f"{ws.name}: key measures", labels, series)
+    review.chart = trend_chart(f"{ws.name}: key measures", labels, series)
     return review
 
 
@@ -297,7 +303,15 @@ def _area_chart(title: str, areas: list[AreaIndex]) -> bytes | None:
     if not any(a.trend.latest for a in areas):
         return None
     labels = [p.period.start.strftime("%b %Y") for p in areas[0].trend.points]
-    return trend_png(
-        title, labels, [Series(a.trend.name, [p.value for p in a.trend.points], None, 1, 5)
-                        for a in areas]
-    )  # fmt: skip
+    series = [
+        Series(
+            a.trend.name,
+            [p.value for p in a.trend.points],
+            None,
+            1,
+            5,
+            people=[p.people for p in a.trend.points],
+        )
+        for a in areas
+    ]
+    return trend_png(title, labels, series)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from surveys import measures
-from surveys.review_model import Average, Flag, Point, WorkstreamReview, short
+from surveys.review_model import Average, Flag, Point, WorkstreamReview
 
 FLAGS_PER_WORKSTREAM = 5
 FALLING_PARTICIPATION = 0.10  # ten points of response rate, span against the span before
@@ -36,7 +36,7 @@ def ranked_flags(
                 flags.append(
                     Flag(
                         min(1.0, 0.5 + gap / width),
-                        f"below target: {short(view.name)} at "
+                        f"below target: “{view.name}” at "
                         f"{measures.written(view.kind, latest.value)} "
                         f"(target {measures.written(view.kind, view.target)}; "
                         f"{latest.people} people, {latest.period.label()})",
@@ -51,7 +51,7 @@ def ranked_flags(
             flags.append(
                 Flag(
                     min(1.0, 0.3 + (before.value - span.value) / width),
-                    f"falling: {short(view.name)} "
+                    f"falling: “{view.name}” "
                     f"{measures.written(view.kind, before.value)} to "
                     f"{measures.written(view.kind, span.value)} (period mean, against the one "
                     "before)",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from surveys import measures
+from surveys.chart import Chart
 from surveys.periods import Period
 
 AMBER_SHARE = 0.10  # within a tenth of the scale's range below target: amber, not red
@@ -92,7 +93,7 @@ class WorkstreamReview:
     sentiment: list[Point]
     sentiment_before: list[Point]
     flags: list[Flag] = field(default_factory=list)
-    chart: bytes | None = None
+    chart: Chart | None = None
 
 
 @dataclass
@@ -117,7 +118,3 @@ class Review:
     @property
     def flags(self) -> list[str]:
         return [f"{w.name}: {flag.text}" for w in self.workstreams for flag in w.flags]
-
-
-def short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.messages import Report, Section
 from surveys import measures
-from surveys.review_model import Average, MeasureView, Point, Review, short
+from surveys.review_model import Average, MeasureView, Point, Review
 
 _TEMPLATES = Path(__file__).with_name("templates")
 RATING_MARK = {"green": "🟢", "amber": "🟠", "red": "🔴", "grey": "⚪"}
@@ -73,7 +73,8 @@ def rates_text(points: list[Point]) -> str:
     answered = sum((p.value or 0.0) * p.people for p in shown)
     last = shown[-1]
     return (
-        f"{100 * answered / asked:.0f}% of people asked over {len(shown)} periods; "
+        f"{100 * answered / asked:.0f}% of people asked over {len(shown)} "
+        f"period{'s' if len(shown) != 1 else ''}; "
         f"latest {100 * (last.value or 0.0):.0f}% ({last.period.label()})"
     )
 
@@ -92,8 +93,7 @@ def overview_lines(review: Review) -> tuple[str, ...]:
     for ws in review.workstreams:
         for view in ws.measures:
             lines.append(
-                f"{RATING_MARK[view.rating]} {ws.name} · {short(view.name, 70)}: "
-                f"{latest_text(view)}"
+                f"{RATING_MARK[view.rating]} {ws.name} · {view.name} — {latest_text(view)}"
             )
     return tuple(lines) or ("No key measures in the program.",)
 
@@ -111,7 +111,7 @@ def as_report(review: Review) -> Report:
     for ws in review.workstreams:
         fields: list[tuple[str, str]] = []
         for view in ws.measures:
-            fields.append((f"Key measure: {short(view.name)}", latest_text(view)))
+            fields.append((f"Key measure: {view.name}", latest_text(view)))
             fields.append(("Over the review period", span_text(view)))
         fields.append(("Participation", rates_text(ws.participation)))
         fields.append(("Comment sentiment", tones_text(ws.sentiment)))

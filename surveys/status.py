@@ -145,7 +145,7 @@ def _section(
     for question in workstream.key_measures:
         fields.append(
             (
-                f"Key measure: {_short(question.ask)}",
+                f"Key measure: {question.ask}",
                 _measure(workstream, question, tallies, thresholds, admitted),
             )
         )
@@ -167,7 +167,7 @@ def _section(
         )
         other = [q for q in workstream.questions if not q.key_measure]
         question_fields = tuple(
-            (_short(q.ask), _measure(workstream, q, tallies, thresholds, admitted)) for q in other
+            (q.ask, _measure(workstream, q, tallies, thresholds, admitted)) for q in other
         )
         sections.append(Section("Other questions, last period", (posted_line,), question_fields))
     return sections
@@ -231,7 +231,3 @@ def status_report(core: Reporting, roles: Roles, workstream_id: str | None = Non
         f"with at least {thresholds.min_responses} people.",
         sections=tuple(sections),
     )
-
-
-def _short(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

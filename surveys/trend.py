@@ -129,14 +129,10 @@ def own_trend_section(core: Reporting, person: str) -> Section:
     program = core.require_program()
     spans = _recent_months(core.clock.now().astimezone(program.zone).date())
     header = "Months: " + ", ".join(f"{s.start:%b}" for s in spans) + " (· = no answer)"
-    fields = tuple((_short(line.name), _written(line)) for line in lines)
+    fields = tuple((line.name, _written(line)) for line in lines)
     return Section(HEADING, (header, "Only you can see this."), fields)
 
 
 def own_trend_report(core: Reporting, person: str) -> Report:
     """The monthly private message: the same section as the App Home."""
     return Report(title="Your monthly learning trend", sections=(own_trend_section(core, person),))
-
-
-def _short(text: str, limit: int = 70) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -27,6 +27,7 @@ def prompt_to_json(prompt: Prompt) -> dict[str, Any]:
                 "comment_invited": item.comment_invited,
                 "recorded": item.recorded,
                 "recorded_comment": item.recorded_comment,
+                "ends": list(item.ends) if item.ends else None,
             }
             for item in prompt.items
         ],
@@ -54,6 +55,7 @@ def prompt_from_json(data: dict[str, Any]) -> Prompt:
                 comment_invited=bool(item["comment_invited"]),
                 recorded=item.get("recorded"),
                 recorded_comment=bool(item.get("recorded_comment", False)),
+                ends=(item["ends"][0], item["ends"][1]) if item.get("ends") else None,
             )
             for item in data["items"]
         ),

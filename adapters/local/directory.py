@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from bot.ports import Member
 from surveys.program import Program
-from surveys.references import RefKind, kind_of, platform_of
+from surveys.references import RefKind, described, kind_of, platform_of
 
 FIRST_NAMES = (
     "Ana", "Ben", "Chloe", "Dev", "Elif", "Farah", "Gabe", "Hana", "Ivan", "Jun", "Kofi", "Lena",
@@ -52,11 +52,17 @@ def _number(text: str) -> int:
 
 
 class DemoDirectory:
-    """People by reference, and who each audience reference stands for."""
+    """People by reference, who each audience reference stands for, and the channels' names."""
 
-    def __init__(self, people: Iterable[DemoPerson], audiences: dict[str, tuple[str, ...]]):
+    def __init__(
+        self,
+        people: Iterable[DemoPerson],
+        audiences: dict[str, tuple[str, ...]],
+        channels: dict[str, str] | None = None,
+    ):
         self.people: dict[str, DemoPerson] = {p.ref: p for p in people}
         self.audiences = audiences
+        self.channels = channels or {}
 
     @classmethod
     def from_program(cls, program: Program) -> DemoDirectory:
@@ -70,6 +76,19 @@ class DemoDirectory:
     def name_of(self, ref: str) -> str:
         person = self.people.get(ref)
         return person.name if person else ref
+
+    def channel_name(self, ref: str) -> str:
+        """The channel's name without its ``#`` (``lms-digest``), or the reference in words."""
+        return self.channels.get(ref) or described(ref)
+
+    def call(self, ref: str) -> str:
+        """What the playground shows for a reference in a message: a person's name, a
+        channel as ``#name``, anything else in words; never the id."""
+        if ref in self.people:
+            return self.people[ref].name
+        if ref in self.channels:
+            return f"#{self.channels[ref]}"
+        return described(ref)
 
     def members(self, audience: str) -> list[Member]:
         """Expand a reference: a person is themself; a channel, group or team its people."""
@@ -136,7 +155,19 @@ class _Builder:
                 if candidate not in members:
                     members.append(candidate)
             audiences[ref] = tuple(members)
-        return DemoDirectory(self.people.values(), audiences)
+        return DemoDirectory(self.people.values(), audiences, self._channels())
+
+    def _channels(self) -> dict[str, str]:
+        """The channels the playground shows: each workstream's digest channel and the review's
+        (one name per channel: the first workstream posting there names it)."""
+        names: dict[str, str] = {}
+        for workstream in self.program.workstreams:
+            if kind_of(workstream.digest_to) == RefKind.CHANNEL:
+                names.setdefault(workstream.digest_to, f"{workstream.id}-digest")
+        review = self.program.review
+        if review is not None and kind_of(review.to) == RefKind.CHANNEL:
+            names.setdefault(review.to, "program-review")
+        return names
 
     def _audience_refs(self) -> list[str]:
         refs: list[str] = []

@@ -19,7 +19,14 @@ from aiohttp import web
 from adapters.local import colleagues, store, timeline
 from adapters.local.directory import DemoPerson
 from adapters.local.playground import Playground
-from adapters.local.render import STATIC, ViewItem, local_time, make_environment, view_items
+from adapters.local.render import (
+    STATIC,
+    ViewItem,
+    local_time,
+    make_environment,
+    named,
+    view_items,
+)
 from adapters.local.same_origin import same_origin_posts
 from bot.app import run_due_work
 from bot.events import (
@@ -41,12 +48,14 @@ ADVANCE_CHOICES = {1, 4, 24, 168}
 
 @dataclass(frozen=True)
 class ChannelView:
-    """A channel the person is in (a digest or review destination) and its recent posts."""
+    """A channel the person is in (a digest or review destination) and its recent posts;
+    ``wide`` spans the page (the program review, a document read at full width)."""
 
     ref: str
     name: str
     about: str
     items: list[ViewItem]
+    wide: bool = False
 
 
 def mount(web_app: web.Application, playground: Playground) -> None:
@@ -95,30 +104,37 @@ async def _personal(playground: Playground, me: DemoPerson, token: str | None) -
     zone = _zone(me.timezone, program.zone)
     roles = playground.roles(me.ref)
     chat = await asyncio.to_thread(store.history, core.engine, store.dm(me.ref))
+    names = playground.directory.call
     channels: list[ChannelView] = []
+    shown: set[str] = set()
     for workstream in program.workstreams:
         if not (roles.is_admin or workstream.id in roles.leads):
             continue
-        if kind_of(workstream.digest_to) != RefKind.CHANNEL:
+        if kind_of(workstream.digest_to) != RefKind.CHANNEL or workstream.digest_to in shown:
             continue
         items = await asyncio.to_thread(
             store.history, core.engine, workstream.digest_to, CHANNEL_HISTORY
         )
         if not items and workstream.id not in roles.leads:
             continue  # admins see the channels that have something in them
+        shown.add(workstream.digest_to)
         channels.append(
             ChannelView(
                 workstream.digest_to,
-                f"{workstream.id}-digest",
+                playground.directory.channel_name(workstream.digest_to),
                 f"Digests of {workstream.name}",
-                view_items(items, zone),
+                view_items(items, zone, names),
             )
         )
     if roles.is_admin and program.review is not None:
         items = await asyncio.to_thread(store.history, core.engine, program.review.to, 4)
         channels.append(
             ChannelView(
-                program.review.to, "program-review", "Program reviews", view_items(items, zone)
+                program.review.to,
+                playground.directory.channel_name(program.review.to),
+                "Program reviews",
+                view_items(items, zone, names),
+                wide=bool(items),
             )
         )
     examples = [
@@ -140,9 +156,9 @@ async def _personal(playground: Playground, me: DemoPerson, token: str | None) -
         "my_time": local_time(core.clock.now(), zone),
         "roles": roles,
         "led": sorted(roles.leads),
-        "chat": view_items(chat, zone),
+        "chat": view_items(chat, zone, names),
         "channels": channels,
-        "reply": playground.take_reply(me.ref, token),
+        "reply": named(playground.take_reply(me.ref, token), names),
         "command_examples": examples,
     }
 

@@ -8,6 +8,7 @@ inline as a ``data:`` URI, files as download links.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from adapters.local.codec import prompt_from_json, report_from_json
 from adapters.local.store import StoredMessage
 from bot.messages import Prompt, PromptItem, Report
+from surveys.references import described, name_references
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -63,8 +65,19 @@ class ViewItem:
     superseded: bool = False  # a newer message (a reminder) carries the same delivery
 
 
-def view_items(messages: list[StoredMessage], zone: ZoneInfo) -> list[ViewItem]:
-    """Turn stored messages into view items, times shown in the reader's zone.
+def named(report: Report | None, names: Callable[[str], str] = described) -> Report | None:
+    """The report with the core's references in its text (``slack:channel:C…``) shown as
+    ``names`` calls them (the directory's ``#channel`` and people's names)."""
+    if report is None:
+        return None
+    return report.rewritten(lambda text: name_references(text, names))
+
+
+def view_items(
+    messages: list[StoredMessage], zone: ZoneInfo, names: Callable[[str], str] = described
+) -> list[ViewItem]:
+    """Turn stored messages into view items, times shown in the reader's zone, references
+    named by ``names``.
 
     A reminder is a new message for the same delivery; only the newest one is drawn with its
     controls, the older ones point to it.
@@ -84,7 +97,9 @@ def view_items(messages: list[StoredMessage], zone: ZoneInfo) -> list[ViewItem]:
         elif message.kind == "file":
             items.append(ViewItem(message.id, at, edited, file=message.body))
         else:
-            report = report_from_json(message.body["report"])
+            report = report_from_json(message.body["report"]).rewritten(
+                lambda text: name_references(text, names)
+            )
             items.append(ViewItem(message.id, at, edited, report=report))
     return items
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from surveys.references import RefKind, described, kind_of
+
 PREFIX = "slack:"
 CHANNEL_PREFIX = "slack:channel:"
 GROUP_PREFIX = "slack:group:"
@@ -40,3 +42,14 @@ def group_id(ref: str) -> str:
     if not ref.startswith(GROUP_PREFIX):
         raise NotASlackReference(f"{ref!r} is not a Slack user group reference")
     return ref.removeprefix(GROUP_PREFIX)
+
+
+def mention(ref: str) -> str:
+    """How Slack mrkdwn shows a reference: ``<#C…>`` a channel, ``<@U…>`` a person (Slack
+    draws the name); anything else in words, never its id."""
+    kind = kind_of(ref)
+    if kind is RefKind.CHANNEL and ref.startswith(CHANNEL_PREFIX):
+        return f"<#{channel_id(ref)}>"
+    if kind is RefKind.PERSON and ref.startswith(PREFIX):
+        return f"<@{user_id(ref)}>"
+    return described(ref)

@@ -7,13 +7,16 @@ the window is open; once closed, only what was recorded and that the window clos
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from functools import lru_cache, partial
 from typing import Any
 
 from adapters.slack import actions
+from adapters.slack.refs import mention
 from bot.messages import Prompt, PromptItem, PromptState, Report
+from surveys.references import described, name_references
 
 Block = dict[str, Any]
 
@@ -33,6 +36,7 @@ MAX_MODAL_TITLE = 24
 
 BUTTON_KINDS = ("scale", "enps", "yes_no")
 SNOOZE_CHOICES = ((1, "Snooze 1 day"), (7, "Snooze 1 week"))
+CHOOSE = "Choose an answer…"  # what a menu shows until the person picks: never an option
 
 
 def escape(text: str) -> str:
@@ -40,9 +44,35 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_LAST_BREAK = re.compile(r"\s+\S*$")
+
+
+def md(text: str) -> str:
+    """Report text as mrkdwn: escaped, and the core's references (``slack:channel:C…``,
+    ``slack:U…``) as Slack mentions, which Slack shows as the channel's or person's name."""
+    return name_references(escape(text), mention)
+
+
 def clip(text: str, limit: int) -> str:
-    """Cut to ``limit`` characters, marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """``text`` whole when it fits Slack's hard ``limit``; otherwise cut at the last word
+    boundary that fits and marked "…" (mid-word only for a single word longer than the limit).
+    """
+    if len(text) <= limit:
+        return text
+    head, _ = _split_at_word(text, limit - 1)
+    return head + "…"
+
+
+def _split_at_word(text: str, limit: int) -> tuple[str, str]:
+    """The longest head of ``text`` of at most ``limit`` characters that ends at a word
+    boundary, and the rest (without the whitespace between them)."""
+    if len(text) <= limit:
+        return text, ""
+    cut = text[: limit + 1]  # a break right after the limit still keeps the head whole
+    found = _LAST_BREAK.search(cut)
+    if found is None or found.start() == 0:
+        return text[:limit], text[limit:]
+    return text[: found.start()], text[found.start() :].lstrip()
 
 
 def plain(text: str, limit: int = MAX_TEXT) -> dict[str, Any]:
@@ -51,6 +81,11 @@ def plain(text: str, limit: int = MAX_TEXT) -> dict[str, Any]:
 
 def mrkdwn(text: str, limit: int = MAX_TEXT) -> dict[str, Any]:
     return {"type": "mrkdwn", "text": clip(text, limit) or " "}
+
+
+def bold(text: str, limit: int = MAX_TEXT) -> str:
+    """``text`` escaped and bold, cut (between words) inside the asterisks if it must be."""
+    return f"*{clip(escape(text), limit - 2)}*"
 
 
 def header(text: str) -> Block:
@@ -85,6 +120,8 @@ def option(value: str, label: str) -> Block:
 
 
 def static_select(action_id: str, placeholder: str, options: list[Block]) -> Block:
+    """A menu with nothing chosen (no ``initial_option``): it shows ``placeholder`` until the
+    person picks, and only picking sends anything."""
     return {
         "type": "static_select",
         "action_id": action_id,
@@ -94,7 +131,8 @@ def static_select(action_id: str, placeholder: str, options: list[Block]) -> Blo
 
 
 def sections_of(text: str, limit: int = MAX_TEXT) -> list[Block]:
-    """Long text as as many sections as it takes, cut on line boundaries where possible."""
+    """Long text as as many sections as it takes, split between lines where possible and
+    else between words: nothing is cut off, it continues in the next section."""
     blocks: list[Block] = []
     chunk = ""
     for line in text.splitlines() or [""]:
@@ -102,8 +140,8 @@ def sections_of(text: str, limit: int = MAX_TEXT) -> list[Block]:
             if chunk:
                 blocks.append(section(chunk))
                 chunk = ""
-            blocks.append(section(line[:limit]))
-            line = line[limit:]
+            head, line = _split_at_word(line, limit)
+            blocks.append(section(head))
         candidate = f"{chunk}\n{line}" if chunk else line
         if len(candidate) > limit:
             blocks.append(section(chunk))
@@ -199,7 +237,7 @@ def prompt_text(prompt: Prompt) -> str:
 
 
 def _item_blocks(prompt: Prompt, item: PromptItem) -> list[Block]:
-    blocks: list[Block] = [section(f"*{escape(item.ask)}*")]
+    blocks: list[Block] = [section(bold(item.ask))]
     open_window = prompt.state is not PromptState.CLOSED
     if item.recorded is not None:
         recorded = _label_of(item)
@@ -216,9 +254,18 @@ def _item_blocks(prompt: Prompt, item: PromptItem) -> list[Block]:
         elements.append(button(label, actions.COMMENT, "comment"))
     if elements:
         blocks.append({"type": "actions", "block_id": block_id, "elements": elements})
+        if item.ends and item.choices and (item.recorded is None or prompt.can_change):
+            blocks.append(context(ends_text(item)))
     elif item.recorded is None and not open_window:
         blocks.append(context("Not answered."))
     return blocks
+
+
+def ends_text(item: PromptItem) -> str:
+    """What the two ends of a bare-number scale mean: ``0 = Not at all likely · 10 = …``."""
+    low, high = item.ends or ("", "")
+    first, last = item.choices[0].label, item.choices[-1].label
+    return escape(f"{first} = {low} · {last} = {high}")
 
 
 def _label_of(item: PromptItem) -> str:
@@ -239,7 +286,7 @@ def _answer_elements(item: PromptItem) -> list[Block]:
             for i, choice in enumerate(item.choices)
         ]
     options = [option(c.value, c.label) for c in item.choices]
-    return [static_select(actions.CHOICE, "Choose an answer", options)]
+    return [static_select(actions.CHOICE, CHOOSE, options)]
 
 
 def _change_elements(item: PromptItem) -> list[Block]:
@@ -266,26 +313,26 @@ def _snooze_actions(delivery_id: int | None) -> Block:
 
 def report_blocks(report: Report, limit: int = MAX_MESSAGE_BLOCKS) -> list[Block]:
     """A digest, overview, review or notice: header, summary, sections, action buttons."""
-    blocks: list[Block] = [header(report.title)]
+    blocks: list[Block] = [header(name_references(report.title, described))]
     if report.summary:
-        blocks.extend(sections_of(escape(report.summary)))
+        blocks.extend(sections_of(md(report.summary)))
     for part in report.sections:
         blocks.append({"type": "divider"})
-        lines = "\n".join(escape(line) for line in part.lines)
-        blocks.extend(sections_of(f"*{escape(part.heading)}*" + (f"\n{lines}" if lines else "")))
+        lines = "\n".join(md(line) for line in part.lines)
+        blocks.extend(sections_of(f"*{md(part.heading)}*" + (f"\n{lines}" if lines else "")))
         for start in range(0, len(part.fields), MAX_FIELDS):
             fields = part.fields[start : start + MAX_FIELDS]
             blocks.append(
                 {
                     "type": "section",
                     "fields": [
-                        mrkdwn(f"*{escape(label)}*\n{escape(value)}", MAX_FIELD_TEXT)
+                        mrkdwn(f"*{md(label)}*\n{md(value)}", MAX_FIELD_TEXT)
                         for label, value in fields
                     ],
                 }
             )
     if report.image_png is not None and report.image_alt:
-        blocks.append(context(f":bar_chart: {escape(report.image_alt)}"))
+        blocks.append(context(f":bar_chart: {md(report.image_alt)}"))
     for start in range(0, len(report.actions), MAX_ACTIONS_ELEMENTS):
         chunk = report.actions[start : start + MAX_ACTIONS_ELEMENTS]
         blocks.append(
@@ -303,14 +350,15 @@ def report_blocks(report: Report, limit: int = MAX_MESSAGE_BLOCKS) -> list[Block
 
 def report_text(report: Report) -> str:
     """The notification text of a report message."""
-    return clip(f"{report.title}: {report.summary}" if report.summary else report.title, 4000)
+    text = f"{report.title}: {report.summary}" if report.summary else report.title
+    return clip(md(text), MAX_FALLBACK_TEXT)
 
 
 def home_view(report: Report, notice: Report | None = None) -> dict[str, Any]:
     """The App Home tab: the person's own view, with snooze controls always present."""
     blocks: list[Block] = []
     if notice is not None and notice.summary:
-        blocks.append(context(f":information_source: {escape(notice.summary)}"))
+        blocks.append(context(f":information_source: {md(notice.summary)}"))
     body = report_blocks(report, limit=MAX_VIEW_BLOCKS - len(blocks) - 1)
     blocks.extend(body)
     if not report.actions:
@@ -336,7 +384,7 @@ def _text_modal(
 ) -> dict[str, Any]:
     blocks: list[Block] = []
     if ask:
-        blocks.append(section(f"*{escape(ask)}*"))
+        blocks.append(section(bold(ask)))
     blocks.append(
         {
             "type": "input",

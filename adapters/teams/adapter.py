@@ -22,6 +22,7 @@ from botbuilder.schema import Activity, ActivityTypes, Attachment
 from adapters.teams import files, render, store
 from adapters.teams.connector import Connector, PagedMember, ServiceUrlRefused
 from adapters.teams.endpoints import PUBLIC_CLOUD, BotFrameworkEndpoints, authentication
+from adapters.teams.names import names_for
 from adapters.teams.refs import CHANNEL_PREFIX, PERSON_PREFIX, PLATFORM, TEAM_PREFIX, person_ref
 from adapters.teams.throttle import DEFAULT_BOT_RATE, Backoff, Throttle, call_with_retries
 from adapters.teams.token_thread import TokenThread
@@ -146,7 +147,7 @@ class TeamsAdapter:
         """A message in the person's 1:1 chat. A reply that ``leaves_no_trace`` (to an erasure)
         does not store the 1:1 reference it may have had to create."""
         reference = await self._personal_reference(person, remember=not message.leaves_no_trace)
-        activity_id = await self._post(reference, report_activity(message))
+        activity_id = await self._post(reference, await self.report_activity(message))
         return MessageRef(conversation=reference["conversation"]["id"], message_id=activity_id)
 
     async def post_to_channel(self, channel: str, message: Report) -> MessageRef:
@@ -154,7 +155,7 @@ class TeamsAdapter:
         if reference is None:
             conversation_id = channel.removeprefix(CHANNEL_PREFIX)
             reference = self._bare_reference(conversation_id, await self._any_service_url())
-        activity_id = await self._post(reference, report_activity(message))
+        activity_id = await self._post(reference, await self.report_activity(message))
         return MessageRef(conversation=reference["conversation"]["id"], message_id=activity_id)
 
     async def send_file(self, person: str, filename: str, content: bytes, comment: str) -> None:
@@ -191,6 +192,11 @@ class TeamsAdapter:
             for m in listed
             if m.aad_object_id
         ]
+
+    async def report_activity(self, report: Report) -> Activity:
+        """A report (reply, notice, digest) as a card message, its references named."""
+        names = await asyncio.to_thread(names_for, self.core, report)
+        return card_activity(render.report_card(report, names), report.title)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -262,8 +268,3 @@ def card_activity(card: dict[str, Any], summary: str) -> Activity:
         summary=summary,
         attachments=[Attachment(content_type=render.CARD_CONTENT_TYPE, content=card)],
     )
-
-
-def report_activity(report: Report) -> Activity:
-    """A report (reply, notice, digest) as a card message."""
-    return card_activity(render.report_card(report), report.title)

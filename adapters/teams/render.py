@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import base64
 import math
+from collections.abc import Callable
 from typing import Any
 
 from bot.messages import Choice, Prompt, PromptItem, PromptState, Report
+from surveys.references import described, name_references
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 CARD_VERSION = "1.5"
@@ -27,7 +29,9 @@ RUN_VERB = "run"
 
 SNOOZE_DAYS = 7
 MAX_BUTTONS_PER_ROW = 5  # Teams shows at most five actions side by side
+MAX_FACT_TITLE = 40  # Teams squeezes a fact's title into a narrow column; longer ones get a line
 TEXT_ANSWER_MAX = 1000
+CHOOSE = "Choose an answer…"
 COMMENT_MAX = 1000
 
 Card = dict[str, Any]
@@ -118,6 +122,7 @@ def _answer_controls(delivery_id: int, item: PromptItem) -> list[Card]:
                 "id": answer_input_id(item.question_id),
                 "style": "compact",
                 "label": "Change your answer" if answered else "Pick one",
+                "placeholder": CHOOSE,  # and no "value": nothing is chosen until the person picks
                 "choices": [{"title": c.label, "value": c.value} for c in item.choices],
             }
         )
@@ -128,6 +133,12 @@ def _answer_controls(delivery_id: int, item: PromptItem) -> list[Card]:
             for choice in item.choices
         ]
         controls.extend(_action_set(row) for row in _rows(buttons))
+        if item.ends and item.choices:
+            low, high = item.ends
+            first, last = item.choices[0].label, item.choices[-1].label
+            controls.append(
+                _text(f"{first} = {low} · {last} = {high}", size="Small", isSubtle=True)
+            )
     if answered and item.comment_invited:
         controls.append(_action_set([_execute("Add comment", COMMENT_VERB, base)]))
     return controls
@@ -142,21 +153,20 @@ def _rows(buttons: list[Card]) -> list[list[Card]]:
     return [buttons[i : i + size] for i in range(0, len(buttons), size)]
 
 
-def report_card(report: Report) -> Card:
-    """A digest, review, status overview or notice; the chart travels as a data URI image."""
+def report_card(report: Report, names: Callable[[str], str] = described) -> Card:
+    """A digest, review, status overview or notice; the chart travels as a data URI image.
+
+    The core's references in its text (``teams:channel:…``, ``teams:<aad-id>``) are shown as
+    ``names`` calls them (``names.TeamsNames``), never as ids.
+    """
+    report = report.rewritten(lambda text: name_references(text, names))
     body: list[Card] = [_text(report.title, weight="Bolder", size="Medium")]
     if report.summary:
         body.append(_text(report.summary))
     for section in report.sections:
         body.append(_text(section.heading, weight="Bolder", separator=True))
         body.extend(_text(line, spacing="Small") for line in section.lines)
-        if section.fields:
-            body.append(
-                {
-                    "type": "FactSet",
-                    "facts": [{"title": label, "value": value} for label, value in section.fields],
-                }
-            )
+        body.extend(_fields(section.fields))
     if report.image_png:
         encoded = base64.b64encode(report.image_png).decode("ascii")
         body.append(
@@ -171,6 +181,25 @@ def report_card(report: Report) -> Card:
     if report.actions:
         card["actions"] = [_run_action(choice) for choice in report.actions]
     return card
+
+
+def _fields(fields: tuple[tuple[str, str], ...]) -> list[Card]:
+    """Short label/value pairs as facts, in order; a long label (a whole question) would be
+    squeezed into the facts' narrow title column, so it gets its own line, value below."""
+    out: list[Card] = []
+    facts: list[dict[str, str]] = []
+    for label, value in fields:
+        if len(label) <= MAX_FACT_TITLE:
+            facts.append({"title": label, "value": value})
+            continue
+        if facts:
+            out.append({"type": "FactSet", "facts": facts})
+            facts = []
+        out.append(_text(label, weight="Bolder", spacing="Small"))
+        out.append(_text(value, spacing="None"))
+    if facts:
+        out.append({"type": "FactSet", "facts": facts})
+    return out
 
 
 def _run_action(choice: Choice) -> Card:

@@ -43,7 +43,7 @@ from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from adapters.teams import files, render, store, translate
-from adapters.teams.adapter import INVOKE_CAPTURE, CardCapture, TeamsAdapter, report_activity
+from adapters.teams.adapter import INVOKE_CAPTURE, CardCapture, TeamsAdapter
 from adapters.teams.refs import channel_ref
 from bot.body_limit import BodyTooLarge, read_capped, too_large
 from bot.events import CommandIssued, Event, PersonSeen
@@ -221,7 +221,7 @@ class TeamsTurns:
         """Answer the asker only: in their 1:1 chat here, or privately from a channel."""
         try:
             if translate.conversation_type(context.activity) == "personal":
-                await context.send_activity(report_activity(report))
+                await context.send_activity(await self.adapter.report_activity(report))
             elif person is not None:
                 await self.adapter.post_to_person(person, report)
         except SendError as exc:

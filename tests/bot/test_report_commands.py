@@ -82,3 +82,17 @@ async def test_status_withholds_a_figure_a_digest_showed_with_fewer_answers(
     text = text_of(await run_command(core, ADMIN, "learning-status", "respect", None))
     assert "not enough new responses since last shown" in text
     assert "3.1 / 5" not in text
+
+
+async def test_status_names_every_question_in_full(core: LearnPulse) -> None:
+    overview = text_of(await run_command(core, ADMIN, "learning-status", "", None))
+    program = core.require_program()
+    for workstream in program.workstreams:
+        for question in workstream.key_measures:
+            assert f"Key measure: {question.ask}:" in overview
+    lms = program.workstream("lms")
+    assert lms is not None
+    detail = text_of(await run_command(core, ADMIN, "learning-status", "lms", None))
+    for question in lms.questions:
+        assert f"{question.ask}:" in detail
+    assert "…" not in overview + detail

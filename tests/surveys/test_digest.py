@@ -187,6 +187,21 @@ def test_the_chart_is_a_png_with_only_allowed_points(core: LearnPulse) -> None:
     assert points and all(values == [None] * 8 for values in points.values())  # no answers
 
 
+def test_each_chart_point_says_how_many_people_it_stands_for(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, date(2026, 11, 10), ["4"] * 6)
+    answers(core, "respect", KEY, LAST_WEEK, ["3", "3", "3", "1"])  # four: withheld
+    answers(core, "respect", KEY, THIS_WEEK, ["5"] * 7)
+    built = _digest(core)
+    assert built.chart is not None
+    ask = core.catalog.questions[KEY].ask
+    (respect,) = [one for one in built.chart.series if one.name == ask]
+    assert respect.values == (None, None, None, None, None, 4.0, None, 5.0)
+    assert respect.people == (None, None, None, None, None, 6, None, 7)
+    texts = built.chart.texts
+    start = texts.index(ask)
+    assert texts[start : start + 6] == (ask, "target 4.3", "4.0", "n=6", "5.0", "n=7")
+
+
 def test_many_workstreams_are_built_together(core: LearnPulse) -> None:
     program = core.require_program()
     answers(core, "respect", KEY, THIS_WEEK, ["5"] * 5)

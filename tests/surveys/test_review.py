@@ -4,15 +4,19 @@ green, ranked flags backed by enough people, self-assessment and outcomes, and i
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT, load_bank
 from surveys.periods import Period
 from surveys.review import build_review, current_period, grid, period_before, scheduled_period
-from surveys.review_model import Review, WorkstreamReview
-from surveys.review_render import as_html, as_report
+from surveys.review_model import Point, Review, WorkstreamReview
+from surveys.review_render import as_html, as_report, rates_text
 from tests.bot.test_report_support import answers, deliveries, text_of
 
 KEY = "respect-treated-with-respect"  # weekly digest (Sat..Fri), target 4.3
@@ -145,3 +149,86 @@ def test_the_html_file_stands_alone_with_embedded_charts(core: LearnPulse) -> No
     assert "http://" not in html and "https://" not in html
     assert "Program review: Northwind Components Culture of Learning" in html
     assert "Overview" in html and "compared with" in html
+
+
+def test_every_key_measure_is_named_in_full_in_chat_and_in_html(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, LAST_WEEK, ["2"] * 5)  # below target: flagged, by name
+    review = _review(core)
+    text, html = text_of(as_report(review)), as_html(review, "now")
+    for workstream in core.require_program().workstreams:
+        for question in workstream.key_measures:
+            assert f"{question.ask} — " in text  # its overview line
+            assert f"Key measure: {question.ask}:" in text  # its workstream's section
+            assert question.ask.replace("'", "&#39;") in html
+    ask = core.catalog.questions[KEY].ask
+    flagged = f"Respectful workplace: below target: “{ask}” at"
+    assert any(flag.startswith(flagged) for flag in review.flags)
+    assert "…" not in text
+
+
+def test_the_workstream_chart_shows_the_people_behind_each_point(core: LearnPulse) -> None:
+    answers(core, "respect", KEY, date(2026, 11, 10), ["5"] * 5)
+    answers(core, "respect", KEY, LAST_WEEK, ["4", "4", "4", "4", "5", "5"])
+    answers(core, "respect", KEY, date(2026, 11, 17), ["3"] * 4)  # four people: withheld
+    respect = _respect(_review(core))
+    assert respect.chart is not None
+    series = respect.chart.series[0]  # the key measure answered here
+    points = respect.measures[0].points
+    assert series.name == respect.measures[0].name
+    assert list(series.people) == [p.people for p in points]
+    assert list(series.people)[-3:] == [5, 0, 6] and list(series.values)[-2] is None
+    texts = respect.chart.texts
+    start = texts.index(series.name)
+    assert texts[start : start + 6] == (series.name, "target 4.3", "5.0", "n=5", "4.3", "n=6")
+
+
+def test_participation_of_one_period_says_period() -> None:
+    one = [Point(LAST_WEEK_PERIOD, 0.75, 8)]
+    assert rates_text(one).startswith("75% of people asked over 1 period; latest 75%")
+
+
+def test_the_html_file_has_a_card_per_workstream_each_measure_named_in_full(
+    core: LearnPulse,
+) -> None:
+    html = as_html(_review(core), "now")
+    cards = re.findall(r'<section class="workstream">\s*<h2>([^<]*) <span', html)
+    assert cards == [w.name for w in core.require_program().workstreams]
+    assert html.index("<h2>Overview</h2>") < html.index('<div class="workstreams">')
+    respect = core.catalog.questions[KEY].ask
+    assert f"<h3>Key measure: {respect}</h3>" in html
+    assert "text-transform" not in html
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium")
+def test_the_html_file_reads_at_1280_and_1920_pixels(core: LearnPulse) -> None:
+    from playwright.sync_api import sync_playwright
+
+    answers(core, "respect", KEY, LAST_WEEK, ["4", "4", "4", "4", "5", "5"])
+    html = as_html(_review(core), "now")
+    measure = """() => ({
+        overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        columns: new Set([...document.querySelectorAll('section.workstream')]
+            .map(s => Math.round(s.getBoundingClientRect().left))).size,
+        widest: Math.max(...[...document.querySelectorAll('p, .flags li')].map(
+            e => e.getBoundingClientRect().width / parseFloat(getComputedStyle(e).fontSize))),
+    })"""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.set_content(html)
+            at_1280 = page.evaluate(measure)
+            page.set_viewport_size({"width": 1920, "height": 1080})
+            at_1920 = page.evaluate(measure)
+        finally:
+            browser.close()
+    for seen, columns in ((at_1280, 2), (at_1920, 3)):
+        assert seen["overflow"] == 0
+        assert seen["columns"] == columns
+        assert seen["widest"] / 0.5 <= 110  # about 110 characters of half an em at most

@@ -56,3 +56,13 @@ def test_a_leads_home_offers_a_private_preview_of_their_digest(core: LearnPulse)
         (a.value, a.label) for a in lead.actions
     ]
     assert not any("learning-digest" in a.value for a in home_view(core, ME).actions)
+
+
+def test_each_question_is_named_in_full(core: LearnPulse) -> None:
+    lms = "lms-find-what-i-need"
+    answers(core, "lms", lms, date(2026, 11, 9), ["4"], people=[ME])
+    ask = core.catalog.questions[lms].ask
+    assert len(ask) > 70  # longer than any cut the section ever made
+    fields = dict(own_trend_section(core, ME).fields)
+    assert fields[ask].endswith("4.0")
+    assert not any("…" in label for label in fields)

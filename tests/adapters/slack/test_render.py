@@ -218,3 +218,90 @@ def test_modals_parse_and_carry_their_context() -> None:
             assert Block.parse(raw) is not None
         assert actions.ModalContext.loads(modal["private_metadata"]) == context
         assert len(modal["title"]["text"]) <= 24
+
+
+WORDS = " ".join(f"word{i:04d}" for i in range(800))  # 7199 characters, no word longer than 8
+
+
+def _texts(blocks: list[dict[str, Any]]) -> list[str]:
+    return [b["text"]["text"] for b in blocks if b["type"] == "section" and "text" in b]
+
+
+def test_a_question_too_long_for_slack_is_cut_between_words_and_marked() -> None:
+    blocks = render.prompt_blocks(prompt([item("scale", SCALE, ask=WORDS)]))
+    (asked,) = [t for t in _texts(blocks) if t.startswith("*word0000")]
+    assert len(asked) <= render.MAX_TEXT
+    head = asked.removeprefix("*").removesuffix("*").removesuffix("…")
+    assert asked.endswith("…*") and WORDS.startswith(head + " ")  # whole words only
+    short = render.prompt_blocks(prompt([item("scale", SCALE, ask="Short and whole?")]))
+    assert "*Short and whole?*" in _texts(short)
+
+
+def test_a_long_report_line_continues_in_the_next_section_between_words() -> None:
+    blocks = render.report_blocks(Report(title="Digest", sections=(Section("Notes", (WORDS,)),)))
+    texts = _texts(blocks)
+    assert texts[0] == "*Notes*" and all(len(t) <= render.MAX_TEXT for t in texts)
+    shown = " ".join(texts[1:])
+    assert shown == WORDS  # nothing cut off, no word split
+    assert all(len(t.split()[-1]) == len(t.split()[0]) == 8 for t in texts[1:])
+
+
+def test_option_labels_longer_than_slack_allows_end_on_a_whole_word() -> None:
+    long_option = "Exploring a new skill outside my current role " * 3
+    choices = (Choice("a", long_option.strip()), Choice("b", "Books"))
+    blocks = render.prompt_blocks(prompt([item("choice", choices)]))
+    select = next(b for b in blocks if b["type"] == "actions")["elements"][0]
+    label = select["options"][0]["text"]["text"]
+    assert len(label) <= render.MAX_OPTION_TEXT and label.endswith("…")
+    assert long_option.startswith(label.removesuffix("…") + " ")
+
+
+def test_references_in_report_text_become_slack_mentions_in_mrkdwn_only() -> None:
+    report = Report(
+        title="Posted to slack:channel:C0LMSLEAD1",
+        summary="Posted the lms digest to slack:channel:C0LMSLEAD1.",
+        sections=(
+            Section("Leads", ("Lead: slack:U0LEAD0001 & co",), (("To", "slack:U0LEAD0001"),)),
+        ),
+    )
+    blocks = render.report_blocks(report)
+    check_limits(blocks)
+    texts = " ".join(_texts(blocks))
+    assert "Posted the lms digest to <#C0LMSLEAD1>." in texts
+    assert "Lead: <@U0LEAD0001> &amp; co" in texts
+    fields = [f["text"] for b in blocks for f in b.get("fields", [])]
+    assert fields == ["*To*\n<@U0LEAD0001>"]
+    header = blocks[0]["text"]
+    assert header["type"] == "plain_text" and header["text"] == "Posted to a Slack channel"
+    assert "<#C0LMSLEAD1>" in render.report_text(report)
+    assert "slack:" not in str(blocks) + render.report_text(report)
+
+
+def test_a_zero_to_ten_question_says_what_its_ends_mean_under_the_buttons() -> None:
+    enps = replace(item("enps", ENPS), ends=("Not at all likely", "Extremely likely"))
+    blocks = render.prompt_blocks(prompt([enps]))
+    at = next(i for i, b in enumerate(blocks) if b.get("block_id", "").endswith(":q-enps"))
+    assert [e["value"] for e in blocks[at]["elements"]] == [str(n) for n in range(11)]
+    assert blocks[at + 1] == {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": "0 = Not at all likely · 10 = Extremely likely"}],
+    }
+    changing = render.prompt_blocks(prompt([replace(enps, recorded="7")], PromptState.ANSWERED))
+    assert "0 = Not at all likely" in str(changing)
+    closed = render.prompt_blocks(
+        prompt([replace(enps, recorded="7")], PromptState.CLOSED, can_change=False)
+    )
+    assert "Not at all likely" not in str(closed)  # nothing to choose, nothing to explain
+
+
+def test_a_choice_menu_starts_with_nothing_chosen() -> None:
+    for state, recorded in ((PromptState.OPEN, None), (PromptState.ANSWERED, OPTIONS[0].label)):
+        choice = item("choice", OPTIONS[:3], recorded=recorded)
+        blocks = render.prompt_blocks(prompt([choice], state))
+        (menu,) = [
+            e for b in blocks if b["type"] == "actions" for e in b["elements"]
+            if e["type"] == "static_select"
+        ]  # fmt: skip
+        assert "initial_option" not in menu
+        if recorded is None:
+            assert menu["placeholder"]["text"] == "Choose an answer…"

@@ -126,3 +126,42 @@ def test_invoke_response_replaces_the_card() -> None:
         "type": "application/vnd.microsoft.card.adaptive",
         "value": card,
     }
+
+
+def test_a_field_named_by_a_whole_question_gets_its_own_line_in_full(cards: CardChecker) -> None:
+    ask = "This week, the new learning platform made it easy to find the learning I needed."
+    report = Report(
+        title="Status",
+        sections=(
+            Section("LMS rollout", fields=(("Phase", "pilot"), (f"Key measure: {ask}", "4.3 / 5"))),
+        ),
+    )
+    card = render.report_card(report)
+    texts = [b["text"] for b in card["body"] if b["type"] == "TextBlock"]
+    assert texts[texts.index(f"Key measure: {ask}") + 1] == "4.3 / 5"
+    (facts,) = [b["facts"] for b in card["body"] if b["type"] == "FactSet"]
+    assert facts == [{"title": "Phase", "value": "pilot"}]
+    cards.assert_valid(card)
+
+
+def test_a_zero_to_ten_question_says_what_its_ends_mean(cards: CardChecker) -> None:
+    enps = replace(ITEMS[1], ends=("Not at all likely", "Extremely likely"))
+    card = render.prompt_card(replace(prompt(), items=(enps,)))
+    (container,) = [b for b in card["body"] if b["type"] == "Container"]
+    kinds = [b["type"] for b in container["items"]]
+    assert kinds[-4:] == ["ActionSet", "ActionSet", "ActionSet", "TextBlock"]
+    assert container["items"][-1]["text"] == "0 = Not at all likely · 10 = Extremely likely"
+    cards.assert_valid(card)
+
+
+def test_a_choice_menu_starts_empty_on_a_placeholder(cards: CardChecker) -> None:
+    for card in (render.prompt_card(prompt()), render.prompt_card(answered())):
+        (menu,) = [
+            control
+            for block in card["body"]
+            if block["type"] == "Container"
+            for control in block["items"]
+            if control["type"] == "Input.ChoiceSet"
+        ]
+        assert "value" not in menu and menu["placeholder"] == "Choose an answer…"
+        cards.assert_valid(card)
