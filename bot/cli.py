@@ -309,7 +309,9 @@ RETRY_HORIZON = timedelta(minutes=10)  # retries further away are left to the se
 async def send_now(core: LearnPulse, asking: Asking) -> SendReport:
     """Open, then send; retries that fall due within a few minutes (429s) are waited for."""
     assert asking.question_id is not None or asking.bank is not None
-    await open_now(core, asking.workstream_id, asking.question_id or str(asking.bank), "cli")
+    item = asking.question_id or str(asking.bank)
+    ttl = core.settings.learnpulse_audience_ttl
+    await open_now(core, asking.workstream_id, item, "cli", audience_ttl=ttl)
     sender = core.due_work.sender
     total = SendReport()
     waited = 0.0

@@ -6,7 +6,7 @@ A missing or malformed variable is reported as one line naming it (``SettingsErr
 from __future__ import annotations
 
 import ipaddress
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     teams_service_urls: str = Field(DEFAULT_TEAMS_SERVICE_URLS, alias="TEAMS_SERVICE_URLS")
     teams_emulator: bool = Field(False, alias="TEAMS_EMULATOR")
     learnpulse_now: datetime | None = Field(None, alias="LEARNPULSE_NOW")
+    learnpulse_audience_ttl: timedelta = Field(timedelta(hours=1), alias="LEARNPULSE_AUDIENCE_TTL")
 
     @field_validator("database_url")
     @classmethod
@@ -68,6 +69,23 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:/// or postgresql+psycopg://")
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("learnpulse_audience_ttl", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        """``90s``, ``30m``, ``1h``, ``2d`` or a number of seconds."""
+        if isinstance(value, str):
+            text = value.strip().lower()
+            units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+            number, unit = (text[:-1], units[text[-1]]) if text[-1:] in units else (text, 1)
+            try:
+                seconds = float(number) * unit
+            except ValueError:
+                raise ValueError("must be a duration such as 90s, 30m, 1h or 2d") from None
+            if seconds < 0:
+                raise ValueError("must not be negative")
+            return timedelta(seconds=seconds)
         return value
 
     @field_validator("learnpulse_now")

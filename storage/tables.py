@@ -106,6 +106,15 @@ class AudienceMember(SQLModel, table=True):
     in_pilot: bool = False
 
 
+class AudienceState(SQLModel, table=True):
+    """When a workstream's audience was last resolved through the platforms."""
+
+    __tablename__ = "audience_state"
+
+    workstream_id: str = Field(primary_key=True)
+    resolved_at: datetime = _utc(nullable=False)
+
+
 class Occurrence(SQLModel, table=True):
     """One asking of a question (or of a bank's set) to an audience, for one local date."""
 

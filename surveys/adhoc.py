@@ -101,8 +101,14 @@ async def preview(core: Reaching, workstream_id: str) -> list[QuestionPreview]:
     program = core.require_program()
     chosen = [a for a in askings(program) if a.workstream_id == workstream_id]
     if not await asyncio.to_thread(_has_members, core, workstream_id):
-        await audience.refresh(core)
+        await audience.refresh(
+            core, None if workstream_id not in _workstreams(core) else [workstream_id]
+        )
     return await asyncio.to_thread(_preview, core, chosen)
+
+
+def _workstreams(core: Reaching) -> set[str]:
+    return {w.id for w in core.require_program().workstreams}
 
 
 def _has_members(core: Reaching, workstream_id: str) -> bool:

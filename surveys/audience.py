@@ -1,20 +1,25 @@
 """Who a workstream asks: its pilot group in the pilot phase, its audience afterwards.
 
 Audience references (channels, groups, teams) are expanded through the platform adapters and
-cached in ``audience_member``; bots and deactivated accounts are never asked.
+kept in ``audience_member``, written as a diff (``surveys.roster``); bots, deactivated and
+opted-out accounts are never asked. When each audience was resolved is kept too
+(``audience_state``), so an ad-hoc survey re-resolves only an audience older than
+``LEARNPULSE_AUDIENCE_TTL``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
 from bot.ports import Member, NoAdapterError, SendError
-from storage.tables import AudienceMember, PersonRecord, WorkstreamRecord
+from storage.tables import AudienceMember, AudienceState, PersonRecord, WorkstreamRecord
+from surveys import roster
 from surveys.context import Reaching
-from surveys.people import get_or_create
 from surveys.program import Workstream
 
 log = logging.getLogger("learnpulse.audience")
@@ -25,76 +30,102 @@ def asked_refs(workstream: Workstream) -> list[str]:
     return list(workstream.pilot) if workstream.phase == "pilot" else list(workstream.audience)
 
 
-async def expand(core: Reaching, refs: list[str]) -> list[Member]:
-    """Resolve references to people through their adapters; unreachable ones are logged."""
+async def expand(core: Reaching, refs: list[str]) -> tuple[list[Member], bool]:
+    """Resolve references to people through their adapters: the people, and whether every
+    reference was resolved (an unreachable one is logged, and nobody is removed for it)."""
     found: dict[str, Member] = {}
+    complete = True
     for ref in refs:
         try:
             members = await core.adapters.for_ref(ref).members(ref)
         except (NoAdapterError, SendError) as exc:
             log.warning("audience %s not resolved: %s", ref, getattr(exc, "reason", exc))
+            complete = False
             continue
         for member in members:
             found.setdefault(member.person, member)
-    return list(found.values())
+    return list(found.values()), complete
 
 
-async def refresh(core: Reaching) -> dict[str, int]:
-    """Re-resolve every workstream's asked group (and the banks' union); returns sizes."""
+async def refresh(
+    core: Reaching,
+    workstream_ids: Sequence[str] | None = None,
+    *,
+    max_age: timedelta | None = None,
+) -> dict[str, int]:
+    """Re-resolve the asked group of ``workstream_ids`` (every workstream, and the banks'
+    union, by default); with ``max_age``, those resolved more recently are left as they are.
+    Returns the sizes written. An audience that could not be fully resolved (a platform
+    outage) gains people but loses nobody."""
     program = core.require_program()
-    resolved: dict[str, list[Member]] = {}
-    for workstream in program.workstreams:
+    chosen = [w for w in program.workstreams if workstream_ids is None or w.id in workstream_ids]
+    now = core.clock.now()
+    if max_age is not None:
+        fresh = await asyncio.to_thread(_resolved_since, core, now - max_age)
+        chosen = [w for w in chosen if w.id not in fresh]
+    if not chosen:
+        return {}
+    resolved: dict[str, tuple[list[Member], bool]] = {}
+    for workstream in chosen:
         resolved[workstream.id] = await expand(core, asked_refs(workstream))
-    return await asyncio.to_thread(_store, core, resolved)
+    return await asyncio.to_thread(_store, core, chosen, resolved, now, workstream_ids is None)
 
 
-def _store(core: Reaching, resolved: dict[str, list[Member]]) -> dict[str, int]:
-    program = core.require_program()
+def _resolved_since(core: Reaching, since: datetime) -> set[str]:
+    with core.reading() as session:
+        rows = session.exec(
+            select(AudienceState.workstream_id).where(col(AudienceState.resolved_at) >= since)
+        ).all()
+    return set(rows)
+
+
+def _store(
+    core: Reaching,
+    chosen: list[Workstream],
+    resolved: dict[str, tuple[list[Member], bool]],
+    now: datetime,
+    banks_too: bool,
+) -> dict[str, int]:
+    engine = core.engine
+    people = roster.upsert_people(engine, (m for ms, _ in resolved.values() for m in ms))
     sizes: dict[str, int] = {}
     everyone: dict[int, bool] = {}
-    with core.session() as session:
-        for workstream in program.workstreams:
-            pilot = set(workstream.pilot)
-            ids = _upsert_people(session, resolved[workstream.id])
-            session.execute(
-                delete(AudienceMember).where(col(AudienceMember.workstream_id) == workstream.id)
-            )
-            for person_id, ref in ids:
-                session.add(
-                    AudienceMember(
-                        workstream_id=workstream.id, person_id=person_id, in_pilot=ref in pilot
-                    )
-                )
-                everyone[person_id] = everyone.get(person_id, False) or ref in pilot
-            sizes[workstream.id] = len(ids)
-        builtin = session.exec(select(WorkstreamRecord.id).where(WorkstreamRecord.builtin)).all()
+    complete = True
+    for workstream in chosen:
+        members, whole = resolved[workstream.id]
+        complete = complete and whole
+        pilot = set(workstream.pilot)
+        wanted = {
+            people[m.person].id: m.person in pilot
+            for m in members
+            if m.person in people and people[m.person].askable
+        }
+        roster.sync_members(engine, workstream.id, wanted, remove=whole)
+        everyone.update(dict.fromkeys(wanted, False))
+        sizes[workstream.id] = len(wanted)
+    if banks_too:
+        with core.reading() as session:
+            builtin = session.exec(
+                select(WorkstreamRecord.id).where(WorkstreamRecord.builtin)
+            ).all()
         for bank_id in builtin:
-            session.execute(
-                delete(AudienceMember).where(col(AudienceMember.workstream_id) == bank_id)
-            )
-            for person_id in everyone:
-                session.add(
-                    AudienceMember(workstream_id=bank_id, person_id=person_id, in_pilot=False)
-                )
+            roster.sync_members(engine, bank_id, everyone, remove=complete)
             sizes[bank_id] = len(everyone)
+    _mark_resolved(core, [w.id for w in chosen if resolved[w.id][1]], now)
     return sizes
 
 
-def _upsert_people(session: Session, members: list[Member]) -> list[tuple[int, str]]:
-    """Create or refresh person rows; return (id, ref) of those who may be asked."""
-    asked: list[tuple[int, str]] = []
-    for member in members:
-        person, _ = get_or_create(session, member.person)
-        if member.timezone:
-            person.timezone = member.timezone
-        if member.display_name:
-            person.display_name = member.display_name
-        person.is_bot, person.active = member.is_bot, member.active
-        session.add(person)
-        if member.active and not member.is_bot and not person.opted_out:
-            assert person.id is not None
-            asked.append((person.id, person.ref))
-    return asked
+def _mark_resolved(core: Reaching, workstream_ids: list[str], now: datetime) -> None:
+    if not workstream_ids:
+        return
+    with core.session() as session:
+        for workstream_id in workstream_ids:
+            state = session.get(AudienceState, workstream_id)
+            if state is None:
+                session.add(AudienceState(workstream_id=workstream_id, resolved_at=now))
+            else:
+                state.resolved_at = now
+                session.add(state)
 
 
 def members_of(session: Session, workstream_id: str) -> list[tuple[int, str, str | None]]:

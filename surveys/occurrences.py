@@ -172,12 +172,20 @@ def find_asking(program: Program, workstream_id: str, item: str) -> Asking | Non
     return None
 
 
-async def open_now(core: Reaching, workstream_id: str, question_id: str, actor: str) -> int:
-    """Resolve the audience and open an ad-hoc asking of one question; the occurrence id."""
+async def open_now(
+    core: Reaching,
+    workstream_id: str,
+    question_id: str,
+    actor: str,
+    audience_ttl: timedelta | None = None,
+) -> int:
+    """Resolve the audience (unless resolved within ``audience_ttl``) and open an ad-hoc
+    asking of one question; the occurrence id."""
     asking = find_asking(core.require_program(), workstream_id, question_id)
     if asking is None:
         raise LookupError(f"no question {question_id!r} in workstream {workstream_id!r}")
-    await audience.refresh(core)
+    banks = asking.bank is not None
+    await audience.refresh(core, None if banks else [workstream_id], max_age=audience_ttl)
     occurrence_id, _planned, _already = await open_asking(core, asking, actor)
     return occurrence_id
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from bot.messages import Report
+from bot.settings import Settings
 from surveys.context import Reaching
 from surveys.roles import Roles
 from surveys.sender import SendReport
@@ -20,7 +21,11 @@ NOT_ALLOWED = (
 
 
 class Steering(Reaching, Protocol):
-    """What commands use of the app: everything a use case may be given, and sending now."""
+    """What commands use of the app: everything a use case may be given, the operator's
+    settings, and sending now."""
+
+    @property
+    def settings(self) -> Settings: ...
 
     async def send_due(self) -> SendReport:
         """Send every prompt that is due now (after an ad-hoc asking)."""

@@ -87,7 +87,12 @@ async def survey(context: CommandContext) -> Report:
             f"{still.asked_at.astimezone(program.zone):%a %d %b %H:%M}; it is open until "
             f"{closes} ({still.answered} of {still.asked} answered so far). Nothing new was sent."
         )
-    await audience.refresh(core)
+    banks = asking.bank is not None  # a bank asks the union of every workstream's audience
+    await audience.refresh(
+        core,
+        None if banks else [asking.workstream_id],
+        max_age=core.settings.learnpulse_audience_ttl,
+    )
     occurrence_id, planned, already = await open_asking(core, asking, context.person)
     await core.send_due()
     outcomes = await asyncio.to_thread(adhoc.outcomes_of, core, occurrence_id)
