@@ -1,13 +1,20 @@
 """The core's periodic work, in one place: what the scheduler wakes and the demo's clock drives.
 
 What is due is decided from the database every time, so a missed wake-up, a restart or a second
-replica never invents or loses work.
+replica never invents or loses work. With several replicas on one database, sending, reminders
+and closing updates are shared (each prompt is claimed by one replica); the work that must run
+once (resolving audiences, planning, digests, the review, monthly trends) is done by the holder
+of the ``periodic`` lease (``storage.lease``), renewed on every pass and taken over by another
+replica once it has not been renewed for ``LEASE``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -15,6 +22,7 @@ from bot.logsafe import describe
 from bot.messages import Prompt
 from bot.ports import MessageRef, NoAdapterError, SendError
 from bot.reporting import post_due_digests, post_due_reviews, post_due_trends
+from storage import lease
 from storage.tables import Delivery
 from surveys import audience
 from surveys import delivery as ledger
@@ -27,6 +35,8 @@ from surveys.sender import Sender, SendReport
 log = logging.getLogger("learnpulse.due_work")
 
 AUDIENCE_REFRESH = timedelta(hours=24)
+ONCE = "periodic"  # the lease of the work that must run once
+LEASE = timedelta(seconds=30)  # with a pass every 15 s, a dead holder is replaced within 45 s
 PARALLEL_MESSAGES = 32  # reminders and closing updates in flight at once
 
 
@@ -38,15 +48,16 @@ class WorkReport:
     closed: int = 0
     missed: int = 0
     posted: int = 0
+    leading: bool = False  # this replica held the lease and did the work that runs once
 
 
 class DueWork:
     """Runs everything that is due. Safe to call at any time, as often as wanted."""
 
-    def __init__(self, core: Reaching) -> None:
+    def __init__(self, core: Reaching, holder: str | None = None) -> None:
         self.core = core
         self.sender = Sender(core)
-        self._audience_at: datetime | None = None
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = asyncio.Lock()
 
     async def run(self) -> WorkReport:
@@ -57,16 +68,23 @@ class DueWork:
         core = self.core
         report = WorkReport()
         now = core.clock.now()
-        replan = False
-        if self._audience_at is None or now - self._audience_at >= AUDIENCE_REFRESH:
-            await audience.refresh(core)
-            self._audience_at, replan = now, True
-        report.planned = await asyncio.to_thread(plan_scheduled, core, now, replan)
+        report.leading = await asyncio.to_thread(
+            lease.hold, core.engine, ONCE, self.holder, now, LEASE
+        )
+        if report.leading:
+            refreshed = await audience.refresh(core, max_age=AUDIENCE_REFRESH)
+            replan = bool(refreshed)
+            report.planned = await asyncio.to_thread(plan_scheduled, core, now, replan)
         report.sent = await self.sender.send_due()
         report.reminded = await self._remind(now)
         report.closed, report.missed = await self._close(now)
-        report.posted = await self._post_reports()
+        if report.leading:
+            report.posted = await self._post_reports()
         return report
+
+    def resign(self) -> None:
+        """Give up the lease at a clean shutdown, so another replica takes over at once."""
+        lease.release(self.core.engine, ONCE, self.holder)
 
     async def _remind(self, now: datetime) -> int:
         program = self.core.require_program()

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("learnpulse.scheduler")
 
-TICK = timedelta(seconds=60)
+TICK = timedelta(seconds=15)  # how soon a replica takes over the periodic lease or stale claims
 
 
 class Heartbeat:
@@ -71,8 +71,13 @@ class Heartbeat:
         )
 
     def stop(self) -> None:
+        """Stop waking, and hand the periodic lease over at once (not after it expires)."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        try:
+            self.core.due_work.resign()
+        except Exception as exc:  # a database that is gone: the lease simply expires
+            log.warning("periodic lease not released: %s", describe(exc))
 
     async def _wake(self) -> None:
         try:

@@ -106,6 +106,16 @@ class AudienceMember(SQLModel, table=True):
     in_pilot: bool = False
 
 
+class WorkLease(SQLModel, table=True):
+    """Who runs the work that must run once (planning, audiences, digests), until when."""
+
+    __tablename__ = "work_lease"
+
+    name: str = Field(primary_key=True)
+    holder: str
+    expires_at: datetime = _utc(nullable=False)
+
+
 class AudienceState(SQLModel, table=True):
     """When a workstream's audience was last resolved through the platforms."""
 
