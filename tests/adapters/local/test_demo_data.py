@@ -19,6 +19,7 @@ from bot.server import build_web_app
 from bot.work import run_due_work
 from storage.tables import (
     Answer,
+    AudienceMember,
     Delivery,
     DeliveryStatus,
     Occurrence,
@@ -430,3 +431,30 @@ async def test_the_last_finished_period_of_every_lead_has_figures_and_quotes(
             if people:  # asked in that period
                 assert len(people) >= program.anonymity.min_responses, question.id
     assert shown == len(program.workstreams)
+
+
+async def test_an_asking_moved_past_the_weekend_to_today_still_reaches_everyone(
+    core: LearnPulse, clock: ManualClock
+) -> None:
+    # Saturday 5 December's monthly questions are asked on Monday 7 December at 10:30 local:
+    # by 09:55 in New York London has been asked, New York not yet.
+    clock.set(datetime(2026, 12, 7, 14, 55, tzinfo=UTC))
+    web_app = build_web_app(core)
+    core.adapters.register(setup(core, web_app), "slack", "teams", "local")
+    await seed_history(core)
+    await run_due_work(core)
+    key = "leadership-growth-conversation@2026-12-05"
+    with core.session() as session:
+        occurrence = session.exec(select(Occurrence).where(Occurrence.key == key)).one()
+        asked = session.exec(
+            select(PersonRecord.timezone)
+            .join(Delivery, col(Delivery.person_id) == PersonRecord.id)
+            .where(Delivery.occurrence_id == occurrence.id)
+        ).all()
+        members = session.exec(
+            select(func.count())
+            .select_from(AudienceMember)
+            .where(AudienceMember.workstream_id == "leadership")
+        ).one()
+    assert len(asked) == members
+    assert {"Europe/London", "America/New_York"} <= {zone for zone in asked}
