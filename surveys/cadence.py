@@ -104,6 +104,11 @@ class WorkCalendar:
 
     def working_midpoint(self, start: datetime, end: datetime) -> datetime | None:
         """The instant halfway through the working time between ``start`` and ``end``."""
+        return self.working_point(start, end, 0.5)
+
+    def working_point(self, start: datetime, end: datetime, share: float) -> datetime | None:
+        """The instant ``share`` (0..1) of the way through the working time between ``start``
+        and ``end``; None when there is no working time between them."""
         spans: list[tuple[datetime, datetime]] = []
         day = self.local_date(start)
         while day <= self.local_date(end):
@@ -116,7 +121,7 @@ class WorkCalendar:
         total = sum(((hi - lo) for lo, hi in spans), timedelta())
         if total <= timedelta(0):
             return None
-        left = total / 2
+        left = total * min(max(share, 0.0), 1.0)
         for lo, hi in spans:
             if hi - lo >= left:
                 return lo + left

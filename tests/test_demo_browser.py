@@ -92,6 +92,8 @@ def test_an_employee_answers_and_the_lead_sees_it_counted(demo_url: str, tmp_pat
             expect(page.get_by_test_id("clock")).to_contain_text("Mon")
             page.screenshot(path=shots / "demo-start.png")
 
+            # Picked in the page, the pilot member is left alone by the simulated colleagues.
+            as_person(page, PILOT)
             # Monday 09:55 -> 10:55: the weekly lms key measure reaches the pilot group.
             page.get_by_role("button", name="+1 hour").click()
             expect(page.get_by_test_id("happened")).to_contain_text("prompts sent")

@@ -66,11 +66,13 @@ async def build_demo(settings: Settings, program_path: Path) -> web.Application:
         core.adapter_status[platform] = "on (local playground)"
     seeded = await seed_history(core)
     web_app[PLAYGROUND].seeded_weeks = HISTORY_WEEKS
-    posted = await post_last_digests(core)
+    # The first tick sends what is still open first, so the digests count those people as
+    # asked (not answered yet), as a running bot's would.
     first = await run_due_work(core)
+    posted = first.posted + await post_last_digests(core)
     log.info(
-        "demo seeded: %d occurrences, %d deliveries, %d answers, %d digests of the last "
-        "period; %d prompts sent on start",
+        "demo seeded: %d occurrences, %d deliveries, %d answers, %d digests or reports "
+        "posted; %d prompts sent on start",
         seeded.occurrences,
         seeded.deliveries,
         seeded.answers,
