@@ -1,27 +1,39 @@
-"""``deploy/``: the image recipe.
+"""``deploy/``: the image recipe and the compose file.
 
-Docker is not at hand where the suite runs, so the Dockerfile is read and checked for what a
-deployment relies on: the image runs ``serve`` as an unprivileged user, holds no secret, and
-its health check really asks ``/healthz`` (run here against the real server).
+Docker is not at hand where the suite runs, so each file is read and checked for what a
+deployment relies on: the image runs ``serve`` as an unprivileged user and its health check
+really asks ``/healthz`` (run here against the real server), and compose starts two replicas
+behind a balancer that names both.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 import subprocess
 import sys
 import tomllib
+from typing import Any
 
+import pytest
+import yaml
 from aiohttp import web
 
+from adapters.slack.app import SHUTDOWN_GRACE_SECONDS
 from bot.settings import PLATFORM_CREDENTIALS, Settings, load_settings
+from surveys.program import load_program
 from tests.deploy_files import (
+    MissingVariable,
     Stage,
+    caddyfile,
     dockerfile_stages,
     dockerignore_excludes,
+    env_file,
     exec_form,
     healthcheck,
+    interpolate,
+    variables_used,
 )
 from tests.support import MONDAY_MORNING, ROOT, base_env, free_port, running_server, serving
 
@@ -176,3 +188,123 @@ async def _run_against_a_degraded_server(
         return await asyncio.to_thread(
             subprocess.run, command, env={**env, "PORT": port}, capture_output=True, timeout=30
         )
+
+
+# --- compose ------------------------------------------------------------------------------------
+
+
+def compose() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
+    return loaded
+
+
+def sample_env() -> dict[str, str]:
+    """deploy/.env as an operator fills it in from .env.example."""
+    values, _ = env_file(DEPLOY / ".env.example")
+    values.update(
+        POSTGRES_PASSWORD=secrets.token_urlsafe(24),
+        LEARNPULSE_SECRET_KEY=secrets.token_urlsafe(32),
+        SLACK_BOT_TOKEN="xoxb-0000",
+        SLACK_SIGNING_SECRET="0" * 32,
+    )
+    return values
+
+
+def built_from_the_dockerfile(service: dict[str, Any]) -> bool:
+    build = service.get("build") or {}
+    dockerfile = DEPLOY / build.get("context", ".") / build.get("dockerfile", "Dockerfile")
+    return bool(build) and dockerfile.resolve() == (DEPLOY / "Dockerfile").resolve()
+
+
+def replicas(services: dict[str, Any]) -> dict[str, Any]:
+    """The services that run the image's own command: ``serve``."""
+    return {
+        name: service
+        for name, service in services.items()
+        if built_from_the_dockerfile(service) and "command" not in service
+    }
+
+
+def test_compose_runs_postgresql_with_a_volume_and_a_healthcheck() -> None:
+    document = compose()
+    postgres = document["services"]["postgres"]
+    assert re.fullmatch(r"postgres:\d+(-\w+)?", postgres["image"])
+    volume, target = postgres["volumes"][0].split(":")[:2]
+    assert volume in document["volumes"]
+    assert target == "/var/lib/postgresql/data"
+    assert postgres["healthcheck"]["test"][:2] == ["CMD", "pg_isready"]
+
+
+def test_compose_starts_two_replicas_after_postgresql_and_the_migration() -> None:
+    services = compose()["services"]
+    servers = replicas(services)
+    assert len(servers) >= 2
+    migrate = services["migrate"]
+    assert built_from_the_dockerfile(migrate)
+    assert migrate["command"] == ["learnpulse", "db", "upgrade"]
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert (
+        migrate["environment"]["DATABASE_URL"]
+        == servers["learnpulse-1"]["environment"]["DATABASE_URL"]
+    )
+    for name, server in servers.items():
+        assert server["image"] == migrate["image"], name
+        assert server["depends_on"]["postgres"]["condition"] == "service_healthy", name
+        assert server["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert "ports" not in server, f"{name} is reached through the balancer only"
+        grace = float(server["stop_grace_period"].removesuffix("s"))
+        assert grace > SHUTDOWN_GRACE_SECONDS
+
+
+def test_compose_balancer_sends_round_robin_to_every_replica_it_health_checks() -> None:
+    services = compose()["services"]
+    servers = replicas(services)
+    published = [name for name, service in services.items() if service.get("ports")]
+    assert published == ["balancer"], "one port in: the balancer's"
+    balancer = services["balancer"]
+    config_file, mounted_at = balancer["volumes"][0].split(":")[:2]
+    assert mounted_at == "/etc/caddy/Caddyfile"
+    for name in servers:
+        assert balancer["depends_on"][name]["condition"] == "service_healthy"
+
+    (site,) = caddyfile((DEPLOY / config_file).read_text(encoding="utf-8")).block
+    container_port = str(balancer["ports"][0]).rsplit(":", 1)[1]
+    assert site.tokens == [f":{container_port}"]
+    (proxy,) = site.find("reverse_proxy")
+    assert set(proxy.tokens[1:]) == {
+        f"{name}:{server['environment']['PORT']}" for name, server in servers.items()
+    }
+    assert proxy.find("lb_policy")[0].tokens[1:] == ["round_robin"]
+    assert proxy.find("health_uri")[0].tokens[1:] == ["/healthz"]
+    assert proxy.find("health_status")[0].tokens[1:] == ["200"]
+
+
+def test_compose_environment_is_one_the_server_accepts() -> None:
+    document = compose()
+    env_example, mentioned = env_file(DEPLOY / ".env.example")
+    assert variables_used(document) == set(env_example) | mentioned
+    filled = interpolate(document, sample_env())
+    for name, server in replicas(filled["services"]).items():
+        environment = {key: str(value) for key, value in server["environment"].items()}
+        assert set(environment) <= SETTING_NAMES, name
+        settings = load_settings(**environment)
+        settings.check_secret_key()
+        assert settings.listen_host == "0.0.0.0"
+        assert settings.database_url.startswith("postgresql+psycopg://learnpulse:")
+        assert settings.database_url.endswith("@postgres:5432/learnpulse")
+        assert settings.slack_enabled == (True, "http")
+        assert settings.teams_enabled[0] is False
+        program_mount = next(
+            v
+            for v in server["volumes"]
+            if v.split(":")[1] == settings.learnpulse_program.as_posix()
+        )
+        load_program(DEPLOY / program_mount.split(":")[0])  # the default program is a valid one
+
+
+def test_compose_refuses_to_start_without_the_secrets() -> None:
+    for missing in ("POSTGRES_PASSWORD", "LEARNPULSE_SECRET_KEY"):
+        env = {**sample_env(), missing: ""}
+        with pytest.raises(MissingVariable, match=missing):
+            interpolate(compose(), env)
