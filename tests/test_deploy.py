@@ -1,9 +1,10 @@
-"""``deploy/``: the image recipe and the compose file.
+"""``deploy/``: the image recipe, the compose file and the Kubernetes manifests.
 
-Docker is not at hand where the suite runs, so each file is read and checked for what a
-deployment relies on: the image runs ``serve`` as an unprivileged user and its health check
-really asks ``/healthz`` (run here against the real server), and compose starts two replicas
-behind a balancer that names both.
+Docker and a cluster are not at hand where the suite runs, so each file is read and checked
+for what a deployment relies on: the image runs ``serve`` as an unprivileged user and its
+health check really asks ``/healthz`` (run here against the real server), compose starts two
+replicas behind a balancer that names both, and every Kubernetes manifest passes the API's
+own schema (``kubernetes-validate``, Kubernetes 1.30, strict, offline) and fits with the others.
 """
 
 from __future__ import annotations
@@ -11,17 +12,21 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+import socket
 import subprocess
 import sys
 import tomllib
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import kubernetes_validate
 import pytest
 import yaml
 from aiohttp import web
 
 from adapters.slack.app import SHUTDOWN_GRACE_SECONDS
-from bot.settings import PLATFORM_CREDENTIALS, Settings, load_settings
+from bot.settings import PLATFORM_CREDENTIALS, Settings, SettingsError, load_settings
 from surveys.program import load_program
 from tests.deploy_files import (
     MissingVariable,
@@ -38,6 +43,8 @@ from tests.deploy_files import (
 from tests.support import MONDAY_MORNING, ROOT, base_env, free_port, running_server, serving
 
 DEPLOY = ROOT / "deploy"
+KUBERNETES = DEPLOY / "kubernetes"
+KUBERNETES_VERSION = "1.30"
 SECRET_SETTINGS = {
     "LEARNPULSE_SECRET_KEY",
     "DATABASE_URL",
@@ -45,6 +52,8 @@ SECRET_SETTINGS = {
     *PLATFORM_CREDENTIALS,
 }
 SETTING_NAMES = {str(f.alias) for f in Settings.model_fields.values()}
+# Read by the libraries the server uses rather than by Settings.
+LIBRARY_SETTINGS = {"MPLCONFIGDIR"}
 
 
 # --- the image ----------------------------------------------------------------------------------
@@ -308,3 +317,244 @@ def test_compose_refuses_to_start_without_the_secrets() -> None:
         env = {**sample_env(), missing: ""}
         with pytest.raises(MissingVariable, match=missing):
             interpolate(compose(), env)
+
+
+# --- Kubernetes ---------------------------------------------------------------------------------
+
+
+def manifest_files() -> list[Path]:
+    return sorted(p for p in KUBERNETES.rglob("*.yaml") if p.name != "kustomization.yaml")
+
+
+def resources(path: Path) -> list[dict[str, Any]]:
+    return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+
+
+def resource(kind: str, name: str | None = None) -> dict[str, Any]:
+    found = [
+        doc
+        for path in manifest_files()
+        for doc in resources(path)
+        if doc["kind"] == kind and name in (None, doc["metadata"]["name"])
+    ]
+    assert len(found) == 1, f"{kind} {name or ''}: {len(found)} found"
+    return found[0]
+
+
+def pod_spec(kind: str) -> dict[str, Any]:
+    spec: dict[str, Any] = resource(kind)["spec"]["template"]["spec"]
+    return spec
+
+
+def server_container() -> dict[str, Any]:
+    (container,) = pod_spec("Deployment")["containers"]
+    return container
+
+
+def settings_data() -> dict[str, str]:
+    data: dict[str, str] = resource("ConfigMap", "learnpulse-settings")["data"]
+    return data
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail on any attempt to resolve a name or open a connection."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a network call was attempted: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    yield
+
+
+@pytest.mark.parametrize("path", manifest_files(), ids=lambda p: str(p.relative_to(KUBERNETES)))
+def test_manifest_is_valid_for_kubernetes(path: Path, no_network: None) -> None:
+    documents = resources(path)
+    assert documents
+    for document in documents:
+        # Strict: an unknown or misspelt field is an error, not something the API ignores.
+        validated = kubernetes_validate.validate(document, KUBERNETES_VERSION, strict=True)
+        assert validated == KUBERNETES_VERSION
+
+
+def test_kustomizations_apply_every_manifest_but_the_secret() -> None:
+    main = yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text(encoding="utf-8"))
+    migrate = yaml.safe_load((KUBERNETES / "migrate" / "kustomization.yaml").read_text("utf-8"))
+    top_level = {p.name for p in KUBERNETES.glob("*.yaml")} - {"kustomization.yaml"}
+    # The Secret is created by hand; `kubectl apply -k` must never overwrite it.
+    assert set(main["resources"]) == top_level - {"secret.yaml"}
+    assert migrate["resources"] == ["job.yaml"]
+    assert main["images"] == migrate["images"]
+    (image,) = main["images"]
+    assert server_container()["image"] == image["name"]
+    assert pod_spec("Job")["containers"][0]["image"] == image["name"]
+
+
+def test_deployment_probes_ask_healthz_on_the_server_port() -> None:
+    container = server_container()
+    (port,) = container["ports"]
+    assert port["containerPort"] == int(settings_data()["PORT"])
+    for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+        http_get = container[probe]["httpGet"]
+        assert http_get["path"] == "/healthz", probe
+        assert http_get["port"] in (port["name"], port["containerPort"]), probe
+    # A short database outage takes a pod out of the Service; only a long one restarts it.
+    readiness, liveness = container["readinessProbe"], container["livenessProbe"]
+    assert (
+        liveness["periodSeconds"] * liveness["failureThreshold"]
+        > readiness["periodSeconds"] * readiness["failureThreshold"]
+    )
+
+
+def _quantity(value: str | int) -> float:
+    units = {"m": 1e-3, "Ki": 2**10, "Mi": 2**20, "Gi": 2**30}
+    text = str(value)
+    for suffix, factor in units.items():
+        if text.endswith(suffix):
+            return float(text.removesuffix(suffix)) * factor
+    return float(text)
+
+
+@pytest.mark.parametrize("kind", ["Deployment", "Job"])
+def test_containers_request_and_limit_cpu_and_memory(kind: str) -> None:
+    for container in pod_spec(kind)["containers"]:
+        resources = container["resources"]
+        for name in ("cpu", "memory"):
+            request = _quantity(resources["requests"][name])
+            limit = _quantity(resources["limits"][name])
+            assert 0 < request <= limit, (kind, name)
+    memory = server_container()["resources"]["limits"]["memory"]
+    assert _quantity(memory) >= 512 * 2**20  # an idle replica plus a large digest
+
+
+@pytest.mark.parametrize("kind", ["Deployment", "Job"])
+def test_pods_run_as_the_image_user_without_privileges(kind: str) -> None:
+    spec = pod_spec(kind)
+    pod = spec["securityContext"]
+    assert pod["runAsNonRoot"] is True
+    assert pod["runAsUser"] == image_uid()
+    assert spec["automountServiceAccountToken"] is False
+    for container in spec["containers"]:
+        context = container["securityContext"]
+        assert context["allowPrivilegeEscalation"] is False
+        assert context["readOnlyRootFilesystem"] is True
+        assert context["capabilities"]["drop"] == ["ALL"]
+
+
+def test_the_only_writable_directory_is_the_one_matplotlib_is_given() -> None:
+    spec = pod_spec("Deployment")
+    volumes = {v["name"]: v for v in spec["volumes"]}
+    writable = [
+        m["mountPath"]
+        for m in server_container()["volumeMounts"]
+        if not m.get("readOnly") and "emptyDir" in volumes[m["name"]]
+    ]
+    assert writable == ["/tmp"]
+    assert settings_data()["MPLCONFIGDIR"].startswith("/tmp/")
+    assert final_stage().env()["MPLCONFIGDIR"].startswith("/tmp/")
+
+
+@pytest.mark.parametrize("kind", ["Deployment", "Job"])
+def test_environment_references_exist(kind: str) -> None:
+    secret = resource("Secret", "learnpulse-secrets")
+    config_maps = {
+        doc["metadata"]["name"]: doc
+        for path in manifest_files()
+        for doc in resources(path)
+        if doc["kind"] == "ConfigMap"
+    }
+    for container in pod_spec(kind)["containers"]:
+        names: set[str] = set()
+        for source in container.get("envFrom", []):
+            config_map = config_maps[source["configMapRef"]["name"]]
+            names |= set(config_map["data"])
+        for variable in container.get("env", []):
+            ref = variable["valueFrom"]["secretKeyRef"]
+            assert ref["name"] == secret["metadata"]["name"]
+            assert ref["key"] in secret["stringData"], ref["key"]
+            assert variable["name"] == ref["key"]
+            # Only the platform credentials may be left out of the Secret.
+            assert ref.get("optional", False) == (
+                variable["name"] not in ("DATABASE_URL", "LEARNPULSE_SECRET_KEY")
+            )
+            names.add(variable["name"])
+        assert names <= SETTING_NAMES | LIBRARY_SETTINGS, names - SETTING_NAMES
+        assert "DATABASE_URL" in names
+        if kind == "Deployment":
+            assert {"LEARNPULSE_SECRET_KEY", "HOST", "PORT", "LEARNPULSE_PROGRAM"} <= names
+    assert not SECRET_SETTINGS & set(settings_data()), "a secret in a ConfigMap"
+
+
+def test_the_settings_configmap_and_secret_make_a_server_that_listens_beyond_loopback() -> None:
+    secret = dict(resource("Secret", "learnpulse-secrets")["stringData"])
+    secret["LEARNPULSE_SECRET_KEY"] = secrets.token_urlsafe(32)
+    settings = load_settings(
+        **{k: v for k, v in settings_data().items() if k in SETTING_NAMES}, **secret
+    )
+    settings.check_secret_key()
+    assert settings.listen_host == "0.0.0.0"
+    assert settings.port == server_container()["ports"][0]["containerPort"]
+
+
+def test_the_placeholder_secret_key_is_refused_beside_real_credentials() -> None:
+    placeholder = resource("Secret", "learnpulse-secrets")["stringData"]
+    settings = load_settings(
+        LEARNPULSE_SECRET_KEY=placeholder["LEARNPULSE_SECRET_KEY"], SLACK_BOT_TOKEN="xoxb-1"
+    )
+    with pytest.raises(SettingsError, match="LEARNPULSE_SECRET_KEY"):
+        settings.check_secret_key()
+
+
+def test_the_program_is_mounted_where_the_settings_say_and_is_valid(tmp_path: Path) -> None:
+    program_path = Path(settings_data()["LEARNPULSE_PROGRAM"])
+    spec = pod_spec("Deployment")
+    (mount,) = [m for m in server_container()["volumeMounts"] if m["name"] == "program"]
+    (volume,) = [v for v in spec["volumes"] if v["name"] == "program"]
+    (item,) = volume["configMap"]["items"]
+    assert Path(mount["mountPath"]) / item["path"] == program_path
+    config_map = resource("ConfigMap", volume["configMap"]["name"])
+    copy = tmp_path / "program.yaml"
+    copy.write_text(config_map["data"][item["key"]], encoding="utf-8")
+    assert load_program(copy).workstreams
+
+
+def test_service_selects_the_server_pods_only() -> None:
+    service = resource("Service")
+    deployment = resource("Deployment")
+    selector = service["spec"]["selector"]
+    pod_labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert selector.items() <= pod_labels.items()
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    job_labels = resource("Job")["spec"]["template"]["metadata"]["labels"]
+    assert not selector.items() <= job_labels.items(), "the Service would route to the Job"
+    (port,) = service["spec"]["ports"]
+    assert port["targetPort"] in (
+        p[key] for p in server_container()["ports"] for key in ("name", "containerPort")
+    )
+    budget = resource("PodDisruptionBudget")
+    assert budget["spec"]["selector"]["matchLabels"].items() <= pod_labels.items()
+    assert 0 < budget["spec"]["minAvailable"] < deployment["spec"]["replicas"]
+
+
+def test_a_rollout_keeps_every_replica_serving_and_lets_each_finish() -> None:
+    deployment = resource("Deployment")
+    assert deployment["spec"]["replicas"] >= 2
+    rolling = deployment["spec"]["strategy"]["rollingUpdate"]
+    assert rolling == {"maxUnavailable": 0, "maxSurge": 1}
+    spec = pod_spec("Deployment")
+    pre_stop = server_container()["lifecycle"]["preStop"]["exec"]["command"]
+    assert pre_stop[0] == "sleep"
+    assert spec["terminationGracePeriodSeconds"] > float(pre_stop[1]) + SHUTDOWN_GRACE_SECONDS
+
+
+def test_the_migration_job_upgrades_the_database_once() -> None:
+    job = resource("Job")
+    spec = pod_spec("Job")
+    (container,) = spec["containers"]
+    assert container["args"] == ["learnpulse", "db", "upgrade"]
+    assert spec["restartPolicy"] == "Never"
+    assert job["spec"]["backoffLimit"] >= 1
+    server_database = next(e for e in server_container()["env"] if e["name"] == "DATABASE_URL")
+    assert container["env"] == [server_database]
