@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 _INI = Path(__file__).with_name("alembic.ini")
 
@@ -17,10 +17,17 @@ def _config(engine: Engine) -> Config:
     return config
 
 
+MIGRATION_LOCK = 7_311_025  # PostgreSQL advisory lock: one migrating replica at a time
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` (idempotent)."""
+    """Bring the database to ``revision`` (idempotent). On PostgreSQL, replicas starting at
+    once take turns (an advisory lock held by the migrating transaction): the first migrates,
+    the others find it done."""
     config = _config(engine)
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 
