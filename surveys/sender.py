@@ -20,10 +20,10 @@ from bot.logsafe import describe
 from bot.messages import Prompt
 from bot.ports import NoAdapterError, PermanentSendError, TransientSendError
 from storage.tables import Delivery, DeliveryStatus
-from surveys import delivery as ledger
+from surveys import ledger
 from surveys.cadence import WorkCalendar, week_bounds
 from surveys.context import Reaching
-from surveys.delivery import Claimed
+from surveys.ledger.claim import Claimed
 from surveys.occurrences import KEY_MEASURE
 from surveys.program import Program
 from surveys.prompts import render_prompt

@@ -24,8 +24,7 @@ from bot.events import AnswerGiven, CommentGiven
 from bot.messages import Prompt
 from bot.ports import Member, MessageRef
 from storage.tables import Answer, Delivery, DeliveryStatus
-from surveys import answers
-from surveys import delivery as ledger
+from surveys import answers, ledger
 from surveys.occurrences import open_now
 from surveys.sender import Sender, SendReport
 from tests.fakes import FakeChat
