@@ -43,9 +43,9 @@ class WorkReport:
 class DueWork:
     """Runs everything that is due. Safe to call at any time, as often as wanted."""
 
-    def __init__(self, core: Reaching) -> None:
+    def __init__(self, core: Reaching, claim_lease: timedelta) -> None:
         self.core = core
-        self.sender = Sender(core)
+        self.sender = Sender(core, lease=claim_lease)
         self._audience_at: datetime | None = None
         self._lock = asyncio.Lock()
 

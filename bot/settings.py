@@ -14,6 +14,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.service_urls import parse_service_url
+from surveys.sender import DEFAULT_CLAIM_LEASE_SECONDS
 
 DEFAULT_TEAMS_SERVICE_URLS = (
     "https://smba.trafficmanager.net/,"
@@ -39,7 +40,7 @@ class SettingsError(ValueError):
 
 
 class Settings(BaseSettings):
-    """Every environment variable of PRODUCT.md, with its default."""
+    """Every environment variable of PRODUCT.md and the claim lease, with its default."""
 
     model_config = SettingsConfigDict(
         env_prefix="", extra="ignore", case_sensitive=False, populate_by_name=True
@@ -60,6 +61,11 @@ class Settings(BaseSettings):
     teams_service_urls: str = Field(DEFAULT_TEAMS_SERVICE_URLS, alias="TEAMS_SERVICE_URLS")
     teams_emulator: bool = Field(False, alias="TEAMS_EMULATOR")
     learnpulse_now: datetime | None = Field(None, alias="LEARNPULSE_NOW")
+    # How long a claimed send may go unrecorded before another sender takes it for a crashed
+    # one; 0 would take every send in flight, another replica's too, and send it twice.
+    learnpulse_claim_lease_seconds: float = Field(
+        DEFAULT_CLAIM_LEASE_SECONDS, alias="LEARNPULSE_CLAIM_LEASE_SECONDS", gt=0
+    )
 
     @field_validator("database_url")
     @classmethod
