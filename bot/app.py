@@ -31,7 +31,8 @@ from storage.db import make_engine, read_session, session_scope
 from storage.keycheck import KeyMismatch, verify_key
 from storage.migrate import upgrade
 from surveys.catalog import Catalog
-from surveys.program import Program, load_program
+from surveys.program import Program
+from surveys.program_file import load_program
 from surveys.sender import SendReport, claim_lease
 from surveys.sync import SyncReport, sync_program
 
