@@ -25,7 +25,9 @@ from surveys.context import Reporting
 from surveys.disclosure import ALL, COMMENTS, PILOT, REST, Bundle, Candidate, FigureKey, admit
 from surveys.periods import Period, due_period, period_containing, recent
 from surveys.program import Program, Question, Workstream
-from surveys.tallies import PeriodTally, QuestionTally, audience_sizes, tally
+from surveys.response_tallies import audience_sizes
+from surveys.tallies import tally
+from surveys.tally_model import PeriodTally, QuestionTally
 from surveys.thresholds import Thresholds
 
 CHART_PERIODS = 8
