@@ -31,8 +31,9 @@ from storage.db import make_engine, read_session, session_scope
 from storage.keycheck import KeyMismatch, verify_key
 from storage.migrate import upgrade
 from surveys.catalog import Catalog
-from surveys.program import Program, load_program
-from surveys.sender import SendReport
+from surveys.program import Program
+from surveys.program_file import load_program
+from surveys.sender import SendReport, claim_lease
 from surveys.sync import SyncReport, sync_program
 
 log = logging.getLogger("learnpulse")
@@ -79,7 +80,7 @@ class LearnPulse:
             raise SettingsError(f"LEARNPULSE_SECRET_KEY: {exc}") from None
         # Wired here, once: the event handlers and the one runner of periodic work.
         self.dispatcher = Dispatcher(self)
-        self.due_work = DueWork(self)
+        self.due_work = DueWork(self, claim_lease(settings.learnpulse_claim_lease_seconds))
 
     @contextmanager
     def session(self) -> Iterator[Session]:

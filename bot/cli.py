@@ -16,7 +16,8 @@ from sqlmodel import select
 from bot.settings import Settings, SettingsError, load_settings
 from storage.tables import Delivery, DeliveryStatus
 from surveys.occurrences import Asking, open_now
-from surveys.program import Program, ProgramError, Workstream, load_program
+from surveys.program import Program, Workstream
+from surveys.program_file import ProgramError, load_program
 from surveys.sender import SendReport
 
 if TYPE_CHECKING:

@@ -25,9 +25,9 @@ from bot.reporting import post_due_digests, post_due_reviews, post_due_trends
 from storage import lease
 from storage.tables import Delivery
 from surveys import audience
-from surveys import delivery as ledger
 from surveys.cadence import WorkCalendar
 from surveys.context import Reaching
+from surveys.ledger import windows
 from surveys.occurrences import plan_scheduled
 from surveys.prompts import render_prompt
 from surveys.sender import Sender, SendReport
@@ -54,9 +54,9 @@ class WorkReport:
 class DueWork:
     """Runs everything that is due. Safe to call at any time, as often as wanted."""
 
-    def __init__(self, core: Reaching, holder: str | None = None) -> None:
+    def __init__(self, core: Reaching, claim_lease: timedelta, holder: str | None = None) -> None:
         self.core = core
-        self.sender = Sender(core)
+        self.sender = Sender(core, lease=claim_lease)
         self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._lock = asyncio.Lock()
 
@@ -89,13 +89,13 @@ class DueWork:
     async def _remind(self, now: datetime) -> int:
         program = self.core.require_program()
 
-        def in_hours(prompt: ledger.OpenPrompt) -> bool:
+        def in_hours(prompt: windows.OpenPrompt) -> bool:
             return WorkCalendar.for_person(program, prompt.timezone).in_hours(now)
 
-        due = await asyncio.to_thread(ledger.claim_reminders, self.core.engine, now, in_hours)
+        due = await asyncio.to_thread(windows.claim_reminders, self.core.engine, now, in_hours)
         slots = asyncio.Semaphore(PARALLEL_MESSAGES)
 
-        async def remind(prompt: ledger.OpenPrompt) -> bool:
+        async def remind(prompt: windows.OpenPrompt) -> bool:
             async with slots:
                 rendered = await asyncio.to_thread(self._render, prompt.id, True)
                 try:
@@ -105,7 +105,7 @@ class DueWork:
                     log.warning("reminder for delivery %d not sent: %s", prompt.id, exc)
                     return False
                 await asyncio.to_thread(
-                    ledger.set_message,
+                    windows.set_message,
                     self.core.engine,
                     prompt.id,
                     ref.conversation,
@@ -116,10 +116,10 @@ class DueWork:
         return sum(await asyncio.gather(*(remind(p) for p in due)))
 
     async def _close(self, now: datetime) -> tuple[int, int]:
-        closed, missed = await asyncio.to_thread(ledger.expire_due, self.core.engine, now)
+        closed, missed = await asyncio.to_thread(windows.expire_due, self.core.engine, now)
         slots = asyncio.Semaphore(PARALLEL_MESSAGES)
 
-        async def close(prompt: ledger.OpenPrompt) -> None:
+        async def close(prompt: windows.OpenPrompt) -> None:
             if not (prompt.conversation and prompt.message_id):
                 return
             async with slots:

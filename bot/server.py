@@ -21,7 +21,7 @@ from bot.settings import Settings, SettingsError
 from storage.db import ping
 from storage.reseal import reseal_legacy
 from storage.tables import Delivery, DeliveryStatus
-from surveys.program import ProgramError
+from surveys.program_file import ProgramError
 
 CORE_KEY: web.AppKey[LearnPulse] = web.AppKey("learnpulse", LearnPulse)
 

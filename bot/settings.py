@@ -20,6 +20,9 @@ DEFAULT_TEAMS_SERVICE_URLS = (
     "https://smba.infra.gcc.teams.microsoft.com/,"
     "https://smba.infra.gov.teams.microsoft.us/"
 )
+# A killed replica's claimed sends are taken over this long after their last renewal (a sender
+# renews every third of it), and a survivor looks at least every 15 s: within a minute in all.
+DEFAULT_CLAIM_LEASE_SECONDS = 30.0
 DEV_SECRET_KEY = "learnpulse-development-key-change-me"
 MIN_SECRET_KEY_LENGTH = 32
 MAKE_A_SECRET_KEY = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
@@ -39,7 +42,7 @@ class SettingsError(ValueError):
 
 
 class Settings(BaseSettings):
-    """Every environment variable of PRODUCT.md, with its default."""
+    """Every environment variable of PRODUCT.md and the claim lease, with its default."""
 
     model_config = SettingsConfigDict(
         env_prefix="", extra="ignore", case_sensitive=False, populate_by_name=True
@@ -61,6 +64,11 @@ class Settings(BaseSettings):
     teams_emulator: bool = Field(False, alias="TEAMS_EMULATOR")
     learnpulse_now: datetime | None = Field(None, alias="LEARNPULSE_NOW")
     learnpulse_audience_ttl: timedelta = Field(timedelta(hours=1), alias="LEARNPULSE_AUDIENCE_TTL")
+    # How long a claimed send may go unrecorded before another sender takes it for a crashed
+    # one; 0 would take every send in flight, another replica's too, and send it twice.
+    learnpulse_claim_lease_seconds: float = Field(
+        DEFAULT_CLAIM_LEASE_SECONDS, alias="LEARNPULSE_CLAIM_LEASE_SECONDS", gt=0
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -29,7 +29,7 @@ from storage.tables import (
 from surveys import audience
 from surveys.cadence import WorkCalendar, week_bounds
 from surveys.context import Reaching, Records
-from surveys.delivery import weekly_usage
+from surveys.ledger.budget import weekly_usage
 from surveys.occurrences import (
     ALREADY_OPEN_REASON,
     KEY_MEASURE,

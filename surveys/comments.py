@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from storage.crypto import Vault
 from surveys.periods import Period
-from surveys.tallies import ANSWERS, NEGATIVE, POSITIVE
+from surveys.tally_model import ANSWERS, NEGATIVE, POSITIVE
 
 MAX_LENGTH = 280
 

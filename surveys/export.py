@@ -23,7 +23,7 @@ from storage.db import reading
 from storage.tables import QuestionRecord
 from surveys.choices import readable_value
 from surveys.context import Reporting
-from surveys.tallies import ANSWERS
+from surveys.tally_model import ANSWERS
 
 FORMATS = ("csv", "json")
 BATCH = 2000

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
-
 from sqlmodel import col, select
 
 from bot.messages import Choice, Report, Section
 from storage.tables import OPEN_STATUSES, Delivery, Occurrence, PersonRecord, WorkstreamRecord
 from surveys.cadence import WorkCalendar
 from surveys.context import Reporting
+from surveys.trend import own_trend_section
 
 
 def home_view(core: Reporting, person: str) -> Report:
@@ -47,9 +46,7 @@ def home_view(core: Reporting, person: str) -> Report:
         sections.append(Section("Snooze", (state,)))
     # Outside the session: the trend opens its own, and on SQLite a second write transaction
     # would wait for this one until the busy timeout.
-    trend = _trend_section(core, person)
-    if trend is not None:
-        sections.append(trend)
+    sections.append(own_trend_section(core, person))
     actions = (
         (Choice("resume", "Resume prompts"),)
         if snoozed is not None and snoozed > now
@@ -63,13 +60,3 @@ def home_view(core: Reporting, person: str) -> Report:
         Choice(f"/learning-digest {w.id} preview", f"Preview the {w.id} digest") for w in led
     )
     return Report(title="Your LearnPulse", sections=tuple(sections), actions=(*actions, *previews))
-
-
-def _trend_section(core: Reporting, person: str) -> Section | None:
-    """The person's own trend, when the trend module is present."""
-    try:
-        trend = importlib.import_module("surveys.trend")
-    except ModuleNotFoundError:
-        return None
-    builder = getattr(trend, "own_trend_section", None)
-    return builder(core, person) if builder is not None else None

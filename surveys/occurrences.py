@@ -21,7 +21,7 @@ from surveys import audience
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT
 from surveys.cadence import Timing, WorkCalendar, scheduled_dates, timing_for, window_from
 from surveys.context import Reaching
-from surveys.delivery import member_time_zones, plan_for_members
+from surveys.ledger.plan import member_time_zones, plan_for_members
 from surveys.program import Program, Schedule
 
 ALREADY_OPEN_REASON = "already has this question open"

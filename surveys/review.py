@@ -29,7 +29,8 @@ from surveys.periods import Period, months, period_containing, previous, review_
 from surveys.program import Program, Question, Workstream
 from surveys.review_flags import ranked_flags
 from surveys.review_model import AreaIndex, MeasureView, Point, Review, WorkstreamReview
-from surveys.tallies import PeriodTally, tally
+from surveys.tallies import tally
+from surveys.tally_model import PeriodTally
 from surveys.thresholds import Thresholds
 
 KIND = "review"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -20,10 +19,10 @@ from bot.logsafe import describe
 from bot.messages import Prompt
 from bot.ports import NoAdapterError, PermanentSendError, TransientSendError
 from storage.tables import Delivery, DeliveryStatus
-from surveys import delivery as ledger
+from surveys import ledger
 from surveys.cadence import WorkCalendar, week_bounds
 from surveys.context import Reaching
-from surveys.delivery import Claimed
+from surveys.ledger.claim import Claimed
 from surveys.occurrences import KEY_MEASURE
 from surveys.program import Program
 from surveys.prompts import render_prompt
@@ -34,13 +33,19 @@ log = logging.getLogger("learnpulse.sender")
 NO_ADAPTER_RETRY = timedelta(minutes=10)
 
 
-def claim_lease() -> timedelta:
+DEFAULT_CLAIM_LEASE_SECONDS = (
+    30.0  # what Settings gives unless LEARNPULSE_CLAIM_LEASE_SECONDS is set
+)
+
+
+def claim_lease(seconds: float = DEFAULT_CLAIM_LEASE_SECONDS) -> timedelta:
     """How long a claim may go unrecorded and unrenewed before it counts as abandoned by a
-    crash. A running sender renews its claims three times per lease."""
-    return timedelta(seconds=float(os.environ.get("LEARNPULSE_CLAIM_LEASE_SECONDS", "120")))
+    crash (the operator's ``LEARNPULSE_CLAIM_LEASE_SECONDS``). A running sender renews its
+    claims three times per lease."""
+    return timedelta(seconds=seconds)
 
 
-MIN_RENEWAL_SECONDS = 0.05  # with a lease of 0 (tests of a crash), renew at most this often
+MIN_RENEWAL_SECONDS = 0.05  # however short the lease, renew at most this often
 
 
 @dataclass
@@ -72,7 +77,8 @@ FLUSH_SECONDS = 1.0
 class Sender:
     """Sends due prompts: claims in batches, sends with bounded concurrency across people, and
     records outcomes in batches. A crash between a send and its record leaves the row claimed,
-    which ``reconcile`` settles by asking the platform."""
+    which ``reconcile`` settles by asking the platform once the claim has outlived ``lease``
+    (``claim_lease()`` unless given)."""
 
     def __init__(
         self,
@@ -80,6 +86,7 @@ class Sender:
         concurrency: int = 64,
         batch: int = 2000,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        lease: timedelta | None = None,
     ) -> None:
         # Each batch costs a fixed share of database work and a pause in sending at its end;
         # at 10,000 people, batches of 2,000 took a quarter off the ledger's CPU time against
@@ -89,11 +96,12 @@ class Sender:
         self.batch = batch
         self.concurrency = concurrency
         self.sleep = sleep  # between claim renewals; a test steps it instead of waiting
+        self.lease = claim_lease() if lease is None else lease
 
     async def reconcile(self) -> int:
         """Settle claims whose outcome is unknown; returns how many were found delivered."""
         now = self.core.clock.now()
-        lease = claim_lease()
+        lease = self.lease
         stale = await asyncio.to_thread(ledger.stale_sending, self.core.engine, now - lease)
         found = 0
         for claimed in stale:
@@ -146,7 +154,7 @@ class Sender:
             """Keep this run's claims from counting as abandoned while they wait their turn:
             a send can wait minutes on Slack's ``Retry-After``, and another sender must not
             take it for a crashed one and send it again."""
-            interval = max(claim_lease().total_seconds() / 3, MIN_RENEWAL_SECONDS)
+            interval = max(self.lease.total_seconds() / 3, MIN_RENEWAL_SECONDS)
             while True:
                 await self.sleep(interval)
                 if not held:
@@ -201,6 +209,11 @@ class Sender:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await renewing
+        if report.sent or report.retried or report.failed or report.skipped or report.missed:
+            log.debug(
+                "sending run: %d sent, %d to retry, %d failed, %d skipped, %d missed",
+                report.sent, report.retried, report.failed, report.skipped, report.missed,
+            )  # fmt: skip
         return report
 
     def _decide(

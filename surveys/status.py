@@ -28,8 +28,10 @@ from surveys.digest import candidate
 from surveys.disclosure import ALL, Bundle, FigureKey, admit
 from surveys.periods import Period, period_containing, recent
 from surveys.program import Question, Workstream
+from surveys.response_tallies import audience_sizes
 from surveys.roles import Roles
-from surveys.tallies import DELIVERIES, OCCURRENCES, PeriodTally, audience_sizes, tally
+from surveys.tallies import tally
+from surveys.tally_model import DELIVERIES, OCCURRENCES, PeriodTally
 from surveys.thresholds import Thresholds
 
 

@@ -20,7 +20,7 @@ from surveys import measures
 from surveys.banks import SELF_ASSESSMENT, load_bank
 from surveys.context import Reporting
 from surveys.periods import Period, months
-from surveys.tallies import ANSWERS, period_index
+from surveys.tally_model import ANSWERS, period_index
 
 MONTHS = 6
 HEADING = "Your own trend"

@@ -27,7 +27,7 @@ from aiohttp import web
 
 from adapters.slack.app import SHUTDOWN_GRACE_SECONDS
 from bot.settings import PLATFORM_CREDENTIALS, Settings, SettingsError, load_settings
-from surveys.program import load_program
+from surveys.program_file import load_program
 from tests.deploy_files import (
     MissingVariable,
     Stage,

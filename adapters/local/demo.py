@@ -25,7 +25,7 @@ from bot.clock import ManualClock, wall_clock
 from bot.reporting import post_digest
 from bot.server import StartupError, prepare
 from bot.settings import Settings, load_settings
-from surveys.program import load_program
+from surveys.program_file import load_program
 
 log = logging.getLogger("learnpulse.demo")
 

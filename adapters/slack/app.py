@@ -157,7 +157,9 @@ class SlackApp:
         self._work = asyncio.Semaphore(WORK_IN_PARALLEL)
         self.bolt = AsyncApp(
             client=adapter.client,
-            name="learnpulse",
+            # bolt sets the level of the logger named after the app to its base logger's on
+            # every request: named "learnpulse", that silenced the core's own DEBUG records
+            name=BOLT_LOGGER,
             logger=logging.getLogger(BOLT_LOGGER),  # pinned at INFO: no payload in its records
             # Signatures are checked before a request reaches bolt (``handle_http``), with the
             # same verifier the tests pin to Slack's published example.

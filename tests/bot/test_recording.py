@@ -15,7 +15,7 @@ from bot.ports import Member
 from bot.recording import AnswerRecorder
 from storage.tables import Answer
 from surveys import answers
-from surveys.answers import NOT_YOURS
+from surveys.answer_rules import NOT_YOURS
 from tests.fakes import FakeChat
 from tests.surveys.engine_support import make_core, program_text, question, run
 

@@ -19,7 +19,7 @@ from storage.crypto import Vault
 from storage.db import make_engine, read_session, session_scope
 from storage.migrate import upgrade
 from storage.tables import Answer, Occurrence, QuestionRecord, WorkstreamRecord
-from surveys.program import load_program, parse_program
+from surveys.program_file import load_program, parse_program
 from surveys.sync import sync_program
 from tests.conftest import EXAMPLE_PROGRAM
 

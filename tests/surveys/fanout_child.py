@@ -16,7 +16,7 @@ from adapters.slack import SlackAdapter
 from bot.app import LearnPulse
 from bot.settings import load_settings
 from surveys.occurrences import open_now
-from surveys.sender import Sender
+from surveys.sender import Sender, claim_lease
 from tests.adapters.slack.fake_slack import BOT_TOKEN
 
 PEOPLE = [f"UCRASH{i:04d}" for i in range(60)]  # the audience, channel C0ALL
@@ -32,7 +32,8 @@ async def main(database_url: str, program: str, slack_api_url: str, mode: str) -
     core.adapters.register(SlackAdapter(client, core.clock))
     if mode == "open":
         await open_now(core, "lms", "lms-confidence", actor="test")
-    report = await Sender(core, concurrency=4, batch=8).send_due()
+    lease = claim_lease(settings.learnpulse_claim_lease_seconds)
+    report = await Sender(core, concurrency=4, batch=8, lease=lease).send_due()
     print(f"sent={report.sent} reconciled={report.reconciled}", flush=True)
 
 

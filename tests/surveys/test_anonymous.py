@@ -16,7 +16,7 @@ from bot.ports import Member
 from storage.crypto import SEALED_PREFIX
 from storage.tables import COMMENT_MARK, Answer, Delivery
 from surveys import answers
-from surveys.answers import ANONYMOUS_COMMENT_ONCE
+from surveys.answer_rules import ANONYMOUS_COMMENT_ONCE
 from tests.surveys.engine_support import make_core, program_text, question, run
 
 MONDAY_10AM_NY = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from bot.events import AnswerGiven
 from bot.ports import Member
 from storage.tables import Answer, Delivery, DeliveryStatus, Occurrence
 from surveys.cadence import WorkCalendar, asking_day, local_instant, timing_for
-from surveys.program import parse_program
+from surveys.program_file import parse_program
 from tests.surveys.engine_support import (
     BERLIN,
     NEW_YORK,

@@ -73,14 +73,14 @@ async def test_kill_mid_fanout_then_restart_delivers_exactly_once(
     for user in PEOPLE:
         slack.add_user(user, tz="UTC")
     slack.add_channel("C0ALL", PEOPLE)
-    env = base_env(MONDAY, LEARNPULSE_CLAIM_LEASE_SECONDS="0")
+    env = base_env(MONDAY, LEARNPULSE_CLAIM_LEASE_SECONDS="60")
     async with slack:
         slack.child = await _child([database_url, str(program), slack.url, "open"], env)
         await asyncio.wait_for(slack.child.wait(), timeout=60)
         assert slack.child.returncode == -signal.SIGKILL
         assert KILL_AFTER <= len(slack.calls_to("chat.postMessage")) < len(PEOPLE)
         slack.child = None
-        later = base_env(MONDAY + timedelta(minutes=5), LEARNPULSE_CLAIM_LEASE_SECONDS="0")
+        later = base_env(MONDAY + timedelta(minutes=5), LEARNPULSE_CLAIM_LEASE_SECONDS="60")
         second = await _child([database_url, str(program), slack.url, "resume"], later)
         out, err = await asyncio.wait_for(second.communicate(), timeout=60)
         assert second.returncode == 0, err.decode()

@@ -24,10 +24,9 @@ from bot.events import AnswerGiven, CommentGiven
 from bot.messages import Prompt
 from bot.ports import Member, MessageRef
 from storage.tables import Answer, Delivery, DeliveryStatus
-from surveys import answers
-from surveys import delivery as ledger
+from surveys import answers, ledger
 from surveys.occurrences import open_now
-from surveys.sender import Sender, SendReport
+from surveys.sender import DEFAULT_CLAIM_LEASE_SECONDS, Sender, SendReport
 from tests.fakes import FakeChat
 from tests.surveys.engine_support import NEW_YORK, TOKYO, make_core, program_text, question, run
 from tests.virtual_time import SteppedSleep
@@ -377,7 +376,7 @@ def test_a_send_held_longer_than_the_lease_is_not_taken_for_a_crashed_one(
     first, second, asked = asyncio.run(asyncio.wait_for(two_senders(), timeout=10))
     assert (first.sent, second.reconciled, second.sent) == (1, 0, 0)
     assert len(chat.prompts[ALICE]) == 1
-    assert asked[0] == 40.0  # three renewals per lease of 120 s
+    assert asked[0] == DEFAULT_CLAIM_LEASE_SECONDS / 3  # three renewals per lease
 
 
 def test_a_renewal_the_database_refused_is_tried_again_and_the_run_goes_on(

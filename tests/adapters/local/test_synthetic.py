@@ -13,7 +13,8 @@ from adapters.local.answer_time import REMINDER_SHARE, answer_moment, answer_sha
 from adapters.local.storyline import normal
 from adapters.local.synthetic import enps_values, figure_of, scale_values, yes_values
 from surveys.cadence import WorkCalendar, timing_for
-from surveys.program import Program, load_program
+from surveys.program import Program
+from surveys.program_file import load_program
 from tests.conftest import EXAMPLE_PROGRAM
 
 ZONES = ("America/New_York", "America/Los_Angeles", "America/Chicago", "Europe/London")

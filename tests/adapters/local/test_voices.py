@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from adapters.local.voices import BY_WORKSTREAM, GENERIC, TONES, Line, Voices, voices_of
-from surveys.program import Program, load_program
+from surveys.program import Program
+from surveys.program_file import load_program
 from surveys.sentiment import polarity
 from tests.conftest import EXAMPLE_PROGRAM
 

@@ -16,7 +16,7 @@ from bot.clock import ManualClock
 from bot.events import Event
 from bot.messages import Report
 from storage.tables import Delivery, DeliveryStatus, PersonRecord
-from surveys import delivery as ledger
+from surveys import ledger
 from surveys.occurrences import open_now
 from surveys.prompts import render_prompt
 from surveys.sender import Sender, claim_lease

@@ -1,0 +1,174 @@
+"""Counts from the answers: scores with the pilot split, choices, and comments' sentiment,
+each person's latest answer per question and period.
+
+In ``confidential`` mode the database keeps each pseudonym's latest answer per question and
+period (a window function) before it groups, so a person who answered twice counts once. In
+``anonymous`` mode nothing links two answers of one person: each answer counts in the figure,
+and ``surveys.response_tallies`` finds the people behind them in the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlmodel import Session
+
+from surveys.periods import Period
+from surveys.tally_model import (
+    ANSWERS,
+    NEGATIVE,
+    POSITIVE,
+    PeriodTally,
+    QuestionTally,
+    period_index,
+    span,
+)
+
+
+def _latest_per_person(
+    periods: Sequence[Period], *partition: Any, where: Sequence[ColumnElement[bool]]
+) -> Any:
+    """Answer rows in ``periods`` with the period's index, and ``latest`` = 1 on each
+    pseudonym's latest row per ``partition`` and period (rows without a pseudonym all
+    stand alone)."""
+    a = ANSWERS.c
+    bucket = period_index(a.answered_on, periods)
+    latest = func.row_number().over(
+        partition_by=(*partition, bucket, a.respondent_key),
+        order_by=(a.answered_on.desc(), a.id.desc()),
+    )
+    return (
+        select(
+            a.workstream_id,
+            a.question_id,
+            bucket.label("bucket"),
+            a.in_pilot,
+            a.score,
+            a.value,
+            a.sentiment,
+            a.respondent_key,
+            latest.label("latest"),
+        )
+        .where(span(a.answered_on, periods), *where)
+        .subquery()
+    )
+
+
+def _counted(rows: Any) -> ColumnElement[bool]:
+    return or_(rows.c.latest == 1, rows.c.respondent_key.is_(None))
+
+
+def count_answers(
+    session: Session,
+    workstream_ids: Sequence[str],
+    periods: Sequence[Period],
+    only_questions: Sequence[str] | None,
+    out: dict[str, list[PeriodTally]],
+    offset: int,
+) -> None:
+    """Scores and the pilot split, each person's latest answer per question and period."""
+    a = ANSWERS.c
+    where = [a.workstream_id.in_(workstream_ids), a.value != ""]
+    if only_questions is not None:
+        where += [a.question_id.in_(only_questions), a.score.is_not(None)]
+    rows = _latest_per_person(periods, a.workstream_id, a.question_id, where=where)
+    stmt: Select[Any] = (
+        select(
+            rows.c.workstream_id,
+            rows.c.question_id,
+            rows.c.bucket,
+            rows.c.in_pilot,
+            rows.c.score,
+            func.count(),
+            func.count(rows.c.respondent_key),
+        )
+        .where(_counted(rows))
+        .group_by(
+            rows.c.workstream_id, rows.c.question_id, rows.c.bucket, rows.c.in_pilot, rows.c.score
+        )
+    )
+    for ws, qid, index, in_pilot, score, n, keyed in session.execute(stmt):
+        if index is None:
+            continue
+        q = out[ws][int(index) + offset].questions.setdefault(qid, QuestionTally())
+        n, keyed = int(n), int(keyed)
+        q.answers += n
+        q.people += keyed
+        q.unkeyed += n - keyed
+        if score is not None:
+            q.scores[float(score)] += n
+        if in_pilot:
+            q.pilot_answers += n
+            q.pilot_people += keyed
+            if score is not None:
+                q.pilot_scores[float(score)] += n
+
+
+def count_choices(
+    session: Session,
+    workstream_ids: Sequence[str],
+    periods: Sequence[Period],
+    choice_questions: Sequence[str],
+    out: dict[str, list[PeriodTally]],
+    offset: int,
+) -> None:
+    """Choices of the few choice questions, apart: grouping every answer by its text would
+    make the main pass sort instead of hash."""
+    a = ANSWERS.c
+    where = [
+        a.workstream_id.in_(workstream_ids),
+        a.question_id.in_(choice_questions),
+        a.value != "",
+    ]
+    rows = _latest_per_person(periods, a.workstream_id, a.question_id, where=where)
+    stmt = (
+        select(rows.c.workstream_id, rows.c.question_id, rows.c.bucket, rows.c.value, func.count())
+        .where(_counted(rows))
+        .group_by(rows.c.workstream_id, rows.c.question_id, rows.c.bucket, rows.c.value)
+    )
+    for ws, qid, index, value, n in session.execute(stmt):
+        if index is not None:
+            question = out[ws][int(index) + offset].questions.setdefault(qid, QuestionTally())
+            question.choices[str(value)] += int(n)
+
+
+def count_comments(
+    session: Session,
+    workstream_ids: Sequence[str],
+    periods: Sequence[Period],
+    out: dict[str, list[PeriodTally]],
+    offset: int,
+) -> None:
+    """Sentiment of each person's latest comment of the period, per workstream."""
+    a = ANSWERS.c
+    where = [
+        a.workstream_id.in_(workstream_ids),
+        a.comment.is_not(None),
+        a.sentiment.is_not(None),
+    ]
+    rows = _latest_per_person(periods, a.workstream_id, where=where)
+    stmt = (
+        select(
+            rows.c.workstream_id,
+            rows.c.bucket,
+            func.count(),
+            func.count(rows.c.respondent_key),
+            func.sum(rows.c.sentiment),
+            func.sum(case((rows.c.sentiment > POSITIVE, 1), else_=0)),
+            func.sum(case((rows.c.sentiment < NEGATIVE, 1), else_=0)),
+        )
+        .where(_counted(rows))
+        .group_by(rows.c.workstream_id, rows.c.bucket)
+    )
+    for ws, index, n, keyed, polarity, positive, negative in session.execute(stmt):
+        if index is None:
+            continue
+        comments = out[ws][int(index) + offset].comments
+        comments.comments += int(n)
+        comments.people += int(keyed)
+        comments.unkeyed += int(n) - int(keyed)
+        comments.polarity_sum += float(polarity or 0.0)
+        comments.positive += int(positive or 0)
+        comments.negative += int(negative or 0)
