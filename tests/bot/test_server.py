@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import LearnPulse
 from bot.server import build_web_app
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.factories import EXAMPLE_PROGRAM
 from tests.support import (
     MONDAY_MORNING,
     base_env,

@@ -21,7 +21,7 @@ from storage.migrate import upgrade
 from storage.tables import Answer, Occurrence, QuestionRecord, WorkstreamRecord
 from surveys.program import load_program, parse_program
 from surveys.sync import sync_program
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.factories import EXAMPLE_PROGRAM
 
 
 def test_migrations_match_the_tables(engine: Engine) -> None:

@@ -17,7 +17,8 @@ from PIL import Image
 from adapters.teams.package import MANIFEST_DIR
 from bot.commands.table import COMMAND_NAMES
 from tests.adapters.teams.activities import APP_ID
-from tests.conftest import ROOT, SHARED
+from tests.conftest import SHARED
+from tests.factories import ROOT
 from tests.support import MONDAY_MORNING, base_env, run_bot
 
 SCHEMA = SHARED / "schemas" / "teams" / "MicrosoftTeams.schema.v1.22.json"

@@ -11,7 +11,7 @@ import pytest
 
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.fake_connector import FakeConnector
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.factories import EXAMPLE_PROGRAM
 from tests.support import MONDAY_MORNING, base_env, free_port, get_json, running_server
 
 
