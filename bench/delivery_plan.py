@@ -18,9 +18,9 @@ from sqlalchemy import delete, insert, select, text
 from bench.scratch import scratch_database
 from bot.app import LearnPulse
 from bot.clock import ManualClock
-from bot.settings import load_settings
 from storage.tables import AudienceMember, Delivery, Occurrence, PersonRecord
 from surveys.occurrences import TimingRule, askings, plan_occurrence
+from tests.factories import build_app
 
 ZONES = [
     "America/New_York",
@@ -30,7 +30,6 @@ ZONES = [
     "Asia/Kolkata",
     None,
 ]
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "program.yaml"
 
 
 def seed(core: LearnPulse, people: int) -> None:
@@ -65,11 +64,7 @@ def main() -> None:
     people = 10_000 if args.quick else args.people
     url, engine = scratch_database(args.database_url, Path(tempfile.mkdtemp()))
     now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-    settings = load_settings(
-        DATABASE_URL=url, LEARNPULSE_PROGRAM=str(EXAMPLE), LEARNPULSE_SECRET_KEY="bench"
-    )
-    core = LearnPulse(settings, clock=ManualClock(now), engine=engine, migrate=False)
-    core.load_program()
+    core = build_app(url, clock=ManualClock(now), engine=engine)  # the example program
     seed(core, people)
     asking = next(
         a
