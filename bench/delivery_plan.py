@@ -18,7 +18,7 @@ from sqlalchemy import delete, insert, select, text
 from bench.scratch import scratch_database
 from bot.app import LearnPulse
 from bot.clock import ManualClock
-from storage.tables import AudienceMember, Delivery, Occurrence, PersonRecord
+from storage.tables import AudienceMember, Delivery, Occurrence, PersonRecord, table_of
 from surveys.occurrences import TimingRule, askings, plan_occurrence
 from tests.factories import build_app
 
@@ -36,7 +36,7 @@ def seed(core: LearnPulse, people: int) -> None:
     engine = core.engine
     with engine.begin() as connection:
         connection.execute(
-            insert(PersonRecord.__table__),  # type: ignore[attr-defined]
+            insert(table_of(PersonRecord)),
             [
                 {
                     "ref": f"slack:UB{i:08d}",
@@ -50,7 +50,7 @@ def seed(core: LearnPulse, people: int) -> None:
         )
         ids = [row[0] for row in connection.execute(text("SELECT id FROM person ORDER BY id"))]
         connection.execute(
-            insert(AudienceMember.__table__),  # type: ignore[attr-defined]
+            insert(table_of(AudienceMember)),
             [{"workstream_id": "respect", "person_id": pid, "in_pilot": False} for pid in ids],
         )
 
@@ -94,7 +94,7 @@ def main() -> None:
     assert inserted == people, inserted
     # Memory is measured on a second, identical plan (tracemalloc would slow the timed one).
     with engine.begin() as connection:
-        connection.execute(delete(Delivery.__table__))  # type: ignore[attr-defined]
+        connection.execute(delete(table_of(Delivery)))
     tracemalloc.start()
     plan_occurrence(
         core, new_occurrence("bench@memory"), asking, TimingRule(asking.schedule, now.date(), now)
@@ -102,7 +102,7 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    table = Delivery.__table__  # type: ignore[attr-defined]
+    table = table_of(Delivery)
     columns = [c for c in table.c if c.name not in ("id", "occurrence_id")]
     with engine.begin() as connection:
         rows = [dict(r._mapping) for r in connection.execute(select(*columns))]

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from adapters.local.synthetic import answer_value, maybe_comment, workstream_offset
 from storage.tables import (
@@ -178,7 +178,7 @@ def _questions(session: Session, asking: Asking) -> list[QuestionRecord]:
         session.exec(
             select(QuestionRecord)
             .where(QuestionRecord.bank == asking.bank, QuestionRecord.retired == False)  # noqa: E712
-            .order_by(QuestionRecord.position)  # type: ignore[arg-type]
+            .order_by(col(QuestionRecord.position))
         ).all()
     )
 

@@ -18,7 +18,7 @@ from bot.logsafe import describe
 from storage.crypto import Vault
 from storage.db import make_engine, read_session, session_scope
 from storage.migrate import upgrade
-from storage.tables import Answer, Occurrence, QuestionRecord, WorkstreamRecord
+from storage.tables import Answer, Occurrence, QuestionRecord, WorkstreamRecord, table_of
 from surveys.program import load_program, parse_program
 from surveys.sync import sync_program
 from tests.factories import EXAMPLE_PROGRAM
@@ -194,3 +194,8 @@ def test_a_failed_write_is_logged_without_the_values_written(engine: Engine) -> 
     line = describe(caught.value)
     assert secret_value not in line
     assert line.startswith("sqlalchemy.exc.") and "Error at " in line
+
+
+def test_table_of_is_the_table_a_model_is_stored_in() -> None:
+    for model in (Answer, Occurrence, QuestionRecord, WorkstreamRecord):
+        assert table_of(model) is SQLModel.metadata.tables[str(model.__tablename__)]
