@@ -167,7 +167,7 @@ def bulk(engine: Engine, table: str, columns: tuple[str, ...], rows: Iterator[An
     try:
         cursor = connection.cursor()
         if engine.dialect.name == "postgresql":
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
                     count += 1

@@ -102,7 +102,7 @@ class Stack:
     def statuses(self) -> dict[str, int]:
         with self.core.session() as session:
             rows = session.exec(
-                select(Delivery.status, func.count()).group_by(Delivery.status)  # type: ignore[arg-type]
+                select(Delivery.status, func.count()).group_by(Delivery.status)
             ).all()
         return {str(status): int(n) for status, n in rows}
 

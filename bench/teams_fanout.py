@@ -153,9 +153,7 @@ async def fan_out(people: int, database_url: str | None) -> None:
         first_at = min(c.at for c in accepted) - clock_zero if accepted else float("nan")
         with core.session() as session:
             statuses = dict(
-                session.exec(
-                    select(Delivery.status, func.count()).group_by(Delivery.status)  # type: ignore[arg-type]
-                ).all()
+                session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
             )
         throttled = len(fake.refused(429))
     engine.dispose()

@@ -120,7 +120,7 @@ def test_a_database_from_before_the_check_is_probed_then_recorded(
     answers(core, "respect", "respect-treated-with-respect", date(2026, 11, 30), ["4"],
             comments=["kind people"])  # fmt: skip
     with core.session() as session:
-        session.exec(delete(KeyCheck))  # type: ignore[call-overload]
+        session.exec(delete(KeyCheck))
     with pytest.raises(SettingsError, match="written with another key"):
         build_app(database_url, program=None, engine=engine, key=ANOTHER_KEY)
     build_app(database_url, program=None, engine=engine, key=TEST_SECRET_KEY)

@@ -18,6 +18,9 @@ TOKYO = "slack:UTOKYO001"
 NEW_YORK = "slack:UNEWYORK1"
 BERLIN = "slack:UBERLIN01"
 
+# A core, the in-process chat registered on it, and its clock.
+ChatCore = tuple[LearnPulse, FakeChat, ManualClock]
+
 HEADER = """\
 program: Engine test
 timezone: America/New_York
@@ -90,7 +93,7 @@ def program_core(
 
 def make_core(
     database_url: str, tmp_path: Path, text: str, start: datetime, people: list[Member]
-) -> tuple[LearnPulse, FakeChat, ManualClock]:
+) -> ChatCore:
     """``program_core`` with the in-process chat, whose audience C0ALL is ``people``."""
     core, clock = program_core(database_url, tmp_path, text, start)
     chat = FakeChat(directory={"slack:channel:C0ALL": people})

@@ -62,7 +62,7 @@ async def test_seeded_history_has_enough_answers_for_digests(
             select(Answer.occurrence_id, func.count())
             .join(Occurrence, col(Occurrence.id) == Answer.occurrence_id)
             .where(Occurrence.question_id == "lms-find-what-i-need")
-            .group_by(Answer.occurrence_id)
+            .group_by(col(Answer.occurrence_id))
         ).all()
         assert len(weekly) == 3
         assert all(count >= program.anonymity.min_responses for _, count in weekly)

@@ -3,7 +3,7 @@ the real server on loopback."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -103,7 +103,7 @@ class SlackServer:
     async def command(self, body: str) -> tuple[int, str]:
         return await self.post(body, FORM)
 
-    async def interact(self, payload: dict[str, object]) -> tuple[int, str]:
+    async def interact(self, payload: Mapping[str, object]) -> tuple[int, str]:
         return await self.post(interaction(payload), FORM)
 
     async def event(self, body: str, headers: dict[str, str] | None = None) -> tuple[int, str]:
