@@ -54,6 +54,7 @@ from bench.slack_support import (
     arguments,
     count_answers,
     percentile,
+    slack_over_http,
     startup_frozen,
 )
 from bot import interpreter
@@ -62,8 +63,6 @@ from bot.clock import ManualClock
 from bot.server import build_web_app
 from surveys.occurrences import open_now
 from surveys.sender import Sender
-from tests.adapters.slack.fake_slack import BOT_TOKEN
-from tests.adapters.slack.payloads import SIGNING_SECRET
 from tests.adapters.teams.activities import APP_ID, TENANT
 from tests.factories import build_app, write_program
 from tests.support import serving
@@ -131,10 +130,7 @@ async def both_platforms(
         clock=ManualClock(MONDAY_10_NEW_YORK),
         engine=engine,
         env={
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_APP_TOKEN": None,
-            "SLACK_API_URL": api_url,
+            **slack_over_http(api_url),
             "TEAMS_APP_ID": APP_ID,
             "TEAMS_APP_PASSWORD": "bench-app-password",
             "TEAMS_TENANT_ID": TENANT,

@@ -133,6 +133,16 @@ class Server:
         return count_answers(self.core)
 
 
+def slack_over_http(api_url: str) -> dict[str, str | None]:
+    """The settings that turn Slack on over HTTP (Socket Mode off), calling ``api_url``."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": None,
+        "SLACK_API_URL": api_url,
+    }
+
+
 @asynccontextmanager
 async def learnpulse_server(api_url: str, database_url: str | None = None) -> AsyncIterator[Server]:
     """``serve``'s web app with the Slack adapter, on a fresh database, calling ``api_url``."""
@@ -144,12 +154,7 @@ async def learnpulse_server(api_url: str, database_url: str | None = None) -> As
         program=write_program(workdir, PROGRAM),
         clock=clock,
         engine=engine,
-        env={
-            "SLACK_BOT_TOKEN": BOT_TOKEN,
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_APP_TOKEN": None,
-            "SLACK_API_URL": api_url,
-        },
+        env=slack_over_http(api_url),
     )
     web_app = build_web_app(core)
     core.enable_platform_adapters(web_app)
