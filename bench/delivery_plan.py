@@ -18,9 +18,9 @@ from sqlalchemy import delete, insert, select, text
 from bench.scratch import scratch_database
 from bot.app import LearnPulse
 from bot.clock import ManualClock
-from bot.settings import load_settings
-from storage.tables import AudienceMember, Delivery, Occurrence, PersonRecord
+from storage.tables import AudienceMember, Delivery, Occurrence, PersonRecord, table_of
 from surveys.occurrences import TimingRule, askings, plan_occurrence
+from tests.factories import build_app
 
 ZONES = [
     "America/New_York",
@@ -30,14 +30,13 @@ ZONES = [
     "Asia/Kolkata",
     None,
 ]
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "program.yaml"
 
 
 def seed(core: LearnPulse, people: int) -> None:
     engine = core.engine
     with engine.begin() as connection:
         connection.execute(
-            insert(PersonRecord.__table__),  # type: ignore[attr-defined]
+            insert(table_of(PersonRecord)),
             [
                 {
                     "ref": f"slack:UB{i:08d}",
@@ -51,7 +50,7 @@ def seed(core: LearnPulse, people: int) -> None:
         )
         ids = [row[0] for row in connection.execute(text("SELECT id FROM person ORDER BY id"))]
         connection.execute(
-            insert(AudienceMember.__table__),  # type: ignore[attr-defined]
+            insert(table_of(AudienceMember)),
             [{"workstream_id": "respect", "person_id": pid, "in_pilot": False} for pid in ids],
         )
 
@@ -65,11 +64,7 @@ def main() -> None:
     people = 10_000 if args.quick else args.people
     url, engine = scratch_database(args.database_url, Path(tempfile.mkdtemp()))
     now = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-    settings = load_settings(
-        DATABASE_URL=url, LEARNPULSE_PROGRAM=str(EXAMPLE), LEARNPULSE_SECRET_KEY="bench"
-    )
-    core = LearnPulse(settings, clock=ManualClock(now), engine=engine, migrate=False)
-    core.load_program()
+    core = build_app(url, clock=ManualClock(now), engine=engine)  # the example program
     seed(core, people)
     asking = next(
         a
@@ -99,7 +94,7 @@ def main() -> None:
     assert inserted == people, inserted
     # Memory is measured on a second, identical plan (tracemalloc would slow the timed one).
     with engine.begin() as connection:
-        connection.execute(delete(Delivery.__table__))  # type: ignore[attr-defined]
+        connection.execute(delete(table_of(Delivery)))
     tracemalloc.start()
     plan_occurrence(
         core, new_occurrence("bench@memory"), asking, TimingRule(asking.schedule, now.date(), now)
@@ -107,7 +102,7 @@ def main() -> None:
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    table = Delivery.__table__  # type: ignore[attr-defined]
+    table = table_of(Delivery)
     columns = [c for c in table.c if c.name not in ("id", "occurrence_id")]
     with engine.begin() as connection:
         rows = [dict(r._mapping) for r in connection.execute(select(*columns))]

@@ -28,9 +28,9 @@ from sqlalchemy import Engine, text
 from bench.scratch import scratch_database
 from bot.app import LearnPulse
 from bot.clock import ManualClock
-from bot.settings import load_settings
 from surveys.digest import build_digests, scheduled_period
 from surveys.sentiment import polarity
+from tests.factories import build_app, write_program
 
 WORKSTREAMS = 20
 WEEKS = 26
@@ -167,7 +167,7 @@ def bulk(engine: Engine, table: str, columns: tuple[str, ...], rows: Iterator[An
     try:
         cursor = connection.cursor()
         if engine.dialect.name == "postgresql":
-            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
                     count += 1
@@ -216,14 +216,8 @@ def main() -> None:
     total = 100_000 if args.quick else 1_000_000
     workdir = Path(tempfile.mkdtemp())
     url, engine = scratch_database(args.database_url, workdir)
-    (workdir / "program.yaml").write_text(program_yaml(), encoding="utf-8")
-    settings = load_settings(
-        DATABASE_URL=url,
-        LEARNPULSE_PROGRAM=str(workdir / "program.yaml"),
-        LEARNPULSE_SECRET_KEY="bench",
-    )
-    core = LearnPulse(settings, clock=ManualClock(NOW), engine=engine, migrate=False)
-    core.load_program()
+    program = write_program(workdir, program_yaml())
+    core = build_app(url, program=program, clock=ManualClock(NOW), engine=engine)
     start = time.perf_counter()
     inserted = seed(core, total)
     if engine.dialect.name == "sqlite":

@@ -54,18 +54,17 @@ from bench.slack_support import (
     arguments,
     count_answers,
     percentile,
+    slack_over_http,
     startup_frozen,
 )
 from bot import interpreter
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
-from bot.settings import load_settings
 from surveys.occurrences import open_now
 from surveys.sender import Sender
-from tests.adapters.slack.fake_slack import BOT_TOKEN
-from tests.adapters.slack.payloads import SIGNING_SECRET
 from tests.adapters.teams.activities import APP_ID, TENANT
+from tests.factories import build_app, write_program
 from tests.support import serving
 
 CLICK_CLIENTS = 32
@@ -124,23 +123,19 @@ async def both_platforms(
     """``serve``'s web app with Slack over HTTP and credentialed Teams, on a fresh database;
     Teams trusts the keys published at ``metadata_url``."""
     workdir = Path(tempfile.mkdtemp(prefix="learnpulse-bench-"))
-    program = workdir / "program.yaml"
-    program.write_text(PROGRAM, encoding="utf-8")
     url, engine = scratch_database(database_url, workdir)
-    settings = load_settings(
-        DATABASE_URL=url,
-        LEARNPULSE_SECRET_KEY="bench-secret-key",
-        LEARNPULSE_PROGRAM=str(program),
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_APP_TOKEN=None,
-        SLACK_API_URL=api_url,
-        TEAMS_APP_ID=APP_ID,
-        TEAMS_APP_PASSWORD="bench-app-password",
-        TEAMS_TENANT_ID=TENANT,
+    core = build_app(
+        url,
+        program=write_program(workdir, PROGRAM),
+        clock=ManualClock(MONDAY_10_NEW_YORK),
+        engine=engine,
+        env={
+            **slack_over_http(api_url),
+            "TEAMS_APP_ID": APP_ID,
+            "TEAMS_APP_PASSWORD": "bench-app-password",
+            "TEAMS_TENANT_ID": TENANT,
+        },
     )
-    core = LearnPulse(settings, clock=ManualClock(MONDAY_10_NEW_YORK), engine=engine, migrate=False)
-    core.load_program()
     web_app = build_web_app(core)
     # as ``enable_platform_adapters`` does, with Teams' trust anchor on loopback
     endpoints = BotFrameworkEndpoints(

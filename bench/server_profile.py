@@ -99,6 +99,7 @@ def profiled(loop: asyncio.AbstractEventLoop, report: io.StringIO) -> Iterator[N
 
 
 def write_report(stats: pstats.Stats, out: io.StringIO) -> None:
+    # typeshed does not declare pstats.Stats.stats, the table every report of pstats reads
     entries: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
     total = sum(entry[2] for entry in entries.values()) or 1.0
     by_group = own_time_by_group(entries)

@@ -26,11 +26,11 @@ from bot import interpreter
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
-from bot.settings import load_settings
 from storage.db import write_gate
 from storage.tables import Answer, Delivery, DeliveryStatus
 from tests.adapters.slack.fake_slack import BOT_TOKEN, FakeSlack
 from tests.adapters.slack.payloads import SIGNING_SECRET
+from tests.factories import build_app, write_program
 from tests.support import serving
 
 CHANNEL = "C0BENCH001"
@@ -102,7 +102,7 @@ class Stack:
     def statuses(self) -> dict[str, int]:
         with self.core.session() as session:
             rows = session.exec(
-                select(Delivery.status, func.count()).group_by(Delivery.status)  # type: ignore[arg-type]
+                select(Delivery.status, func.count()).group_by(Delivery.status)
             ).all()
         return {str(status): int(n) for status, n in rows}
 
@@ -133,25 +133,29 @@ class Server:
         return count_answers(self.core)
 
 
+def slack_over_http(api_url: str) -> dict[str, str | None]:
+    """The settings that turn Slack on over HTTP (Socket Mode off), calling ``api_url``."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_APP_TOKEN": None,
+        "SLACK_API_URL": api_url,
+    }
+
+
 @asynccontextmanager
 async def learnpulse_server(api_url: str, database_url: str | None = None) -> AsyncIterator[Server]:
     """``serve``'s web app with the Slack adapter, on a fresh database, calling ``api_url``."""
     workdir = Path(tempfile.mkdtemp(prefix="learnpulse-bench-"))
-    program = workdir / "program.yaml"
-    program.write_text(PROGRAM, encoding="utf-8")
     url, engine = scratch_database(database_url, workdir)
     clock = ManualClock(MONDAY_10_NEW_YORK)
-    settings = load_settings(
-        DATABASE_URL=url,
-        LEARNPULSE_SECRET_KEY="bench-secret-key-of-32-characters-or-more",
-        LEARNPULSE_PROGRAM=str(program),
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_APP_TOKEN=None,
-        SLACK_API_URL=api_url,
+    core = build_app(
+        url,
+        program=write_program(workdir, PROGRAM),
+        clock=clock,
+        engine=engine,
+        env=slack_over_http(api_url),
     )
-    core = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
-    core.load_program()
     web_app = build_web_app(core)
     core.enable_platform_adapters(web_app)
     try:

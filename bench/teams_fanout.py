@@ -35,11 +35,11 @@ from bench.scratch import scratch_database
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.server import build_web_app
-from bot.settings import load_settings
 from storage.tables import ConversationReference, Delivery
 from surveys.occurrences import open_now
 from surveys.sender import Sender
 from tests.adapters.teams.fake_connector import FakeConnector
+from tests.factories import build_app, write_program
 
 BOT_RATE = 30
 TEAM = "19:benchteam@thread.tacv2"
@@ -124,19 +124,19 @@ def store_references(core: LearnPulse, service_url: str, people: int) -> None:
 
 async def fan_out(people: int, database_url: str | None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="learnpulse-teams-bench-"))
-    program = workdir / "program.yaml"
-    program.write_text(PROGRAM, encoding="utf-8")
+    program = write_program(workdir, PROGRAM)
     url, engine = scratch_database(database_url, workdir)
     with fake_connector_thread(people) as fake:
-        settings = load_settings(
-            DATABASE_URL=url,
-            LEARNPULSE_SECRET_KEY="bench-secret-key",
-            LEARNPULSE_PROGRAM=str(program),
-            TEAMS_EMULATOR="1",
-            TEAMS_SERVICE_URLS=fake.url,
+        core = build_app(
+            url,
+            program=program,
+            clock=ManualClock(MONDAY_10_NEW_YORK),
+            engine=engine,
+            env={
+                "TEAMS_EMULATOR": "1",
+                "TEAMS_SERVICE_URLS": fake.url,
+            },
         )
-        core = LearnPulse(settings, clock=ManualClock(MONDAY_10_NEW_YORK), engine=engine)
-        core.load_program()
         core.enable_platform_adapters(build_web_app(core))
         store_references(core, fake.url, people)
 
@@ -153,9 +153,7 @@ async def fan_out(people: int, database_url: str | None) -> None:
         first_at = min(c.at for c in accepted) - clock_zero if accepted else float("nan")
         with core.session() as session:
             statuses = dict(
-                session.exec(
-                    select(Delivery.status, func.count()).group_by(Delivery.status)  # type: ignore[arg-type]
-                ).all()
+                session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all()
             )
         throttled = len(fake.refused(429))
     engine.dispose()

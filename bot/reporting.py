@@ -96,14 +96,14 @@ def _claim(
 
 def _release(core: Reaching, key: str) -> None:
     with core.session() as session:
-        session.exec(delete(PostedDigest).where(PostedDigest.key == key))  # type: ignore[arg-type]
+        session.exec(delete(PostedDigest).where(col(PostedDigest.key) == key))
 
 
 def _already_posted(core: Reaching, keys: list[str]) -> set[str]:
     if not keys:
         return set()
     with core.reading() as session:
-        rows = session.exec(select(PostedDigest.key).where(PostedDigest.key.in_(keys)))  # type: ignore[attr-defined]
+        rows = session.exec(select(PostedDigest.key).where(col(PostedDigest.key).in_(keys)))
         return set(rows.all())
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from pydantic import Field, ValidationError, field_validator
@@ -210,10 +211,13 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read the environment; raise ``SettingsError`` with one line naming the bad variable."""
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment; raise ``SettingsError`` with one line naming the bad variable.
+
+    ``overrides`` take the place of environment variables (``DATABASE_URL="…"``); like those,
+    their values are checked by pydantic here, not by their static type."""
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "environment"

@@ -10,13 +10,13 @@ from __future__ import annotations
 from sqlalchemy import Engine, select, update
 
 from storage.crypto import Vault
-from storage.tables import Answer, ConversationReference
+from storage.tables import Answer, ConversationReference, table_of
 
 FERNET_PREFIX = "gAAAAA"
 BATCH = 500
 
-_ANSWERS = Answer.__table__  # type: ignore[attr-defined]
-_REFERENCES = ConversationReference.__table__  # type: ignore[attr-defined]
+_ANSWERS = table_of(Answer)
+_REFERENCES = table_of(ConversationReference)
 
 
 def reseal_legacy(engine: Engine, vault: Vault) -> int:

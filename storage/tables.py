@@ -11,7 +11,17 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Integer,
+    Table,
+    Text,
+    UniqueConstraint,
+    inspect,
+)
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -296,3 +306,14 @@ class LocalMessage(SQLModel, table=True):
     body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     created_at: datetime = _utc(nullable=False)
     updated_at: datetime = _utc(nullable=False)
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """The ``Table`` of a table model, for Core statements (``update``, aliases, ``.c``).
+
+    sqlmodel sets ``Model.__table__`` when the class is made but does not declare it, so reading
+    it directly does not type-check; the mapper says the same thing with a type."""
+    table = inspect(model).local_table
+    if not isinstance(table, Table):
+        raise TypeError(f"{model.__name__} is not a table model")
+    return table

@@ -25,6 +25,7 @@ from storage.tables import (
     DeliveryStatus,
     Occurrence,
     PersonRecord,
+    table_of,
 )
 from surveys import audience
 from surveys.cadence import WorkCalendar, week_bounds
@@ -82,7 +83,7 @@ def _ask_text(core: Reaching, asking: Asking) -> str:
 
 
 def _open_for(now: datetime, question: Asking) -> list[ColumnElement[bool]]:
-    d, o = Delivery.__table__.c, Occurrence.__table__.c  # type: ignore[attr-defined]
+    d, o = table_of(Delivery).c, table_of(Occurrence).c
     same = (
         o.question_id == question.question_id
         if question.question_id is not None
@@ -112,7 +113,7 @@ def _workstreams(core: Reaching) -> set[str]:
 
 
 def _has_members(core: Reaching, workstream_id: str) -> bool:
-    m = AudienceMember.__table__.c  # type: ignore[attr-defined]
+    m = table_of(AudienceMember).c
     with core.reading() as session:
         return (
             session.execute(
@@ -128,12 +129,12 @@ def _preview(core: Reaching, chosen: list[Asking]) -> list[QuestionPreview]:
     now = core.clock.now()
     program = core.require_program()
     workstream_id = chosen[0].workstream_id
-    d, o = Delivery.__table__.c, Occurrence.__table__.c  # type: ignore[attr-defined]
-    m, p = AudienceMember.__table__.c, PersonRecord.__table__.c  # type: ignore[attr-defined]
+    d, o = table_of(Delivery).c, table_of(Occurrence).c
+    m, p = table_of(AudienceMember).c, table_of(PersonRecord).c
     with core.reading() as session:
         members = session.execute(
             select(p.id, p.timezone, p.opted_out, p.snoozed_until)
-            .join(AudienceMember.__table__, m.person_id == p.id)  # type: ignore[attr-defined]
+            .join(table_of(AudienceMember), m.person_id == p.id)
             .where(m.workstream_id == workstream_id, p.active, ~p.is_bot)
         ).all()
         today = now.astimezone(program.zone).date()
@@ -148,7 +149,7 @@ def _preview(core: Reaching, chosen: list[Asking]) -> list[QuestionPreview]:
             asking.key: set(
                 session.execute(
                     select(d.person_id)
-                    .join(Occurrence.__table__, o.id == d.occurrence_id)  # type: ignore[attr-defined]
+                    .join(table_of(Occurrence), o.id == d.occurrence_id)
                     .where(*_open_for(now, asking))
                 ).scalars()
             )
@@ -224,7 +225,7 @@ def picker(core: Reaching, workstream_id: str, previews: list[QuestionPreview]) 
 def still_open(core: Reaching, asking: Asking) -> StillOpen | None:
     """The latest ad-hoc asking of this question, if its window is still open for anyone."""
     now = core.clock.now()
-    d, o = Delivery.__table__.c, Occurrence.__table__.c  # type: ignore[attr-defined]
+    d, o = table_of(Delivery).c, table_of(Occurrence).c
     same = (
         o.question_id == asking.question_id
         if asking.question_id is not None
@@ -263,7 +264,7 @@ def still_open(core: Reaching, asking: Asking) -> StillOpen | None:
 
 def outcomes_of(core: Records, occurrence_id: int) -> dict[str, int]:
     """What became of an asking's deliveries so far, counted by outcome and reason."""
-    d = Delivery.__table__.c  # type: ignore[attr-defined]
+    d = table_of(Delivery).c
     with core.reading() as session:
         rows = session.execute(
             select(d.status, d.last_error, func.count())

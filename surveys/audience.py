@@ -132,8 +132,8 @@ def members_of(session: Session, workstream_id: str) -> list[tuple[int, str, str
     """(person id, ref, time zone) of everyone a workstream currently asks."""
     rows = session.exec(
         select(PersonRecord.id, PersonRecord.ref, PersonRecord.timezone)
-        .join(AudienceMember, AudienceMember.person_id == PersonRecord.id)  # type: ignore[arg-type]
+        .join(AudienceMember, col(AudienceMember.person_id) == col(PersonRecord.id))
         .where(AudienceMember.workstream_id == workstream_id)
-        .order_by(PersonRecord.id)  # type: ignore[arg-type]
+        .order_by(col(PersonRecord.id))
     ).all()
     return [(int(pid), ref, tz) for pid, ref, tz in rows if pid is not None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from storage.tables import Occurrence, QuestionRecord, WorkstreamRecord
 
@@ -22,7 +22,9 @@ class Catalog:
     @classmethod
     def load(cls, session: Session) -> Catalog:
         """Snapshot every question (retired ones too: old prompts still show them)."""
-        rows = list(session.exec(select(QuestionRecord).order_by(QuestionRecord.position)).all())  # type: ignore[arg-type]
+        rows = list(
+            session.exec(select(QuestionRecord).order_by(col(QuestionRecord.position))).all()
+        )
         for row in rows:
             session.expunge(row)
         banks: dict[str, list[QuestionRecord]] = {}

@@ -30,7 +30,7 @@ from sqlalchemy import Connection, Engine, and_, or_, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import write_gate
-from storage.tables import ShownFigure
+from storage.tables import ShownFigure, table_of
 from surveys.periods import Period
 
 ALL = "all"
@@ -38,7 +38,7 @@ PILOT = "pilot"
 REST = "rest"
 COMMENTS = "comments"
 
-SHOWN = ShownFigure.__table__  # type: ignore[attr-defined]
+SHOWN = table_of(ShownFigure)
 _LOCK = 7_311_024  # PostgreSQL advisory lock: one decision at a time across replicas
 
 

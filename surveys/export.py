@@ -65,7 +65,7 @@ def rows(core: Reporting) -> Iterator[dict[str, Any]]:
     minimum = program.anonymity.min_comments
     withheld = f"[withheld: fewer than {minimum} people commented]"
     with core.reading() as session:
-        kinds = {q.id: q.kind for q in session.exec(select(QuestionRecord)).scalars()}  # type: ignore[call-overload]
+        kinds = {q.id: q.kind for q in session.scalars(select(QuestionRecord))}
     text_questions = {q for q, k in kinds.items() if k == "text"}
     counts = _text_counts(core, text_questions)
     a = ANSWERS.c

@@ -23,14 +23,14 @@ def home_view(core: Reporting, person: str) -> Report:
             work = WorkCalendar.for_person(program, record.timezone)
             rows = session.exec(
                 select(Delivery, Occurrence, WorkstreamRecord)
-                .join(Occurrence, Occurrence.id == Delivery.occurrence_id)  # type: ignore[arg-type]
-                .join(WorkstreamRecord, WorkstreamRecord.id == Occurrence.workstream_id)  # type: ignore[arg-type]
+                .join(Occurrence, col(Occurrence.id) == col(Delivery.occurrence_id))
+                .join(WorkstreamRecord, col(WorkstreamRecord.id) == col(Occurrence.workstream_id))
                 .where(
                     Delivery.person_id == record.id,
                     col(Delivery.status).in_([s.value for s in OPEN_STATUSES]),
                 )
                 .where(Delivery.expires_at > now)
-                .order_by(Delivery.expires_at)  # type: ignore[arg-type]
+                .order_by(col(Delivery.expires_at))
             ).all()
             for delivery, _occurrence, workstream in rows:
                 closes = delivery.expires_at.astimezone(work.zone).strftime("%a %d %b, %H:%M")

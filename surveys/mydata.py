@@ -74,7 +74,7 @@ def _own_answers(core: Reporting, session: Session, person: str) -> list[dict[st
     key = core.vault.respondent_key(person)
     rows = session.exec(
         select(Answer, QuestionRecord)
-        .join(QuestionRecord, QuestionRecord.id == Answer.question_id)  # type: ignore[arg-type]
+        .join(QuestionRecord, col(QuestionRecord.id) == col(Answer.question_id))
         .where(Answer.respondent_key == key)
         .order_by(col(Answer.answered_on), col(Answer.id))
     ).all()
@@ -123,7 +123,7 @@ def export_own(core: Reporting, person: str) -> dict[str, Any]:
             ]
             for delivery, occurrence in session.exec(
                 select(Delivery, Occurrence)
-                .join(Occurrence, Occurrence.id == Delivery.occurrence_id)  # type: ignore[arg-type]
+                .join(Occurrence, col(Occurrence.id) == col(Delivery.occurrence_id))
                 .where(Delivery.person_id == record.id)
                 .order_by(col(Delivery.due_at))
             ).all():

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Engine, and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from storage.tables import AuditEntry, Delivery, DeliveryStatus, Occurrence
+from storage.tables import AuditEntry, Delivery, DeliveryStatus, Occurrence, table_of
 from surveys import audience
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT
 from surveys.cadence import Timing, WorkCalendar, scheduled_dates, timing_for, window_from
@@ -227,9 +227,9 @@ def already_prompted(delivery: Any, now: datetime) -> ColumnElement[bool]:
 def skip_already_open(engine: Engine, occurrence_id: int, asking: Asking, now: datetime) -> int:
     """Settle, in one statement, the new asking's deliveries to people who still have another
     asking of the same question open: nobody is prompted twice for one question."""
-    d = Delivery.__table__.c  # type: ignore[attr-defined]
-    o = Occurrence.__table__.c  # type: ignore[attr-defined]
-    earlier = Delivery.__table__.alias("earlier")  # type: ignore[attr-defined]
+    d = table_of(Delivery).c
+    o = table_of(Occurrence).c
+    earlier = table_of(Delivery).alias("earlier")
     same = (
         o.question_id == asking.question_id
         if asking.question_id is not None
@@ -237,7 +237,7 @@ def skip_already_open(engine: Engine, occurrence_id: int, asking: Asking, now: d
     )
     open_elsewhere = (
         select(earlier.c.person_id)
-        .join(Occurrence.__table__, o.id == earlier.c.occurrence_id)  # type: ignore[attr-defined]
+        .join(table_of(Occurrence), o.id == earlier.c.occurrence_id)
         .where(
             o.workstream_id == asking.workstream_id,
             same,
@@ -248,7 +248,7 @@ def skip_already_open(engine: Engine, occurrence_id: int, asking: Asking, now: d
     )
     with engine.begin() as connection:
         result = connection.execute(
-            update(Delivery.__table__)  # type: ignore[attr-defined]
+            update(table_of(Delivery))
             .where(
                 d.occurrence_id == occurrence_id,
                 d.status == DeliveryStatus.PENDING.value,

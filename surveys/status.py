@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.messages import Report, Section
 from storage.tables import DeliveryStatus, PostedDigest
@@ -61,8 +61,10 @@ def failures(
 
 def _last_posted(session: Session, workstream_ids: Sequence[str]) -> dict[str, Any]:
     stmt = (
-        select(PostedDigest.workstream_id, func.max(PostedDigest.posted_at))  # type: ignore[call-overload]
-        .where(PostedDigest.kind == "digest", PostedDigest.workstream_id.in_(workstream_ids))  # type: ignore[union-attr]
+        select(col(PostedDigest.workstream_id), func.max(PostedDigest.posted_at))
+        .where(
+            col(PostedDigest.kind) == "digest", col(PostedDigest.workstream_id).in_(workstream_ids)
+        )
         .group_by(PostedDigest.workstream_id)
     )
     return {ws: at for ws, at in session.execute(stmt)}

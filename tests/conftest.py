@@ -13,16 +13,12 @@ from sqlmodel import SQLModel
 
 from bot.app import LearnPulse
 from bot.clock import ManualClock
-from bot.settings import load_settings
 from storage.db import make_engine
 from storage.migrate import upgrade
+from tests.factories import ROOT, build_app
 from tests.support import MONDAY_MORNING
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE_PROGRAM = ROOT / "examples" / "program.yaml"
 SHARED = ROOT.parent / "shared"
-# Long enough for LearnPulse to accept it next to Slack or Teams credentials (32+ characters).
-TEST_SECRET_KEY = "test-secret-key-of-the-suite-0123456789"
 
 DATABASES = ["sqlite", "postgresql"]
 
@@ -78,23 +74,7 @@ def clock() -> ManualClock:
     return ManualClock(MONDAY_MORNING)
 
 
-def example_core(
-    database_url: str, engine: Engine, clock: ManualClock, **platform: str | None
-) -> LearnPulse:
-    """A core on the test database with the example program loaded; ``platform`` adds settings
-    (SLACK_…, TEAMS_…) for the adapters' fixtures."""
-    settings = load_settings(
-        DATABASE_URL=database_url,
-        LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY,
-        LEARNPULSE_PROGRAM=str(EXAMPLE_PROGRAM),
-        **platform,
-    )
-    app = LearnPulse(settings, clock=clock, engine=engine, migrate=False)
-    app.load_program()
-    return app
-
-
 @pytest.fixture
 def core(database_url: str, engine: Engine, clock: ManualClock) -> LearnPulse:
     """A core on the test database, with the example program loaded."""
-    return example_core(database_url, engine, clock)
+    return build_app(database_url, clock=clock, engine=engine)

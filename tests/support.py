@@ -127,7 +127,7 @@ def _require_pinned_clock(env: Mapping[str, str]) -> None:
         raise AssertionError("pin the clock of the process: base_env(now=...)")
 
 
-async def get_json(url: str) -> tuple[int, dict[str, object]]:
+async def get_json(url: str) -> tuple[int, dict[str, Any]]:
     async with aiohttp.ClientSession() as session, session.get(url) as response:
         return response.status, await response.json()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE_PROGRAM, ROOT
+from tests.factories import EXAMPLE_PROGRAM, ROOT
 from tests.support import MONDAY_MORNING, base_env, free_port, running_server
 
 CHROMIUM = Path("/usr/bin/chromium")

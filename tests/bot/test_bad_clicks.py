@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ def _stored(core: Any) -> list[str]:
         return sorted(a.value for a in session.exec(select(Answer)).all())
 
 
-def _burst(core: Any, clicks: list[AnswerGiven | CommentGiven]) -> list[AnswerOutcome]:
+def _burst(core: Any, clicks: Sequence[AnswerGiven | CommentGiven]) -> list[AnswerOutcome]:
     recorder = AnswerRecorder(core)
 
     async def together() -> list[AnswerOutcome]:
@@ -68,7 +69,7 @@ def test_malformed_values_are_refused_alone_and_the_rest_of_the_group_is_stored(
         for p, value in zip(bad_people, MALFORMED, strict=True)
     ]
     good = [AnswerGiven(p.person, _delivery(chat, p), QUESTION, "4") for p in good_people]
-    clicks: list[AnswerGiven | CommentGiven] = [*good[:10], *bad, *good[10:]]
+    clicks = [*good[:10], *bad, *good[10:]]
 
     outcomes = _burst(core, clicks)
 

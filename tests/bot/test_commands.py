@@ -8,19 +8,28 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from bot.app import LearnPulse
 from bot.commands.context import NOT_ALLOWED
 from bot.commands.table import COMMAND_NAMES, COMMANDS
 from bot.events import CommandIssued, SnoozeRequested
 from bot.ports import Member
 from storage.tables import AuditEntry, PersonRecord
 from tests.conftest import SHARED
-from tests.surveys.engine_support import NEW_YORK, TOKYO, make_core, program_text, question, run
+from tests.surveys.engine_support import (
+    NEW_YORK,
+    TOKYO,
+    ChatCore,
+    make_core,
+    program_text,
+    question,
+    run,
+)
 
 ADMIN, LEAD, EMPLOYEE = "slack:U0ADMIN01", "slack:U0LEAD001", NEW_YORK
 MONDAY_10AM_NY = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
 
-def _core(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+def _core(database_url: str, tmp_path: Path) -> ChatCore:
     people = [Member(TOKYO, timezone="Asia/Tokyo"), Member(NEW_YORK, timezone="America/New_York")]
     text = program_text(
         [
@@ -31,7 +40,7 @@ def _core(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
     return make_core(database_url, tmp_path, text, MONDAY_10AM_NY, people)
 
 
-def _say(core, person: str, name: str, text: str = "") -> str:  # type: ignore[no-untyped-def]
+def _say(core: LearnPulse, person: str, name: str, text: str = "") -> str:
     reply = asyncio.run(core.dispatch(CommandIssued(person, name, text)))
     assert reply is not None
     return "\n".join([reply.summary or "", *(line for s in reply.sections for line in s.lines)])

@@ -97,7 +97,7 @@ def test_clicks_on_one_prompt_in_one_group_see_each_other_in_order(
     core, chat = _sent(database_url, tmp_path)
     first, second = PEOPLE[0].person, PEOPLE[1].person
     delivery = chat.prompts[first][0].delivery_id
-    group = [
+    group: list[AnswerGiven | CommentGiven] = [
         AnswerGiven(first, delivery, QUESTION, "4"),
         AnswerGiven(second, chat.prompts[second][0].delivery_id, QUESTION, "5"),
         AnswerGiven(first, delivery, QUESTION, "2"),  # changed, in the same group

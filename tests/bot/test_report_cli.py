@@ -12,7 +12,7 @@ import pytest
 from bot.app import LearnPulse
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.bot.test_report_support import answers
-from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
+from tests.factories import EXAMPLE_PROGRAM, TEST_SECRET_KEY
 from tests.support import base_env, run_bot
 
 KEY = "respect-treated-with-respect"

@@ -14,7 +14,7 @@ from bot.app import LearnPulse
 from bot.settings import DEV_SECRET_KEY, PLATFORM_CREDENTIALS, SettingsError, load_settings
 from storage.tables import KeyCheck
 from tests.bot.test_report_support import answers
-from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
+from tests.factories import EXAMPLE_PROGRAM, TEST_SECRET_KEY, build_app
 from tests.support import MONDAY_MORNING, base_env, run_bot
 
 MAKE_ONE = 'python -c "import secrets; print(secrets.token_urlsafe(32))"'
@@ -104,15 +104,14 @@ def test_the_demo_ignores_credentials_so_needs_no_key(
 def test_another_key_on_a_database_is_refused(
     core: LearnPulse, database_url: str, engine: Engine
 ) -> None:
-    settings = load_settings(DATABASE_URL=database_url, LEARNPULSE_SECRET_KEY=ANOTHER_KEY)
     with pytest.raises(SettingsError) as refused:
-        LearnPulse(settings, engine=engine, migrate=False)
+        build_app(database_url, program=None, engine=engine, key=ANOTHER_KEY)
     assert str(refused.value).startswith(
         "LEARNPULSE_SECRET_KEY: this database was written with another key"
     )
     assert "\n" not in str(refused.value)
-    same = load_settings(DATABASE_URL=database_url, LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY)
-    LearnPulse(same, engine=engine, migrate=False)  # the key it was written with still opens it
+    # the key it was written with still opens it
+    build_app(database_url, program=None, engine=engine, key=TEST_SECRET_KEY)
 
 
 def test_a_database_from_before_the_check_is_probed_then_recorded(
@@ -121,16 +120,14 @@ def test_a_database_from_before_the_check_is_probed_then_recorded(
     answers(core, "respect", "respect-treated-with-respect", date(2026, 11, 30), ["4"],
             comments=["kind people"])  # fmt: skip
     with core.session() as session:
-        session.exec(delete(KeyCheck))  # type: ignore[call-overload]
-    other = load_settings(DATABASE_URL=database_url, LEARNPULSE_SECRET_KEY=ANOTHER_KEY)
+        session.exec(delete(KeyCheck))
     with pytest.raises(SettingsError, match="written with another key"):
-        LearnPulse(other, engine=engine, migrate=False)
-    same = load_settings(DATABASE_URL=database_url, LEARNPULSE_SECRET_KEY=TEST_SECRET_KEY)
-    LearnPulse(same, engine=engine, migrate=False)
+        build_app(database_url, program=None, engine=engine, key=ANOTHER_KEY)
+    build_app(database_url, program=None, engine=engine, key=TEST_SECRET_KEY)
     with core.session() as session:
         assert session.get(KeyCheck, 1) is not None  # recorded by that start
     with pytest.raises(SettingsError, match="written with another key"):
-        LearnPulse(other, engine=engine, migrate=False)
+        build_app(database_url, program=None, engine=engine, key=ANOTHER_KEY)
 
 
 def test_a_restart_with_another_key_exits_2_with_one_line(tmp_path: Path) -> None:

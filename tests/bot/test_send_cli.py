@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.slack.fake_slack import BOT_USER, FakeSlack
-from tests.conftest import TEST_SECRET_KEY
+from tests.factories import TEST_SECRET_KEY
 from tests.support import base_env, run_bot
 from tests.surveys.engine_support import program_text, question
 

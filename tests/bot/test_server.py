@@ -9,7 +9,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import LearnPulse
 from bot.server import build_web_app
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.factories import EXAMPLE_PROGRAM
 from tests.support import (
     MONDAY_MORNING,
     base_env,
@@ -32,9 +32,9 @@ async def test_serve_starts_on_sqlite_and_reports_health(tmp_path: Path) -> None
         status, body = await get_json(f"http://127.0.0.1:{port}/healthz")
         assert status == 200
         assert body["status"] == "ok"
-        assert body["database"]["reachable"] is True  # type: ignore[index]
-        assert body["program"]["workstreams"] == 6  # type: ignore[index]
-        assert body["adapters"]["slack"].startswith("off (SLACK_BOT_TOKEN is not set")  # type: ignore[index]
+        assert body["database"]["reachable"] is True
+        assert body["program"]["workstreams"] == 6
+        assert body["adapters"]["slack"].startswith("off (SLACK_BOT_TOKEN is not set")
         async with (
             aiohttp.ClientSession() as session,
             session.get(f"http://127.0.0.1:{port}/metrics") as resp,

@@ -18,10 +18,10 @@ from bot.logsafe import describe
 from storage.crypto import Vault
 from storage.db import make_engine, read_session, session_scope
 from storage.migrate import upgrade
-from storage.tables import Answer, Occurrence, QuestionRecord, WorkstreamRecord
+from storage.tables import Answer, Occurrence, QuestionRecord, WorkstreamRecord, table_of
 from surveys.program_file import load_program, parse_program
 from surveys.sync import sync_program
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.factories import EXAMPLE_PROGRAM
 
 
 def test_migrations_match_the_tables(engine: Engine) -> None:
@@ -76,7 +76,7 @@ def test_a_read_only_unit_of_work_cannot_write_on_postgresql(postgres_engine: En
     with read_session(postgres_engine) as session:
         session.exec(select(QuestionRecord)).all()
         with pytest.raises(DBAPIError, match="read-only transaction"):
-            session.exec(text("DELETE FROM answer"))  # type: ignore[call-overload]
+            session.connection().execute(text("DELETE FROM answer"))
 
 
 def test_timestamps_come_back_aware_utc(engine: Engine) -> None:
@@ -194,3 +194,8 @@ def test_a_failed_write_is_logged_without_the_values_written(engine: Engine) -> 
     line = describe(caught.value)
     assert secret_value not in line
     assert line.startswith("sqlalchemy.exc.") and "Error at " in line
+
+
+def test_table_of_is_the_table_a_model_is_stored_in() -> None:
+    for model in (Answer, Occurrence, QuestionRecord, WorkstreamRecord):
+        assert table_of(model) is SQLModel.metadata.tables[str(model.__tablename__)]

@@ -11,12 +11,15 @@ from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.due_work import WorkReport
 from bot.ports import Member
-from bot.settings import load_settings
+from tests.factories import build_app, write_program
 from tests.fakes import FakeChat
 
 TOKYO = "slack:UTOKYO001"
 NEW_YORK = "slack:UNEWYORK1"
 BERLIN = "slack:UBERLIN01"
+
+# A core, the in-process chat registered on it, and its clock.
+ChatCore = tuple[LearnPulse, FakeChat, ManualClock]
 
 HEADER = """\
 program: Engine test
@@ -84,20 +87,13 @@ def program_core(
     database_url: str, tmp_path: Path, text: str, start: datetime
 ) -> tuple[LearnPulse, ManualClock]:
     """A core with the program ``text`` loaded and its clock at ``start``; no chat adapter."""
-    path = tmp_path / "program.yaml"
-    path.write_text(text)
-    settings = load_settings(
-        DATABASE_URL=database_url, LEARNPULSE_SECRET_KEY="k", LEARNPULSE_PROGRAM=str(path)
-    )
     clock = ManualClock(start)
-    core = LearnPulse(settings, clock=clock, migrate=False)
-    core.load_program()
-    return core, clock
+    return build_app(database_url, program=write_program(tmp_path, text), clock=clock), clock
 
 
 def make_core(
     database_url: str, tmp_path: Path, text: str, start: datetime, people: list[Member]
-) -> tuple[LearnPulse, FakeChat, ManualClock]:
+) -> ChatCore:
     """``program_core`` with the in-process chat, whose audience C0ALL is ``people``."""
     core, clock = program_core(database_url, tmp_path, text, start)
     chat = FakeChat(directory={"slack:channel:C0ALL": people})

@@ -9,30 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import SlackAdapter
-from bot.app import LearnPulse
-from bot.settings import load_settings
 from surveys.occurrences import open_now
 from surveys.sender import Sender, claim_lease
 from tests.adapters.slack.fake_slack import BOT_TOKEN
+from tests.factories import build_app
 
 PEOPLE = [f"UCRASH{i:04d}" for i in range(60)]  # the audience, channel C0ALL
 
 
 async def main(database_url: str, program: str, slack_api_url: str, mode: str) -> None:
-    settings = load_settings(
-        DATABASE_URL=database_url, LEARNPULSE_PROGRAM=program, LEARNPULSE_SECRET_KEY="k"
-    )
-    core = LearnPulse(settings, migrate=False)  # the clock starts at LEARNPULSE_NOW
-    core.load_program()
+    core = build_app(database_url, program=Path(program))  # the clock starts at LEARNPULSE_NOW
     client = AsyncWebClient(token=BOT_TOKEN, base_url=slack_api_url, retry_handlers=[])
     core.adapters.register(SlackAdapter(client, core.clock))
     if mode == "open":
         await open_now(core, "lms", "lms-confidence", actor="test")
-    lease = claim_lease(settings.learnpulse_claim_lease_seconds)
+    lease = claim_lease(core.settings.learnpulse_claim_lease_seconds)
     report = await Sender(core, concurrency=4, batch=8, lease=lease).send_due()
     print(f"sent={report.sent} reconciled={report.reconciled}", flush=True)
 

@@ -9,18 +9,27 @@ from pathlib import Path
 
 from sqlmodel import select
 
+from bot.app import LearnPulse
 from bot.events import CommandIssued
 from bot.messages import Report
 from bot.ports import Member
 from storage.tables import Delivery, Occurrence
-from tests.surveys.engine_support import NEW_YORK, TOKYO, make_core, program_text, question, run
+from tests.surveys.engine_support import (
+    NEW_YORK,
+    TOKYO,
+    ChatCore,
+    make_core,
+    program_text,
+    question,
+    run,
+)
 
 ADMIN = "slack:U0ADMIN01"
 MONDAY_10AM_NY = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 BERLIN_TOO = "slack:UBERLIN02"
 
 
-def _core(database_url: str, tmp_path: Path, budget: int = 5):  # type: ignore[no-untyped-def]
+def _core(database_url: str, tmp_path: Path, budget: int = 5) -> ChatCore:
     people = [
         Member(TOKYO, timezone="Asia/Tokyo"),
         Member(NEW_YORK, timezone="America/New_York"),
@@ -36,13 +45,13 @@ def _core(database_url: str, tmp_path: Path, budget: int = 5):  # type: ignore[n
     return make_core(database_url, tmp_path, text, MONDAY_10AM_NY, people)
 
 
-def _say(core, text: str) -> Report:  # type: ignore[no-untyped-def]
+def _say(core: LearnPulse, text: str) -> Report:
     reply = asyncio.run(core.dispatch(CommandIssued(ADMIN, "learning-survey", text)))
     assert reply is not None
     return reply
 
 
-def _occurrences(core) -> int:  # type: ignore[no-untyped-def]
+def _occurrences(core: LearnPulse) -> int:
     with core.session() as session:
         return len(session.exec(select(Occurrence)).all())
 

@@ -19,6 +19,7 @@ from tests.surveys.engine_support import (
     BERLIN,
     NEW_YORK,
     TOKYO,
+    ChatCore,
     make_core,
     program_text,
     question,
@@ -261,11 +262,11 @@ def test_the_answer_window_counts_working_days_across_a_holiday_and_a_weekend(
     late = asyncio.run(core.dispatch(AnswerGiven(BOB, bob, "q", "2")))
     assert late is not None and "closed" in (late.summary or "")
     with core.session() as session:
-        assert session.get(Delivery, bob).status == DeliveryStatus.EXPIRED  # type: ignore[union-attr]
+        assert session.get_one(Delivery, bob).status == DeliveryStatus.EXPIRED
         assert [a.value for a in session.exec(select(Answer)).all()] == ["4"]
 
 
-def _monthly_25(database_url: str, tmp_path: Path, start: datetime):  # type: ignore[no-untyped-def]
+def _monthly_25(database_url: str, tmp_path: Path, start: datetime) -> ChatCore:
     text = program_text(
         [
             question("key", "weekly", "wed", "10:00", key=True),

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from bot.app import LearnPulse
+from bot.clock import ManualClock
 from bot.events import AnswerGiven, CommentGiven
 from bot.messages import Prompt
 from bot.ports import Member, MessageRef
@@ -28,7 +29,15 @@ from surveys import answers, ledger
 from surveys.occurrences import open_now
 from surveys.sender import DEFAULT_CLAIM_LEASE_SECONDS, Sender, SendReport
 from tests.fakes import FakeChat
-from tests.surveys.engine_support import NEW_YORK, TOKYO, make_core, program_text, question, run
+from tests.surveys.engine_support import (
+    NEW_YORK,
+    TOKYO,
+    ChatCore,
+    make_core,
+    program_text,
+    question,
+    run,
+)
 from tests.virtual_time import SteppedSleep
 
 T = TypeVar("T")
@@ -42,13 +51,13 @@ def _ny(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, 30, hour + 5, minute, tzinfo=UTC) + timedelta(days=day - 30)
 
 
-def _weekly_core(database_url: str, tmp_path: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+def _weekly_core(database_url: str, tmp_path: Path) -> ChatCore:
     people = [Member(ALICE, timezone=NY), Member(BOB, timezone=NY)]
-    text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)], **kwargs)  # type: ignore[arg-type]
+    text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
     return make_core(database_url, tmp_path, text, MONDAY_8AM_NY, people)
 
 
-def _alice_with_budget_of_two(database_url: str, tmp_path: Path, questions: list[str]):  # type: ignore[no-untyped-def]
+def _alice_with_budget_of_two(database_url: str, tmp_path: Path, questions: list[str]) -> ChatCore:
     """Alice alone, two prompts a week; the first question is the Friday key measure."""
     questions = [question("key-fri", "weekly", "fri", "10:00", key=True), *questions]
     text = program_text(questions, budget=2)
@@ -342,7 +351,9 @@ class HeldFirstSendChat(FakeChat):
         return await super().send_prompt(person, prompt)
 
 
-def _alice_behind_a_held_send(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+def _alice_behind_a_held_send(
+    database_url: str, tmp_path: Path
+) -> tuple[LearnPulse, HeldFirstSendChat, ManualClock]:
     """Alice's key measure due now (claims last the default lease of 120 s) and a chat that holds
     her first prompt in flight until it is released."""
     text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
@@ -386,7 +397,9 @@ def test_a_renewal_the_database_refused_is_tried_again_and_the_run_goes_on(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     core, chat, _ = _alice_behind_a_held_send(database_url, tmp_path)
-    renew, renewed, refused = ledger.renew_claims, [], []
+    renew = ledger.renew_claims
+    renewed: list[tuple[Any, ...]] = []
+    refused: list[tuple[Any, ...]] = []
 
     def away_once(*args: Any) -> None:
         if not refused:

@@ -14,7 +14,7 @@ from bot.app import LearnPulse
 from bot.cli import app
 from surveys.export import write
 from tests.bot.test_report_support import answers
-from tests.conftest import EXAMPLE_PROGRAM, TEST_SECRET_KEY
+from tests.factories import EXAMPLE_PROGRAM, TEST_SECRET_KEY
 
 KEY = "respect-treated-with-respect"
 DAY = date(2026, 11, 24)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import JSON, Engine, String, inspect, text
+from sqlalchemy import JSON, ColumnElement, Engine, String, inspect, text
 from sqlmodel import col, func, select
 
 from adapters.teams import files
@@ -151,7 +151,7 @@ def test_in_anonymous_mode_there_is_nothing_linkable(core: LearnPulse) -> None:
     assert document["note"] == ANONYMOUS_NOTE
 
 
-def _count(core: LearnPulse, table: type, *where: object) -> int:
+def _count(core: LearnPulse, table: type, *where: ColumnElement[bool] | bool) -> int:
     with core.session() as session:
         return int(session.exec(select(func.count()).select_from(table).where(*where)).one())
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from surveys.program_file import ProgramError, load_program, parse_program
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.factories import EXAMPLE_PROGRAM
 from tests.support import MONDAY_MORNING, base_env, run_bot
 
 GOOD = """\

@@ -88,7 +88,7 @@ def test_a_platform_that_cannot_be_reached_removes_nobody(
     async def unreachable(ref: str) -> list[Member]:
         raise TransientSendError("connection refused")
 
-    chat.members = unreachable  # type: ignore[method-assign]
+    chat.members = unreachable
     asyncio.run(audience.refresh(core))
     assert _members(core) == members_before
 
@@ -123,7 +123,7 @@ def test_an_audience_resolved_within_the_ttl_is_not_resolved_again(
         asked.append(ref)
         return await resolve(ref)
 
-    chat.members = counting  # type: ignore[method-assign]
+    chat.members = counting
     ttl = timedelta(hours=1)
     asyncio.run(audience.refresh(core, ["lms"], max_age=ttl))
     assert asked == [ALL]

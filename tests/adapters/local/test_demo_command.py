@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import EXAMPLE_PROGRAM, ROOT
+from tests.factories import EXAMPLE_PROGRAM, ROOT
 from tests.support import MONDAY_MORNING, base_env, run_bot
 
 

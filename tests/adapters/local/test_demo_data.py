@@ -77,7 +77,7 @@ async def test_seeded_history_has_enough_answers_for_digests(
             select(Answer.occurrence_id, func.count())
             .join(Occurrence, col(Occurrence.id) == Answer.occurrence_id)
             .where(Occurrence.question_id == "lms-find-what-i-need")
-            .group_by(Answer.occurrence_id)
+            .group_by(col(Answer.occurrence_id))
         ).all()
         assert len(weekly) == 3
         assert all(count >= program.anonymity.min_responses for _, count in weekly)
@@ -225,14 +225,20 @@ async def test_response_rates_stay_plausible_and_drift(
     program = core.require_program()
     with core.session() as session:
         rows = session.exec(
-            select(Occurrence.workstream_id, Occurrence.local_date, Delivery.person_id)
+            select(
+                col(Occurrence.workstream_id), col(Occurrence.local_date), col(Delivery.person_id)
+            )
             .join(Delivery, col(Delivery.occurrence_id) == Occurrence.id)
             .where(col(Delivery.status).in_([DeliveryStatus.ANSWERED, DeliveryStatus.EXPIRED]))
         ).all()
         answered = {
             (w, d, p)
             for w, d, p in session.exec(
-                select(Occurrence.workstream_id, Occurrence.local_date, Delivery.person_id)
+                select(
+                    col(Occurrence.workstream_id),
+                    col(Occurrence.local_date),
+                    col(Delivery.person_id),
+                )
                 .join(Delivery, col(Delivery.occurrence_id) == Occurrence.id)
                 .where(Delivery.status == DeliveryStatus.ANSWERED)
             ).all()

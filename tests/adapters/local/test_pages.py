@@ -38,6 +38,13 @@ async def client(core: LearnPulse) -> AsyncIterator[TestClient]:
         yield test_client
 
 
+def _found(pattern: str, page: str) -> str:
+    """The first group of ``pattern``'s first match in ``page``; fails the test without one."""
+    match = re.search(pattern, page)
+    assert match is not None, pattern
+    return match.group(1)
+
+
 def _location_query(location: str) -> dict[str, str]:
     query = location.split("?", 1)[1].split("#", 1)[0]
     return dict(part.split("=", 1) for part in query.split("&"))
@@ -64,7 +71,7 @@ async def test_an_employee_answers_a_prompt_and_the_answer_is_stored(
     await run_due_work(core)  # the weekly lms key measure falls due at 10:00 New York time
     page = await (await client.get("/", params={"as": PILOT})).text()
     assert 'data-question="lms-find-what-i-need"' in page
-    delivery_id = int(re.search(r'name="delivery_id" value="(\d+)"', page).group(1))
+    delivery_id = int(_found(r'name="delivery_id" value="(\d+)"', page))
 
     response = await client.post(
         "/play/answer",
@@ -170,7 +177,7 @@ async def test_a_file_is_downloadable_by_its_owner_only(
     adapter: LocalAdapter = playground.adapter
     await adapter.send_file(PILOT, "my-data.json", b'{"answers": []}', "Your data")
     page = await (await client.get("/", params={"as": PILOT})).text()
-    link = re.search(r'href="(/play/files/\d+)\?', page).group(1)
+    link = _found(r'href="(/play/files/\d+)\?', page)
     own = await client.get(link, params={"as": PILOT})
     assert own.status == 200 and await own.read() == b'{"answers": []}'
     other = await client.get(link, params={"as": LEAD})

@@ -15,7 +15,7 @@ from adapters.local.synthetic import enps_values, figure_of, scale_values, yes_v
 from surveys.cadence import WorkCalendar, timing_for
 from surveys.program import Program
 from surveys.program_file import load_program
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.factories import EXAMPLE_PROGRAM
 
 ZONES = ("America/New_York", "America/Los_Angeles", "America/Chicago", "Europe/London")
 

@@ -10,7 +10,7 @@ from adapters.local.voices import BY_WORKSTREAM, GENERIC, TONES, Line, Voices, v
 from surveys.program import Program
 from surveys.program_file import load_program
 from surveys.sentiment import polarity
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.factories import EXAMPLE_PROGRAM
 
 ALL_VOICES = {**BY_WORKSTREAM, "generic": GENERIC}
 

@@ -3,7 +3,7 @@ the real server on loopback."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,7 +19,7 @@ from bot.clock import ManualClock
 from bot.server import build_web_app
 from tests.adapters.slack.fake_slack import BOT_TOKEN, FakeSlack
 from tests.adapters.slack.payloads import FORM, JSON, interaction, signed_headers
-from tests.conftest import example_core
+from tests.factories import build_app
 from tests.support import serving
 
 PILOT = ["U04K7QP2M1", "U05B9TR3XK", "U03HJ8WN6D", "U06CQ2LZ7P", "U02MXV5E9R", "U05TNA4K8W"]
@@ -48,13 +48,18 @@ async def fake_slack() -> AsyncIterator[FakeSlack]:
         yield fake
 
 
+def slack_over_http(fake: FakeSlack) -> dict[str, str | None]:
+    """The settings that turn Slack on over HTTP against ``fake`` (Socket Mode off)."""
+    return {**fake.settings(), "SLACK_APP_TOKEN": None}
+
+
 @pytest.fixture
 def slack_core(
     database_url: str, engine: Engine, clock: ManualClock, fake_slack: FakeSlack
 ) -> LearnPulse:
     """A core whose settings turn Slack on over HTTP, talking to the fake Web API."""
     clock.set(MONDAY_10_NEW_YORK)
-    return example_core(database_url, engine, clock, **fake_slack.settings(), SLACK_APP_TOKEN=None)
+    return build_app(database_url, clock=clock, engine=engine, env=slack_over_http(fake_slack))
 
 
 def adapter_for(url: str, clock: ManualClock, **options: Any) -> SlackAdapter:
@@ -98,7 +103,7 @@ class SlackServer:
     async def command(self, body: str) -> tuple[int, str]:
         return await self.post(body, FORM)
 
-    async def interact(self, payload: dict[str, object]) -> tuple[int, str]:
+    async def interact(self, payload: Mapping[str, object]) -> tuple[int, str]:
         return await self.post(interaction(payload), FORM)
 
     async def event(self, body: str, headers: dict[str, str] | None = None) -> tuple[int, str]:

@@ -278,7 +278,7 @@ class FakeSlack:
     async def _upload(self, request: web.Request) -> web.Response:
         form = await request.post()
         part = form.get("file")
-        data = part.file.read() if hasattr(part, "file") else b""
+        data = part.file.read() if isinstance(part, web.FileField) else b""
         self.uploads[request.match_info["file_id"]] = data
         return web.Response(text=f"OK - {len(data)}")
 

@@ -11,6 +11,7 @@ import hmac
 import itertools
 import json
 import time
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -58,7 +59,7 @@ def slash_command(
     )
 
 
-def interaction(payload: dict[str, Any]) -> str:
+def interaction(payload: Mapping[str, Any]) -> str:
     """Interactivity posts one form field, ``payload``, holding JSON."""
     return urlencode({"payload": json.dumps(payload)})
 

@@ -164,7 +164,7 @@ async def test_a_flood_of_50000_clicks_stays_bounded_and_every_acknowledged_clic
 
 
 async def test_over_http_a_click_without_room_gets_503_and_every_200_is_handled(
-    small_bound_server: SlackServer, fake_slack: FakeSlack
+    monkeypatch: pytest.MonkeyPatch, small_bound_server: SlackServer, fake_slack: FakeSlack
 ) -> None:
     """The core is held up, so nothing drains: the workers take one click each, the backlog
     fills, a hundred more wait and are refused after the wait, the rest are refused at once."""
@@ -180,7 +180,7 @@ async def test_over_http_a_click_without_room_gets_503_and_every_200_is_handled(
         dispatched.append(event)
         return await original(event, **options)
 
-    server.core.dispatch = slow_dispatch  # type: ignore[method-assign]
+    monkeypatch.setattr(server.core, "dispatch", slow_dispatch)
     room = server.app.clicks.workers + BACKLOG
     total = room + WAITING + 150
     connector = aiohttp.TCPConnector(limit=total)

@@ -159,7 +159,10 @@ async def test_a_lead_posts_a_digest_to_the_digest_channel(
 
 
 async def test_a_failure_after_the_ack_apologises_and_logs_no_answer(
-    slack_server: SlackServer, fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+    monkeypatch: pytest.MonkeyPatch,
+    slack_server: SlackServer,
+    fake_slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     await deliver(slack_server)
     user = PILOT[5]
@@ -168,7 +171,7 @@ async def test_a_failure_after_the_ack_apologises_and_logs_no_answer(
     async def broken(event: Event) -> Report | None:
         raise RuntimeError(f"INSERT failed [parameters: ({getattr(event, 'value', '')!r})]")
 
-    slack_server.core.dispatch = broken  # type: ignore[method-assign]
+    monkeypatch.setattr(slack_server.core, "dispatch", broken)
     hook = fake_slack.hook_url()
     click = block_actions(user, fake_slack.dms[user], prompt, actions.ANSWER, "2", hook)
     with caplog.at_level(logging.INFO):

@@ -18,7 +18,8 @@ from adapters.slack.sender import SlackAdapter
 from bot.app import LearnPulse
 from bot.commands.table import COMMAND_NAMES
 from tests.adapters.slack.fake_slack import BOT_TOKEN
-from tests.conftest import ROOT, SHARED
+from tests.conftest import SHARED
+from tests.factories import ROOT
 
 MANIFEST = ROOT / "manifest" / "slack" / "manifest.yaml"
 SCHEMA = SHARED / "schemas" / "slack" / "manifest.schema.1.0.0.json"

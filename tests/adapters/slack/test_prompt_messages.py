@@ -118,7 +118,7 @@ async def test_one_reminder_to_non_responders_then_expiry(
     late = await core.dispatch(AnswerGiven(f"slack:{BOB}", bob_delivery, "lms-confidence", "3"))
     assert late is not None and "closed" in (late.summary or "")
     with core.session() as session:
-        assert session.get(Delivery, bob_delivery).status == DeliveryStatus.EXPIRED  # type: ignore[union-attr]
+        assert session.get_one(Delivery, bob_delivery).status == DeliveryStatus.EXPIRED
         assert len(session.exec(select(Answer)).all()) == 1
 
 
@@ -163,7 +163,7 @@ async def test_anonymous_answers_hold_no_identifier_and_cannot_be_changed(
     with core.session() as session:
         rows = session.exec(select(Answer)).all()
         assert [(a.value, a.respondent_key) for a in rows] == [("2", None)]
-        assert session.get(Delivery, delivery).answered_items == ["lms-confidence"]  # type: ignore[union-attr]
+        assert session.get_one(Delivery, delivery).answered_items == ["lms-confidence"]
     assert _recorded(prompt) == ["Answered"]  # anonymous: not even the value stays in Slack
     assert fake_slack.calls_to("chat.update")  # the message was updated with the answer
     assert not [c for c in _controls(prompt) if c.startswith((actions.CHANGE, actions.ANSWER))]

@@ -23,9 +23,10 @@ from bot.commands.table import run_command
 from bot.reporting import post_digest, post_due_digests, post_due_reviews, post_review
 from storage.db import make_engine
 from storage.tables import PostedDigest
-from tests.adapters.slack.conftest import ADMIN, PILOT, adapter_for
+from tests.adapters.slack.conftest import ADMIN, PILOT, adapter_for, slack_over_http
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.bot.test_report_support import answers
+from tests.factories import build_app
 
 KEY = "respect-treated-with-respect"
 FRIDAY_AFTER_DIGEST = datetime(2026, 11, 27, 21, 30, tzinfo=UTC)  # 16:30 in New York
@@ -95,10 +96,13 @@ def second_replica(
     a second replica behind the load balancer has, with its own Slack adapter to the same
     workspace."""
     engine = make_engine(database_url)
-    replica = LearnPulse(slack_core.settings, clock=clock, engine=engine, migrate=False)
-    replica.load_program()
-    replica.adapters.register(adapter_for(fake_slack.url, clock))
-    yield replica
+    yield build_app(
+        database_url,
+        clock=clock,
+        engine=engine,
+        adapters=[adapter_for(fake_slack.url, clock)],
+        env=slack_over_http(fake_slack),
+    )
     engine.dispose()
 
 

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aiohttp
+import pytest
 from sqlmodel import select
 
 from adapters.slack import SLACK_APP_KEY, actions
@@ -349,7 +350,7 @@ async def test_the_bots_own_messages_are_ignored(
 
 
 async def test_every_request_is_acknowledged_before_its_slow_work_is_done(
-    slack_server: SlackServer, fake_slack: FakeSlack
+    monkeypatch: pytest.MonkeyPatch, slack_server: SlackServer, fake_slack: FakeSlack
 ) -> None:
     """Slack wants an ack within 3 s whatever the store does, so no ack waits for the work: the
     work is held here until every ack is in (an ack that waited for it would never come; the
@@ -366,7 +367,7 @@ async def test_every_request_is_acknowledged_before_its_slow_work_is_done(
         await release.wait()
         return await original(event)
 
-    core.dispatch = held_dispatch  # type: ignore[method-assign]
+    monkeypatch.setattr(core, "dispatch", held_dispatch)
     user = PILOT[4]
     [prompt] = fake_slack.prompts_for(user)
     click = block_actions(
@@ -393,7 +394,7 @@ async def test_every_request_is_acknowledged_before_its_slow_work_is_done(
 
 
 async def test_a_click_acknowledged_just_before_shutdown_is_still_stored(
-    slack_core: LearnPulse, fake_slack: FakeSlack
+    monkeypatch: pytest.MonkeyPatch, slack_core: LearnPulse, fake_slack: FakeSlack
 ) -> None:
     web_app = build_web_app(slack_core)
     slack_core.enable_platform_adapters(web_app)
@@ -407,7 +408,7 @@ async def test_a_click_acknowledged_just_before_shutdown_is_still_stored(
             await asyncio.sleep(0.5)
             return await original(event)
 
-        slack_core.dispatch = slow_dispatch  # type: ignore[method-assign]
+        monkeypatch.setattr(slack_core, "dispatch", slow_dispatch)
         user = PILOT[3]
         [prompt] = fake_slack.prompts_for(user)
         dm = fake_slack.dms[user]

@@ -24,7 +24,7 @@ from tests.adapters.slack.conftest import MONDAY_10_NEW_YORK, OUTSIDER, PILOT
 from tests.adapters.slack.fake_slack import APP_TOKEN, FakeSlack
 from tests.adapters.slack.payloads import block_actions, event_callback
 from tests.adapters.slack.test_scenarios import QUESTION, eventually
-from tests.conftest import example_core
+from tests.factories import build_app
 from tests.support import serving
 
 
@@ -35,10 +35,11 @@ async def socket_mode_server(
     """The real server with Slack over Socket Mode, running for the block."""
     clock.set(MONDAY_10_NEW_YORK)
     socket_mode: dict[str, str | None] = {
+        **fake_slack.settings(),
         "SLACK_APP_TOKEN": APP_TOKEN,
         "SLACK_SIGNING_SECRET": None,
     }
-    core = example_core(database_url, engine, clock, **{**fake_slack.settings(), **socket_mode})
+    core = build_app(database_url, clock=clock, engine=engine, env=socket_mode)
     web_app = build_web_app(core)
     core.enable_platform_adapters(web_app)
     async with serving(web_app) as url:

@@ -21,7 +21,7 @@ from bot.server import build_web_app
 from tests.adapters.teams.cardcheck import CardChecker
 from tests.adapters.teams.cardcheck import install as install_cardcheck
 from tests.adapters.teams.fake_connector import FakeConnector, running
-from tests.conftest import example_core
+from tests.factories import build_app
 
 FAST_BACKOFF = Backoff(base=0.01, cap=0.2, attempts=5)
 
@@ -52,7 +52,8 @@ class TeamsHarness:
 def teams_core(
     database_url: str, engine: Engine, clock: ManualClock, service_url: str, **env: str
 ) -> LearnPulse:
-    return example_core(database_url, engine, clock, TEAMS_SERVICE_URLS=service_url, **env)
+    env = {"TEAMS_SERVICE_URLS": service_url, **env}
+    return build_app(database_url, clock=clock, engine=engine, env=env)
 
 
 @asynccontextmanager

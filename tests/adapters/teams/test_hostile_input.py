@@ -36,7 +36,7 @@ JSON_HEAD = {"Content-Type": "application/json"}
 def deserialized(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """One entry per activity botbuilder's deserializer reads, in whatever thread it runs."""
     calls: list[int] = []
-    real = Activity.deserialize.__func__  # type: ignore[attr-defined]
+    real = Activity.deserialize.__func__
 
     def counting(cls: type[Activity], data: Any, content_type: str | None = None) -> Any:
         calls.append(1)

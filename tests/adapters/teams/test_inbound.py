@@ -119,7 +119,7 @@ async def test_a_service_url_outside_the_allow_list_is_refused_without_any_call(
         assert (
             session.exec(select(PersonRecord).where(PersonRecord.ref.startswith("teams:"))).all()
             == []
-        )  # type: ignore[attr-defined]
+        )
 
 
 async def test_a_service_url_that_only_starts_like_an_allowed_one_is_refused(

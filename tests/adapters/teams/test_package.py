@@ -8,7 +8,7 @@ import json
 import subprocess
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jsonschema
 import pytest
@@ -17,7 +17,8 @@ from PIL import Image
 from adapters.teams.package import MANIFEST_DIR
 from bot.commands.table import COMMAND_NAMES
 from tests.adapters.teams.activities import APP_ID
-from tests.conftest import ROOT, SHARED
+from tests.conftest import SHARED
+from tests.factories import ROOT
 from tests.support import MONDAY_MORNING, base_env, run_bot
 
 SCHEMA = SHARED / "schemas" / "teams" / "MicrosoftTeams.schema.v1.22.json"
@@ -62,7 +63,9 @@ def test_the_icons_have_the_sizes_teams_requires() -> None:
     outline = Image.open(MANIFEST_DIR / "outline.png").convert("RGBA")
     assert color.size == (192, 192)
     assert outline.size == (32, 32)
-    pixels = [outline.getpixel((x, y)) for x in range(32) for y in range(32)]
+    # Pillow types getpixel for every mode; an RGBA image gives (r, g, b, alpha)
+    Rgba = tuple[int, int, int, int]
+    pixels = [cast(Rgba, outline.getpixel((x, y))) for x in range(32) for y in range(32)]
     assert any(alpha == 0 for *_, alpha in pixels), "the outline icon must be transparent"
     assert all((r, g, b) == (255, 255, 255) for r, g, b, alpha in pixels if alpha > 0)
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.adapters.teams import activities as a
 from tests.adapters.teams.fake_connector import FakeConnector
-from tests.conftest import EXAMPLE_PROGRAM
+from tests.factories import EXAMPLE_PROGRAM
 from tests.support import MONDAY_MORNING, base_env, free_port, get_json, running_server
 
 
@@ -41,7 +41,7 @@ async def test_serve_turns_teams_on_in_emulator_mode(
     with running_server(["serve"], env, port):
         status, health = await get_json(f"http://127.0.0.1:{port}/healthz")
         assert status == 200
-        assert str(health["adapters"]["teams"]).startswith("on (emulator")  # type: ignore[index]
+        assert str(health["adapters"]["teams"]).startswith("on (emulator")
         message = a.personal_message(connector.url, a.EMPLOYEE_AAD, "learning-help")
         async with (
             aiohttp.ClientSession() as session,

@@ -61,7 +61,7 @@ def openid(trusted_key: SigningKey) -> Iterator[str]:
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            base = f"http://127.0.0.1:{server.server_port}"
             if self.path == "/.well-known/openidconfiguration":
                 document: dict[str, Any] = {"issuer": ISSUER, "jwks_uri": f"{base}/keys"}
             elif self.path == "/keys":
