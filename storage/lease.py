@@ -14,9 +14,9 @@ from sqlalchemy import Engine, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import write_gate
-from storage.tables import WorkLease
+from storage.tables import WorkLease, table_of
 
-LEASES = WorkLease.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
+LEASES = table_of(WorkLease)
 
 
 def hold(engine: Engine, name: str, holder: str, now: datetime, duration: timedelta) -> bool:

@@ -14,14 +14,14 @@ from datetime import date
 from sqlalchemy import Connection, bindparam, select
 
 from bot.ports import MessageRef
-from storage.tables import Answer, Delivery, Occurrence, PersonRecord
+from storage.tables import Answer, Delivery, Occurrence, PersonRecord, table_of
 from surveys.context import Answering
 from surveys.prompts import PromptSubject, Recorded
 
-DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
-PEOPLE = PersonRecord.__table__  # type: ignore[attr-defined]
-OCCURRENCES = Occurrence.__table__  # type: ignore[attr-defined]
-ANSWERS = Answer.__table__  # type: ignore[attr-defined]
+DELIVERIES = table_of(Delivery)
+PEOPLE = table_of(PersonRecord)
+OCCURRENCES = table_of(Occurrence)
+ANSWERS = table_of(Answer)
 
 # Built once: a click runs these every time, and building a statement costs more than running it.
 # A group of clicks is read with one statement for the deliveries and one for the answers.

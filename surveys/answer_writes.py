@@ -18,12 +18,12 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import write_gate
-from storage.tables import Answer, Delivery, DeliveryStatus
+from storage.tables import Answer, Delivery, DeliveryStatus, table_of
 from surveys.answer_clicks import Click
 from surveys.context import Answering
 
-DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
-ANSWERS = Answer.__table__  # type: ignore[attr-defined]
+DELIVERIES = table_of(Delivery)
+ANSWERS = table_of(Answer)
 RANDOM_ID_RANGE = 2**62  # anonymous answers' ids: random, never in click order
 
 _INSERT_ANSWER = insert(ANSWERS)

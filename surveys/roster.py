@@ -18,10 +18,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.ports import Member
 from storage.db import reading, write_gate
-from storage.tables import AudienceMember, PersonRecord
+from storage.tables import AudienceMember, PersonRecord, table_of
 
-PEOPLE = PersonRecord.__table__  # type: ignore[attr-defined]  # SQLModel declares no __table__
-MEMBERS = AudienceMember.__table__  # type: ignore[attr-defined]  # (same)
+PEOPLE = table_of(PersonRecord)
+MEMBERS = table_of(AudienceMember)
 CHUNK = 1_000  # rows per transaction: a few milliseconds of SQLite's write lock each
 
 T = TypeVar("T")

@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import Engine, and_, or_, select
 
 from storage.db import reading
-from storage.tables import OPEN_STATUSES, Delivery, DeliveryStatus
+from storage.tables import OPEN_STATUSES, Delivery, DeliveryStatus, table_of
 from surveys.ledger.id_lists import one_of
 
-DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
+DELIVERIES = table_of(Delivery)
 
 
 def weekly_usage(

@@ -20,13 +20,13 @@ from sqlalchemy import Boolean, Engine, func, select, update
 from sqlalchemy.engine import Connection
 
 from storage.db import reading
-from storage.tables import Delivery, DeliveryStatus, Occurrence, PersonRecord
+from storage.tables import Delivery, DeliveryStatus, Occurrence, PersonRecord, table_of
 from storage.types import UTCDateTime, from_sqlite_timestamp
 from surveys.ledger.id_lists import json_array_values, one_of
 
-PERSONS = PersonRecord.__table__  # type: ignore[attr-defined]
-DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
-OCCURRENCES = Occurrence.__table__  # type: ignore[attr-defined]
+PERSONS = table_of(PersonRecord)
+DELIVERIES = table_of(Delivery)
+OCCURRENCES = table_of(Occurrence)
 
 
 @dataclass(frozen=True)

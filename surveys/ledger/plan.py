@@ -12,13 +12,13 @@ from sqlalchemy import JSON, Engine, case, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import reading
-from storage.tables import AudienceMember, Delivery, DeliveryStatus, PersonRecord
+from storage.tables import AudienceMember, Delivery, DeliveryStatus, PersonRecord, table_of
 from storage.types import UTCDateTime
 from surveys.cadence import Timing
 
-PERSONS = PersonRecord.__table__  # type: ignore[attr-defined]
-MEMBERS = AudienceMember.__table__  # type: ignore[attr-defined]
-DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
+PERSONS = table_of(PersonRecord)
+MEMBERS = table_of(AudienceMember)
+DELIVERIES = table_of(Delivery)
 
 
 def member_time_zones(engine: Engine, workstream_id: str) -> list[str | None]:

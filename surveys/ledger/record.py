@@ -16,10 +16,10 @@ import orjson
 from sqlalchemy import Engine, and_, bindparam, func, or_, select, text, update
 
 from storage.db import reading
-from storage.tables import Delivery, DeliveryStatus
+from storage.tables import Delivery, DeliveryStatus, table_of
 from storage.types import sqlite_timestamp
 
-DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
+DELIVERIES = table_of(Delivery)
 MAX_ERROR_LENGTH = 300
 
 

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import Engine, and_, select, update
 
 from storage.db import reading
-from storage.tables import OPEN_STATUSES, Delivery, DeliveryStatus, PersonRecord
+from storage.tables import OPEN_STATUSES, Delivery, DeliveryStatus, PersonRecord, table_of
 
-PERSONS = PersonRecord.__table__  # type: ignore[attr-defined]
-DELIVERIES = Delivery.__table__  # type: ignore[attr-defined]
+PERSONS = table_of(PersonRecord)
+DELIVERIES = table_of(Delivery)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,12 @@ from bot.due_work import LEASE, ONCE
 from bot.ports import Member
 from storage import lease
 from storage.db import make_engine
-from tests.surveys.engine_support import NEW_YORK, make_core, program_text, question
+from tests.surveys.engine_support import NEW_YORK, ChatCore, make_core, program_text, question
 
 MONDAY_8AM_NY = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
 
 
-def _replicas(database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+def _replicas(database_url: str, tmp_path: Path) -> tuple[ChatCore, ChatCore]:
     text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
     people = [Member(NEW_YORK, timezone="America/New_York")]
     (tmp_path / "a").mkdir()

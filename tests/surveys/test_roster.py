@@ -10,14 +10,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import event
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.ports import Member, TransientSendError
 from bot.settings import SettingsError, load_settings
 from storage.tables import AudienceMember, PersonRecord
 from surveys import audience, roster
-from tests.surveys.engine_support import TOKYO, make_core, program_text, question
+from tests.surveys.engine_support import TOKYO, ChatCore, make_core, program_text, question
 
 MONDAY_10AM_NY = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 ALL = "slack:channel:C0ALL"
@@ -29,7 +30,7 @@ def _people(n: int, start: int = 0) -> list[Member]:
     ]
 
 
-def _core(database_url: str, tmp_path: Path, members: list[Member]):  # type: ignore[no-untyped-def]
+def _core(database_url: str, tmp_path: Path, members: list[Member]) -> ChatCore:
     text = program_text([question("lms-confidence", "weekly", "mon", "10:00", key=True)])
     return make_core(database_url, tmp_path, text, MONDAY_10AM_NY, members)
 
@@ -38,7 +39,7 @@ def _members(core: Any, workstream: str = "lms") -> dict[str, bool]:
     with core.session() as session:
         rows = session.exec(
             select(PersonRecord.ref, AudienceMember.in_pilot)
-            .join(AudienceMember, AudienceMember.person_id == PersonRecord.id)  # type: ignore[arg-type]
+            .join(AudienceMember, col(AudienceMember.person_id) == PersonRecord.id)
             .where(AudienceMember.workstream_id == workstream)
         ).all()
     return dict(rows)
@@ -78,7 +79,7 @@ def test_a_refresh_changes_only_what_changed(database_url: str, tmp_path: Path) 
 
 
 def test_a_platform_that_cannot_be_reached_removes_nobody(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     people = _people(8)
     core, chat, _clock = _core(database_url, tmp_path, people)
@@ -88,7 +89,7 @@ def test_a_platform_that_cannot_be_reached_removes_nobody(
     async def unreachable(ref: str) -> list[Member]:
         raise TransientSendError("connection refused")
 
-    chat.members = unreachable
+    monkeypatch.setattr(chat, "members", unreachable)
     asyncio.run(audience.refresh(core))
     assert _members(core) == members_before
 
@@ -112,7 +113,7 @@ def test_people_are_written_in_short_transactions(database_url: str, tmp_path: P
 
 
 def test_an_audience_resolved_within_the_ttl_is_not_resolved_again(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     people = _people(5)
     core, chat, clock = _core(database_url, tmp_path, people)
@@ -123,7 +124,7 @@ def test_an_audience_resolved_within_the_ttl_is_not_resolved_again(
         asked.append(ref)
         return await resolve(ref)
 
-    chat.members = counting
+    monkeypatch.setattr(chat, "members", counting)
     ttl = timedelta(hours=1)
     asyncio.run(audience.refresh(core, ["lms"], max_age=ttl))
     assert asked == [ALL]
