@@ -41,7 +41,7 @@ class Dispatcher:
                 return await self._answer(event, wait_for_room)
             case CommandIssued():
                 return await run_command(
-                    self.core, event.person, event.name, event.text, event.channel
+                    self.core, event.person, event.name, event.text, event.channel, event.options
                 )
             case SnoozeRequested():
                 text = await asyncio.to_thread(people.snooze, self.core, event.person, event.days)

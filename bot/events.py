@@ -42,6 +42,7 @@ class CommandIssued(Event):
     name: str
     text: str = ""
     channel: str | None = None
+    options: dict[str, str] = field(default_factory=dict)  # a submitted form's values
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Literal
 
 
 class PromptState(StrEnum):
@@ -59,6 +60,9 @@ class Prompt:
     can_change: bool = True
     is_reminder: bool = False
     status_line: str | None = None
+    # An announcement ("you said, we did") has lines to read and no items to answer; it goes
+    # through the same delivery ledger as a prompt, so it too arrives exactly once.
+    lines: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,31 @@ class Section:
 
 
 @dataclass(frozen=True)
+class FormField:
+    """One input of a form: free text, a choice, or a date (``YYYY-MM-DD``)."""
+
+    name: str
+    label: str
+    kind: Literal["text", "choice", "date"] = "text"
+    choices: tuple[Choice, ...] = ()
+    required: bool = False
+    placeholder: str = ""
+
+
+@dataclass(frozen=True)
+class Form:
+    """Input the core asks for. The adapter shows it (a Slack modal, an Adaptive Card, a page
+    form) and submits it as the command ``command`` with the text ``fixed`` and the fields'
+    values by name (``CommandIssued.options``)."""
+
+    title: str
+    submit: str
+    command: str
+    fields: tuple[FormField, ...]
+    fixed: str = ""
+
+
+@dataclass(frozen=True)
 class Report:
     """A digest, status overview, review or plain notice: title, sections, optional chart."""
 
@@ -80,6 +109,7 @@ class Report:
     image_png: bytes | None = field(default=None, repr=False)
     image_alt: str = ""
     actions: tuple[Choice, ...] = ()
+    form: Form | None = None  # a reply that asks for input shows this form
     # The reply to an erasure: the person's data is gone, so the adapter delivers this without
     # storing anything about them again (no conversation reference, no copy of the message).
     leaves_no_trace: bool = False

@@ -48,6 +48,9 @@ OPEN_STATUSES = (DeliveryStatus.SENT, DeliveryStatus.REMINDED)
 # In ``delivery.answered_items``, "comment:<question id>" says the person commented on that item
 # (never what): in anonymous mode it allows one comment per asking and counts the commenters.
 COMMENT_MARK = "comment:"
+# The priority of an announcement ("you said, we did"): after every question, outside the weekly
+# prompt budget, never reminded and never closed.
+ANNOUNCEMENT_PRIORITY = 3
 
 
 class ProgramRecord(SQLModel, table=True):
@@ -135,6 +138,30 @@ class AudienceState(SQLModel, table=True):
     resolved_at: datetime = _utc(nullable=False)
 
 
+class ActionStatus(StrEnum):
+    PLANNED = "planned"
+    IN_PROGRESS = "in progress"
+    DONE = "done"
+
+
+class Action(SQLModel, table=True):
+    """What a lead or an admin does about the feedback ("you said, we did"). It names no
+    employee; its author only by role."""
+
+    __tablename__ = "action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workstream_id: str = Field(index=True)
+    question_id: str | None = None  # the figure that prompted it, if any
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    due_on: date | None = None
+    status: str = Field(default=ActionStatus.PLANNED)
+    author_role: str  # "admin" or "lead"
+    created_at: datetime = _utc(nullable=False)
+    updated_at: datetime = _utc(nullable=False)
+    done_at: datetime | None = _utc(nullable=True)
+
+
 class Occurrence(SQLModel, table=True):
     """One asking of a question (or of a bank's set) to an audience, for one local date."""
 
@@ -149,6 +176,8 @@ class Occurrence(SQLModel, table=True):
     local_date: date
     manual: bool = False
     planned: bool = False  # every delivery row has been inserted
+    # an announcement of an action to the audience ("you said, we did"), not a question
+    action_id: int | None = Field(default=None, index=True)
     created_at: datetime = _utc(nullable=False)
 
 
@@ -165,7 +194,7 @@ class Delivery(SQLModel, table=True):
     occurrence_id: int = Field(foreign_key="occurrence.id", index=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     status: str = Field(default=DeliveryStatus.PENDING)
-    priority: int = 0  # lower goes first: key measures 0, banks 1, the rest 2
+    priority: int = 0  # lower goes first: key measures 0, banks 1, the rest 2, announcements 3
     due_at: datetime = _utc(nullable=False)
     remind_at: datetime | None = _utc(nullable=True)
     expires_at: datetime = _utc(nullable=False)

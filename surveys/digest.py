@@ -16,17 +16,26 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from surveys import measures
+from surveys import actions, digest_actions, measures
 from surveys.comments import latest_text_answers, representative
 from surveys.context import Reporting
 from surveys.digest_model import Counted, Digest, charted
 from surveys.digest_render import render
-from surveys.disclosure import ALL, COMMENTS, PILOT, REST, Bundle, Candidate, FigureKey, admit
+from surveys.disclosure import (
+    ALL,
+    COMMENTS,
+    PILOT,
+    REST,
+    Bundle,
+    Candidate,
+    FigureKey,
+    admit,
+    candidate,
+)
 from surveys.periods import Period, due_period, period_containing, recent
 from surveys.program import Question, Workstream
 from surveys.response_tallies import audience_sizes
 from surveys.tallies import tally
-from surveys.tally_model import QuestionTally
 from surveys.thresholds import Thresholds
 
 CHART_PERIODS = 8
@@ -65,8 +74,10 @@ def build_digests(
     thresholds = Thresholds.of(program)
     counted = _count(core, requests)
     bundles = [b for one in counted for b in _bundles(one, thresholds, chart)]
+    for one in counted:
+        bundles += digest_actions.bundles(one, program.zone, thresholds.min_responses)
     admitted = admit(core.engine, bundles, core.clock.now())
-    return [render(one, thresholds, admitted, chart=chart) for one in counted]
+    return [render(one, thresholds, admitted, program.zone, chart=chart) for one in counted]
 
 
 def _count(core: Reporting, requests: Sequence[tuple[Workstream, Period]]) -> list[Counted]:
@@ -102,20 +113,12 @@ def _count(core: Reporting, requests: Sequence[tuple[Workstream, Period]]) -> li
                     texts,
                     partial=period.end >= today,
                 )
+    by_workstream: dict[str, list[actions.ActionView]] = defaultdict(list)
+    for action in actions.listed(core, list(counted)):
+        by_workstream[action.workstream_id].append(action)
+    for workstream_id, one in counted.items():
+        one.actions = by_workstream.get(workstream_id, [])
     return [counted[w.id] for w, _ in requests if w.id in counted]
-
-
-def candidate(
-    workstream_id: str, question_id: str, part: str, period: Period, counted: QuestionTally,
-    minimum: int,
-) -> Candidate:  # fmt: skip
-    """The figure of one question, group and period, as the disclosure rule sees it."""
-    people, answers = {
-        ALL: (counted.people, counted.answers),
-        PILOT: (counted.pilot_people, counted.pilot_answers),
-        REST: (counted.rest_people, counted.rest_answers),
-    }[part]
-    return Candidate(FigureKey(workstream_id, question_id, part, period), people, answers, minimum)
 
 
 def _bundles(one: Counted, thresholds: Thresholds, chart: bool) -> Iterator[Bundle]:

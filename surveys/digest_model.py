@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.messages import Report
 from surveys import measures
+from surveys.actions import ActionView
 from surveys.chart import Chart
 from surveys.comments import Quote
 from surveys.periods import Period
@@ -38,6 +39,7 @@ class Counted:
     audience: tuple[int, int]
     texts: dict[str, list[str]]
     partial: bool  # the period is still in progress
+    actions: list[ActionView] = field(default_factory=list)  # open, or done lately
 
     @property
     def now(self) -> PeriodTally:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.messages import Report, Section
-from surveys import measures
+from bot.messages import Choice, Report, Section
+from surveys import digest_actions, measures
 from surveys.chart import Series, trend_chart
 from surveys.digest_model import Counted, Digest, charted
 from surveys.disclosure import ALL, COMMENTS, PILOT, FigureKey
@@ -25,6 +26,7 @@ def render(
     one: Counted,
     thresholds: Thresholds,
     admitted: frozenset[FigureKey],
+    zone: ZoneInfo,
     *,
     chart: bool,
 ) -> Digest:
@@ -47,6 +49,9 @@ def render(
     ]
     shown_comments = FigureKey(workstream.id, COMMENTS, ALL, now.period) in admitted
     sections.append(_comment_section(one, thresholds, shown_comments, summary))
+    acted = digest_actions.section(one, zone, admitted)
+    if acted is not None:
+        sections.append(acted)
     labels = [t.period.short_label() for t in one.tallies]
     drawn = (
         trend_chart(f"{workstream.name}: key measures", labels, list(_series(one, admitted)))
@@ -63,6 +68,7 @@ def render(
             sections=tuple(sections),
             image_png=drawn.png if drawn is not None else None,
             image_alt=f"Key measures of {workstream.name} over the last {len(one.tallies)} periods",
+            actions=(Choice(f"/learning-action {workstream.id} plan", "Plan an action"),),
         ),
         summary=summary,
         chart=drawn,

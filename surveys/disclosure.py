@@ -32,6 +32,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from storage.db import write_gate
 from storage.tables import ShownFigure, table_of
 from surveys.periods import Period
+from surveys.tally_model import QuestionTally
 
 ALL = "all"
 PILOT = "pilot"
@@ -162,3 +163,16 @@ def shown_counts(
     """What was shown for ``keys`` (for tests and diagnostics; surfaces call ``admit``)."""
     with engine.connect() as connection:
         return dict(_shown(connection, set(keys)))
+
+
+def candidate(
+    workstream_id: str, question_id: str, part: str, period: Period, counted: QuestionTally,
+    minimum: int,
+) -> Candidate:  # fmt: skip
+    """The figure of one question, group and period, as the disclosure rule sees it."""
+    people, answers = {
+        ALL: (counted.people, counted.answers),
+        PILOT: (counted.pilot_people, counted.pilot_answers),
+        REST: (counted.rest_people, counted.rest_answers),
+    }[part]
+    return Candidate(FigureKey(workstream_id, question_id, part, period), people, answers, minimum)

@@ -79,6 +79,8 @@ class Workstream(_Strict):
     audience: list[str]
     questions: list[Question]
     description: str | None = None
+    # where "you said, we did" is announced: a channel, once; without it, each person by DM
+    announce_to: str | None = None
 
     @property
     def key_measures(self) -> list[Question]:

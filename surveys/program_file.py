@@ -203,6 +203,10 @@ def _check_workstream(
             (*at, "digest_to"),
             f"{label}: digest_to",
         )
+    if "announce_to" in ws:
+        yield from _ref(
+            ws["announce_to"], {RefKind.CHANNEL}, (*at, "announce_to"), f"{label}: announce_to"
+        )
     if isinstance(ws.get("digest"), dict):
         yield from _check_schedule(ws["digest"], (*at, "digest"), None, f"{label}: digest")
     for key, kinds in (("pilot", {RefKind.PERSON}), ("audience", set(RefKind))):

@@ -9,7 +9,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.messages import Prompt, PromptItem, PromptState
-from storage.tables import Answer, Delivery, DeliveryStatus, Occurrence, PersonRecord
+from storage.tables import Action, Answer, Delivery, DeliveryStatus, Occurrence, PersonRecord
+from surveys import announcements
+from surveys.actions import ActionView
 from surveys.cadence import WorkCalendar
 from surveys.choices import choices_for, label_of, readable_value, scale_ends
 from surveys.context import Answering
@@ -74,6 +76,8 @@ def render_prompt(
     person = person or session.get(PersonRecord, delivery.person_id)
     if occurrence is None or person is None or occurrence.id is None:
         raise LookupError(f"delivery {delivery.id} has no occurrence or person")
+    if occurrence.action_id is not None:
+        return _announcement(session, core, delivery, occurrence)
     subject = PromptSubject(
         delivery_id=int(delivery.id or 0),
         status=delivery.status,
@@ -162,4 +166,26 @@ def build_prompt(
         can_change=not anonymous and not closed,
         is_reminder=reminder,
         status_line=status_line,
+    )
+
+
+def _announcement(
+    session: Session, core: Answering, delivery: Delivery, occurrence: Occurrence
+) -> Prompt:
+    """An announcement ("you said, we did"): lines to read, nothing to answer or snooze."""
+    row = session.get(Action, occurrence.action_id)
+    if row is None:
+        raise LookupError(f"delivery {delivery.id} announces an action that is gone")
+    action = ActionView.of(row)
+    workstream = core.require_program().workstream(action.workstream_id)
+    return Prompt(
+        delivery_id=int(delivery.id or 0),
+        workstream=workstream.name if workstream is not None else action.workstream_id,
+        title=announcements.TITLE,
+        items=(),
+        privacy_note="",
+        closes="",
+        state=PromptState.CLOSED,
+        can_change=False,
+        lines=announcements.message_lines(core, action, announcements.event_of(occurrence.key)),
     )

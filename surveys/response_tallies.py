@@ -49,7 +49,11 @@ def count_response_rates(
     stmt = (
         select(o.workstream_id, bucket, func.count(distinct(asked)), func.count(distinct(answered)))
         .select_from(DELIVERIES.join(OCCURRENCES, o.id == d.occurrence_id))
-        .where(o.workstream_id.in_(workstream_ids), span(o.local_date, periods))
+        .where(
+            o.workstream_id.in_(workstream_ids),
+            span(o.local_date, periods),
+            o.action_id.is_(None),  # announcements ask nothing
+        )
         .group_by(o.workstream_id, bucket)
     )
     for ws, index, people_asked, people_answered in session.execute(stmt):

@@ -23,8 +23,7 @@ from surveys import measures
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT, load_bank
 from surveys.chart import Series, trend_chart, trend_png
 from surveys.context import Reporting
-from surveys.digest import candidate
-from surveys.disclosure import ALL, COMMENTS, Bundle, Candidate, FigureKey, admit
+from surveys.disclosure import ALL, COMMENTS, Bundle, Candidate, FigureKey, admit, candidate
 from surveys.periods import Period, months, period_containing, previous, review_period
 from surveys.program import Program, Question, Workstream
 from surveys.review_flags import ranked_flags

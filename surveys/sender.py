@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from bot.logsafe import describe
 from bot.messages import Prompt
 from bot.ports import NoAdapterError, PermanentSendError, TransientSendError
-from storage.tables import Delivery, DeliveryStatus
+from storage.tables import ANNOUNCEMENT_PRIORITY, Delivery, DeliveryStatus
 from surveys import ledger
 from surveys.cadence import WorkCalendar, week_bounds
 from surveys.context import Reaching
@@ -243,10 +243,13 @@ class Sender:
                 continue
             used, reserved = usage.get(c.person_id, (0, 0))
             over = used >= cap if c.priority == KEY_MEASURE else used + reserved >= cap
+            if c.priority == ANNOUNCEMENT_PRIORITY:
+                over = False  # "you said, we did" asks nothing of anyone's week
             if over:  # ad-hoc askings too: an admin's survey never exceeds anyone's week
                 decisions.append(_Decision(c, final=DeliveryStatus.SKIPPED, reason=BUDGET_REASON))
                 continue
-            usage[c.person_id] = (used + 1, reserved)
+            if c.priority != ANNOUNCEMENT_PRIORITY:
+                usage[c.person_id] = (used + 1, reserved)
             key = (c.occurrence_id, c.timezone)
             if key not in templates:
                 templates[key] = self._first_prompt(c.id)

@@ -24,8 +24,7 @@ from storage.tables import DeliveryStatus, PostedDigest
 from surveys import measures
 from surveys.comments import scrub
 from surveys.context import Reporting
-from surveys.digest import candidate
-from surveys.disclosure import ALL, Bundle, FigureKey, admit
+from surveys.disclosure import ALL, Bundle, FigureKey, admit, candidate
 from surveys.periods import Period, period_containing, recent
 from surveys.program import Question, Workstream
 from surveys.response_tallies import audience_sizes

@@ -4,7 +4,7 @@ roles, the arguments, and the command table itself (for help)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from bot.messages import Report
@@ -53,3 +53,4 @@ class CommandContext:
     args: list[str]
     commands: Sequence[Command]
     channel: str | None = None
+    options: dict[str, str] = field(default_factory=dict)  # a submitted form's values

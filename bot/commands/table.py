@@ -3,7 +3,9 @@ its handler. Help and the Slack and Teams manifests' command lists are checked a
 
 from __future__ import annotations
 
-from bot.commands import everyday, reports
+from collections.abc import Mapping
+
+from bot.commands import actions, everyday, reports
 from bot.commands.context import NOT_ALLOWED, Command, CommandContext, Steering
 from bot.messages import Report, notice
 from surveys.roles import roles_of
@@ -18,6 +20,9 @@ COMMANDS: tuple[Command, ...] = (
             "Post a workstream's digest now, or preview it privately", "lead", reports.digest),
     Command("learning-review", "/learning-review", "Post the program review report", "admin",
             reports.review),
+    Command("learning-action", "/learning-action <workstream> <what we do> | done <n>",
+            "Record an action on feedback and tell the people who gave it", "lead",
+            actions.action),
     Command("learning-pause", "/learning-pause [days]", "Pause your prompts (default 7 days)",
             "anyone", everyday.pause),
     Command("learning-resume", "/learning-resume", "Turn your prompts back on", "anyone",
@@ -32,7 +37,12 @@ _BY_NAME = {command.name: command for command in COMMANDS}
 
 
 async def run_command(
-    core: Steering, person: str, name: str, text: str, channel: str | None
+    core: Steering,
+    person: str,
+    name: str,
+    text: str,
+    channel: str | None,
+    options: Mapping[str, str] | None = None,
 ) -> Report:
     """Parse, check the asker's role, run; unknown commands and refusals get a clear reply."""
     name = name.lstrip("/").strip().lower()
@@ -47,6 +57,6 @@ async def run_command(
         return notice(NOT_ALLOWED)
     context = CommandContext(
         core=core, person=person, roles=roles, args=text.split(), commands=COMMANDS,
-        channel=channel,
+        channel=channel, options=dict(options or {}),
     )  # fmt: skip
     return await spec.handler(context)

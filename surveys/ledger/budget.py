@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Engine, and_, or_, select
 
 from storage.db import reading
-from storage.tables import OPEN_STATUSES, Delivery, DeliveryStatus, table_of
+from storage.tables import ANNOUNCEMENT_PRIORITY, OPEN_STATUSES, Delivery, DeliveryStatus, table_of
 from surveys.ledger.id_lists import one_of
 
 DELIVERIES = table_of(Delivery)
@@ -49,6 +49,7 @@ def weekly_usage(
         sent = connection.execute(
             select(table.c.person_id, table.c.sent_at).where(
                 theirs,
+                table.c.priority != ANNOUNCEMENT_PRIORITY,  # announcements are budget-free
                 or_(
                     and_(
                         status.in_(sent_states),

@@ -15,7 +15,14 @@ from typing import Any
 from sqlalchemy import Engine, and_, select, update
 
 from storage.db import reading
-from storage.tables import OPEN_STATUSES, Delivery, DeliveryStatus, PersonRecord, table_of
+from storage.tables import (
+    ANNOUNCEMENT_PRIORITY,
+    OPEN_STATUSES,
+    Delivery,
+    DeliveryStatus,
+    PersonRecord,
+    table_of,
+)
 
 PERSONS = table_of(PersonRecord)
 DELIVERIES = table_of(Delivery)
@@ -90,6 +97,7 @@ def expire_due(engine: Engine, now: datetime) -> tuple[list[OpenPrompt], int]:
             table.c.status.in_([s.value for s in (*OPEN_STATUSES, DeliveryStatus.ANSWERED)]),
             table.c.expires_at <= now,
             table.c.closed_at.is_(None),
+            table.c.priority != ANNOUNCEMENT_PRIORITY,  # an announcement has nothing to close
         ),
         {"closed_at": now},
     )
