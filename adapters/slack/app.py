@@ -44,9 +44,9 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack import actions, refs, render, translate
+from adapters.slack.adapter import CLICK_ORIGIN, ClickOrigin, SlackAdapter
 from adapters.slack.bolt_request import MalformedBody, bolt_request, parse_body
-from adapters.slack.quiet_libraries import BOLT_LOGGER
-from adapters.slack.sender import CLICK_ORIGIN, ClickOrigin, SlackAdapter
+from adapters.slack.sdk_logging import BOLT_LOGGER
 from adapters.slack.translate import Payload
 from adapters.slack.verify import is_authentic
 from bot.backlog import Backlog
