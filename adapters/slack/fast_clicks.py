@@ -12,8 +12,8 @@ running bolt's middleware (SSL check, single-team authorization, ignoring the ap
 URL verification, workflow function tokens); matching the payload against every registered
 listener's matchers; building the listener's ``ack``, ``body``, ``context``… by inspecting its
 signature; and bolt's wait for the acknowledgement, which runs the listener as a task and polls
-every 10 ms until it has called ``ack()``. Together that is about a fifth of the server's CPU
-per click, and the acknowledgement takes about 1.6 times as long (figures below).
+every 10 ms until it has called ``ack()``. Together that is a fifth to a third of the server's CPU
+per click, and the acknowledgement takes 1.6 to 3 times as long (figures below).
 
 What still holds: every request's signature and timestamp are checked before this
 (``verify.is_authentic``, as bolt's own verification would), a click Slack would not send (no
@@ -23,18 +23,21 @@ three seconds: at most ``ACK_WAIT_SECONDS`` for room in the backlog, else ``503`
 needs this path too). Slack does not retry interactions; events, which it does retry, still
 go through bolt's listeners and are handled once (``RecentIds``).
 
-Why it stays (measured 2026-12-03 against slack_bolt 1.30.0, on a shared 2-core AMD EPYC
-machine with other work running, load average about 6; ``python -m bench.slack_clicks --quick
---people 2000`` on SQLite, 6 runs a side alternating with and without; min / median / max):
+Why it stays (measured 2026-12-03 against slack_bolt 1.30.0 on a 2-core AMD EPYC machine shared
+with other work; ``python -m bench.slack_clicks --quick --people 2000`` on SQLite, 6 runs a side
+alternating with and without, in a busy hour (load average about 6) and a quiet one (about 1);
+min / median / max):
 
-    server CPU per click    with 0.63 / 0.72 / 0.83 ms    through bolt 0.86 / 0.91 / 1.18 ms
-                            (with/through bolt, pair by pair: 0.63 / 0.71 / 0.97)
-    p50 acknowledgement     with 34 / 71 / 92 ms          through bolt 87 / 114 / 176 ms
+                         server CPU per click      p50 acknowledgement   ratio to the anchor
+    busy   with          0.63 / 0.72 / 0.83 ms     34 / 71 / 92 ms       0.62 / 0.72 / 0.96
+           through bolt  0.86 / 0.91 / 1.18 ms     87 / 114 / 176 ms     0.53 / 0.66 / 0.89
+    quiet  with          0.46 / 0.49 / 0.56 ms     4.7 / 10.9 / 15.9 ms  0.58 / 0.79 / 0.86
+           through bolt  0.69 / 0.79 / 1.05 ms     26.7 / 33.9 / 44.6 ms 0.48 / 0.59 / 0.67
 
-Every pair was cheaper with it. Throughput on that machine moved by more than the difference
-from run to run (ratio to the benchmark's anchor 0.62 / 0.72 / 0.96 with, 0.53 / 0.66 / 0.89
-without); the CPU per click is what this path changes. Measure again when bolt is upgraded: if
-its listener chain gets as cheap, clicks go back through ``on_action`` and this module goes.
+Pair by pair, the CPU per click with this path over that through bolt was 0.63 / 0.71 / 0.97
+(busy) and 0.46 / 0.61 / 0.81 (quiet): every pair cheaper. Measure again when bolt is upgraded:
+if its listener chain gets as cheap, clicks go back through ``on_action`` (a middleware giving
+the 503) and this module goes.
 """
 
 from __future__ import annotations
