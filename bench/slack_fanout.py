@@ -33,7 +33,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlmodel import select
 
 from adapters.slack import MAX_CONNECTIONS, refs, render
-from adapters.slack.sender import SlackAdapter
+from adapters.slack.adapter import SlackAdapter
 from adapters.slack.web_api import connection_pool
 from bench.programs import QUESTION, WORKSTREAM
 from bench.slack_support import arguments, fake_slack_with, slack_stack, startup_frozen

@@ -17,9 +17,9 @@ from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.adapter import SlackAdapter
 from adapters.slack.app import SlackApp
-from adapters.slack.quiet_libraries import keep_payloads_out_of_logs
-from adapters.slack.sender import SlackAdapter
+from adapters.slack.sdk_logging import keep_payloads_out_of_logs
 from adapters.slack.verify import make_verifier
 from adapters.slack.web_api import connection_pool
 

@@ -18,7 +18,7 @@ from sqlmodel import select
 
 from adapters.slack import SLACK_APP_KEY, actions
 from adapters.slack import app as slack_app_module
-from adapters.slack.app import click_of
+from adapters.slack.clicks import click_of
 from bot.app import LearnPulse
 from bot.events import Event
 from bot.messages import Report

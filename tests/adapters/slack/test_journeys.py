@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from adapters.slack import actions, quiet_libraries
+from adapters.slack import actions, sdk_logging
 from bot.clock import ManualClock
 from bot.events import Event
 from bot.messages import Report
@@ -187,7 +187,7 @@ async def test_a_failure_after_the_ack_apologises_and_logs_no_answer(
 def unpinned_library_loggers() -> None:
     """Slack's library loggers as a fresh process has them (an earlier test's server pinned
     them), so the server built next is what pins them again."""
-    for name in [*quiet_libraries.PACKAGES, *quiet_libraries.LEVEL_CHECKED]:
+    for name in [*sdk_logging.PACKAGES, *sdk_logging.LEVEL_CHECKED]:
         logging.getLogger(name).setLevel(logging.NOTSET)
 
 

@@ -13,8 +13,8 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.adapter import SlackAdapter
 from adapters.slack.app import SlackApp
-from adapters.slack.sender import SlackAdapter
 from bot.app import LearnPulse
 from bot.commands.table import COMMAND_NAMES
 from tests.adapters.slack.fake_slack import BOT_TOKEN

@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from adapters.slack import render
-from adapters.slack.sender import SlackAdapter
+from adapters.slack.adapter import SlackAdapter
 from adapters.slack.web_api import ChannelPacer, connection_pool, json_text
 from bot.clock import ManualClock
 from bot.messages import Prompt, Report, notice
