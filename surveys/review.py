@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from surveys import measures
+from surveys import actions, measures
+from surveys.actions import ActionView
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT, load_bank
 from surveys.chart import Series, trend_chart, trend_png
 from surveys.context import Reporting
@@ -27,7 +29,14 @@ from surveys.disclosure import ALL, COMMENTS, Bundle, Candidate, FigureKey, admi
 from surveys.periods import Period, months, period_containing, previous, review_period
 from surveys.program import Program, Question, Workstream
 from surveys.review_flags import ranked_flags
-from surveys.review_model import AreaIndex, MeasureView, Point, Review, WorkstreamReview
+from surveys.review_model import (
+    ActionReview,
+    AreaIndex,
+    MeasureView,
+    Point,
+    Review,
+    WorkstreamReview,
+)
 from surveys.tallies import tally
 from surveys.tally_model import PeriodTally
 from surveys.thresholds import Thresholds
@@ -91,6 +100,7 @@ class _Counted:
     workstream: Workstream
     earlier: list[PeriodTally]
     span: list[PeriodTally]
+    actions: list[ActionView] = field(default_factory=list)
 
 
 def build_review(core: Reporting, period: Period) -> Review:
@@ -100,11 +110,19 @@ def build_review(core: Reporting, period: Period) -> Review:
     today = core.clock.now().astimezone(program.zone).date()
     before = period_before(period)
     counted, banks = _count(core, program, period, before, today)
+    by_workstream: dict[str, list[ActionView]] = defaultdict(list)
+    for action in actions.listed(core, [one.workstream.id for one in counted]):
+        created = action.created_at.astimezone(program.zone).date()
+        finished = action.done_at.astimezone(program.zone).date() if action.done_at else None
+        if created <= period.end and (finished is None or finished >= period.start):
+            by_workstream[action.workstream_id].append(action)
+    for one in counted:
+        one.actions = by_workstream.get(one.workstream.id, [])
     bundles = [b for one in counted for b in _bundles(one, thresholds)]
     for bank_id, rows in banks.items():
         bundles += _bank_bundles(bank_id, rows, thresholds)
     admitted = admit(core.engine, bundles, core.clock.now())
-    reviews = [_workstream(one, admitted, thresholds) for one in counted]
+    reviews = [_workstream(one, admitted, thresholds, program.zone) for one in counted]
     self_assessment = _areas(SELF_ASSESSMENT, banks.get(SELF_ASSESSMENT), admitted)
     outcomes = _areas(OUTCOMES, banks.get(OUTCOMES), admitted)
     return Review(
@@ -201,7 +219,7 @@ def _tones(ws_id: str, rows: list[PeriodTally], admitted: frozenset[FigureKey]) 
 
 
 def _workstream(
-    one: _Counted, admitted: frozenset[FigureKey], thresholds: Thresholds
+    one: _Counted, admitted: frozenset[FigureKey], thresholds: Thresholds, zone: ZoneInfo
 ) -> WorkstreamReview:
     ws = one.workstream
     views = [
@@ -211,6 +229,7 @@ def _workstream(
             q.target,
             _points(ws.id, q, one.span, admitted),
             _points(ws.id, q, one.earlier, admitted),
+            q.id,
         )
         for q in ws.key_measures
     ]
@@ -224,6 +243,7 @@ def _workstream(
         _tones(ws.id, one.span, admitted),
         _tones(ws.id, one.earlier, admitted),
     )
+    review.actions = [_acted(action, views, zone) for action in one.actions]
     review.flags = ranked_flags(review, thresholds.min_responses)
     labels = [p.period.short_label() for p in views[0].points] if views else []
     series = [
@@ -239,6 +259,23 @@ def _workstream(
     ]
     review.chart = trend_chart(f"{ws.name}: key measures", labels, series)
     return review
+
+
+def _acted(action: ActionView, views: list[MeasureView], zone: ZoneInfo) -> ActionReview:
+    """An action with its key measure (its own question's, else the workstream's first) in the
+    last shown period that ended before it, and in the latest shown period that began after."""
+    view = next((v for v in views if v.question_id == action.question_id), None) or (
+        views[0] if views else None
+    )
+    if view is None:
+        return ActionReview(action, None, "scale", None, None)
+    started = action.created_at.astimezone(zone).date()
+    points = [*view.earlier, *view.points]
+    before = [p for p in points if p.value is not None and p.period.end < started]
+    since = [p for p in points if p.value is not None and p.period.start > started]
+    return ActionReview(
+        action, view.name, view.kind, before[-1] if before else None, since[-1] if since else None
+    )
 
 
 def _range(kind: str) -> tuple[float, float, str]:

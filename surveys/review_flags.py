@@ -17,6 +17,7 @@ from surveys.review_model import Average, Flag, Point, WorkstreamReview
 FLAGS_PER_WORKSTREAM = 5
 FALLING_PARTICIPATION = 0.10  # ten points of response rate, span against the span before
 NEGATIVE = -0.10  # comment sentiment below this, or falling by this much, is flagged
+NO_ACTION = "; no action recorded"
 FALLING_SHARE = 0.10  # a key measure falling by a tenth of its range is flagged
 
 
@@ -33,13 +34,15 @@ def ranked_flags(
         if latest is not None and latest.value is not None and view.target is not None:
             gap = view.target - latest.value
             if gap > 0:
+                acted = _acted_on(review, view.question_id)
                 flags.append(
                     Flag(
-                        min(1.0, 0.5 + gap / width),
+                        min(1.0, 0.5 + gap / width + (0.0 if acted else 0.1)),
                         f"below target: “{view.name}” at "
                         f"{measures.written(view.kind, latest.value)} "
                         f"(target {measures.written(view.kind, view.target)}; "
-                        f"{latest.people} people, {latest.period.label()})",
+                        f"{latest.people} people, {latest.period.label()})"
+                        + ("" if acted else NO_ACTION),
                     )
                 )
         span, before = view.span, view.before
@@ -79,6 +82,11 @@ def ranked_flags(
         flags.append(tone)
     flags.sort(key=lambda f: -f.severity)
     return flags[:limit]
+
+
+def _acted_on(review: WorkstreamReview, question_id: str | None) -> bool:
+    """An action of the review's span is tied to this key measure, or to no question at all."""
+    return any(one.action.question_id in (None, question_id) for one in review.actions)
 
 
 def _tone_flag(tone: Average | None, before: Average | None) -> Flag | None:

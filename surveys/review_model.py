@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from surveys import measures
+from surveys.actions import ActionView
 from surveys.chart import Chart
 from surveys.periods import Period
 
@@ -54,6 +55,7 @@ class MeasureView:
     target: float | None
     points: list[Point]  # the span's periods, oldest first
     earlier: list[Point]  # the span before
+    question_id: str | None = None  # a bank area has none
 
     @property
     def latest(self) -> Point | None:
@@ -83,6 +85,17 @@ class MeasureView:
 
 
 @dataclass
+class ActionReview:
+    """An action of the review's span, with its key measure before it and since."""
+
+    action: ActionView
+    measure: str | None  # the key measure it is compared on
+    kind: str
+    before: Point | None
+    since: Point | None
+
+
+@dataclass
 class WorkstreamReview:
     id: str
     name: str
@@ -94,6 +107,7 @@ class WorkstreamReview:
     sentiment_before: list[Point]
     flags: list[Flag] = field(default_factory=list)
     chart: Chart | None = None
+    actions: list[ActionReview] = field(default_factory=list)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.messages import Report, Section
 from surveys import measures
-from surveys.review_model import Average, MeasureView, Point, Review
+from surveys.review_model import ActionReview, Average, MeasureView, Point, Review
 
 _TEMPLATES = Path(__file__).with_name("templates")
 RATING_MARK = {"green": "🟢", "amber": "🟠", "red": "🔴", "grey": "⚪"}
@@ -88,6 +88,24 @@ def tones_text(points: list[Point]) -> str:
     )
 
 
+def action_text(one: ActionReview) -> str:
+    """``Action #3 Office hours (done, recorded 01 Dec): LMS … 2.0 / 5 before, 4.0 / 5 since``."""
+    action = one.action
+    text = f"Action {action.line()}, recorded {action.created_at:%d %b}"
+    parts = []
+    for label, point in (("before", one.before), ("since", one.since)):
+        if point is not None and point.value is not None:
+            parts.append(f"{_point_text(one, point)} {label}")
+    if parts and one.measure:
+        text += f": “{one.measure}” " + ", ".join(parts)
+    return text
+
+
+def _point_text(one: ActionReview, point: Point) -> str:
+    value = measures.written(one.kind, point.value) if point.value is not None else "n/a"
+    return f"{value} ({point.people} people, {point.period.label()})"
+
+
 def overview_lines(review: Review) -> tuple[str, ...]:
     lines = []
     for ws in review.workstreams:
@@ -115,7 +133,8 @@ def as_report(review: Review) -> Report:
             fields.append(("Over the review period", span_text(view)))
         fields.append(("Participation", rates_text(ws.participation)))
         fields.append(("Comment sentiment", tones_text(ws.sentiment)))
-        sections.append(Section(f"{ws.name} ({ws.phase})", (), tuple(fields)))
+        acted = tuple(action_text(one) for one in ws.actions)
+        sections.append(Section(f"{ws.name} ({ws.phase})", acted, tuple(fields)))
     for title, areas in (
         ("Self-assessment index", review.self_assessment),
         ("Outcomes", review.outcomes),
@@ -144,6 +163,7 @@ def as_html(review: Review, generated: str) -> str:
     )
     environment.globals.update(
         latest_text=latest_text,
+        action_text=action_text,
         span_text=span_text,
         rates_text=rates_text,
         tones_text=tones_text,

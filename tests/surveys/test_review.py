@@ -3,6 +3,7 @@ green, ranked flags backed by enough people, self-assessment and outcomes, and i
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from datetime import UTC, date, datetime, timedelta
@@ -12,11 +13,12 @@ import pytest
 
 from bot.app import LearnPulse
 from bot.clock import ManualClock
+from bot.commands.table import run_command
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT, load_bank
 from surveys.periods import Period
 from surveys.review import build_review, current_period, grid, period_before, scheduled_period
 from surveys.review_model import Point, Review, WorkstreamReview
-from surveys.review_render import as_html, as_report, rates_text
+from surveys.review_render import action_text, as_html, as_report, rates_text
 from tests.bot.test_report_support import answers, deliveries, text_of
 
 KEY = "respect-treated-with-respect"  # weekly digest (Sat..Fri), target 4.3
@@ -232,3 +234,29 @@ def test_the_html_file_reads_at_1280_and_1920_pixels(core: LearnPulse) -> None:
         assert seen["overflow"] == 0
         assert seen["columns"] == columns
         assert seen["widest"] / 0.5 <= 110  # about 110 characters of half an em at most
+
+
+def test_actions_appear_with_their_key_measure_before_and_since_and_unacted_misses_are_flagged(
+    core: LearnPulse, clock: ManualClock
+) -> None:
+    answers(core, "respect", KEY, date(2026, 11, 3), ["3"] * 5)  # the week before the action
+    answers(core, "respect", KEY, LAST_WEEK, ["3"] * 5)
+    below = _respect(_review(core)).flags
+    assert any(f.text.startswith("below target:") and f.text.endswith("no action recorded")
+               for f in below)  # fmt: skip
+    clock.set(datetime(2026, 11, 9, 15, 0, tzinfo=UTC))  # Monday 9 November
+
+    lead = "slack:U0LEAD0003"
+    asyncio.run(run_command(core, lead, "learning-action", f"respect Team charter --question {KEY}",
+                            None))  # fmt: skip
+    clock.set(datetime(2026, 11, 30, 8, 0, tzinfo=UTC))
+    respect = _respect(_review(core))
+    [acted] = respect.actions
+    assert acted.before is not None and acted.before.period.end < date(2026, 11, 9)
+    assert acted.since is not None and acted.since.period == LAST_WEEK_PERIOD
+    text = action_text(acted)
+    assert text.startswith("Action #1 Team charter (planned), recorded 09 Nov")
+    assert "3.0 / 5 (5 people, Sat 31 Oct to Fri 06 Nov 2026) before" in text
+    assert all(not f.text.endswith("no action recorded") for f in respect.flags)
+    assert any(f.text.startswith("below target:") for f in respect.flags)
+    assert "Team charter" in as_html(_review(core), "now")
