@@ -72,6 +72,7 @@ class Section:
     heading: str
     lines: tuple[str, ...] = ()
     fields: tuple[tuple[str, str], ...] = ()
+    actions: tuple[Choice, ...] = ()  # buttons that belong with this section (Reply, …)
 
 
 @dataclass(frozen=True)

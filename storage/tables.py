@@ -107,6 +107,7 @@ class PersonRecord(SQLModel, table=True):
     snoozed_until: datetime | None = _utc(nullable=True)
     welcomed_at: datetime | None = _utc(nullable=True)
     profile_refreshed_at: datetime | None = _utc(nullable=True)
+    replies_off: bool = False  # refuses anonymous replies to their comments
 
 
 class AudienceMember(SQLModel, table=True):
@@ -160,6 +161,32 @@ class Action(SQLModel, table=True):
     created_at: datetime = _utc(nullable=False)
     updated_at: datetime = _utc(nullable=False)
     done_at: datetime | None = _utc(nullable=True)
+
+
+class CommentThread(SQLModel, table=True):
+    """An anonymous conversation on a quoted comment: the lead of its workstream and the person
+    who wrote it. ``token`` is what the Reply buttons carry: random, it tells nothing about the
+    comment or its author."""
+
+    __tablename__ = "comment_thread"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(unique=True)
+    answer_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
+    workstream_id: str
+    created_at: datetime = _utc(nullable=False)
+
+
+class ThreadMessage(SQLModel, table=True):
+    """One message of a conversation, its text encrypted; never who the author is."""
+
+    __tablename__ = "thread_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="comment_thread.id", index=True)
+    from_lead: bool
+    body: str = Field(sa_column=Column(Text, nullable=False))  # encrypted
+    sent_at: datetime = _utc(nullable=False)
 
 
 class Occurrence(SQLModel, table=True):

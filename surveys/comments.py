@@ -39,6 +39,7 @@ class Quote:
 
     tone: str  # positive | neutral | negative
     text: str
+    answer_id: int | None = None  # for a Reply button's conversation; never shown
 
 
 def scrub(text: str) -> str:
@@ -85,6 +86,7 @@ def representative(
             v.workstream_id,
             tone.label("tone"),
             v.comment,
+            v.id,
             func.row_number()
             .over(partition_by=(v.workstream_id, tone), order_by=(order, v.id.desc()))
             .label("rank"),
@@ -92,12 +94,14 @@ def representative(
         .where(or_(v.n == 1, v.respondent_key.is_(None)))
         .subquery()
     )
-    stmt = select(ranked.c.workstream_id, ranked.c.tone, ranked.c.comment).where(ranked.c.rank == 1)
+    stmt = select(ranked.c.workstream_id, ranked.c.tone, ranked.c.comment, ranked.c.id).where(
+        ranked.c.rank == 1
+    )
     out: dict[str, list[Quote]] = {ws: [] for ws in workstream_ids}
-    for ws, tone_name, comment in session.execute(stmt):
+    for ws, tone_name, comment, answer_id in session.execute(stmt):
         text = _readable(vault, comment, None)
         if text:
-            out[ws].append(Quote(str(tone_name), scrub(text)))
+            out[ws].append(Quote(str(tone_name), scrub(text), int(answer_id)))
     order_of = {"positive": 0, "neutral": 1, "negative": 2}
     for quotes in out.values():
         quotes.sort(key=lambda q: order_of.get(q.tone, 3))

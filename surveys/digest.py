@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from surveys import actions, digest_actions, measures
+from surveys import actions, conversations, digest_actions, measures
 from surveys.comments import latest_text_answers, representative
 from surveys.context import Reporting
 from surveys.digest_model import Counted, Digest, charted
@@ -77,6 +77,8 @@ def build_digests(
     for one in counted:
         bundles += digest_actions.bundles(one, program.zone, thresholds.min_responses)
     admitted = admit(core.engine, bundles, core.clock.now())
+    if program.anonymity.mode == "confidential":
+        _reply_tokens(core, counted, admitted)
     return [render(one, thresholds, admitted, program.zone, chart=chart) for one in counted]
 
 
@@ -119,6 +121,22 @@ def _count(core: Reporting, requests: Sequence[tuple[Workstream, Period]]) -> li
     for workstream_id, one in counted.items():
         one.actions = by_workstream.get(workstream_id, [])
     return [counted[w.id] for w, _ in requests if w.id in counted]
+
+
+def _reply_tokens(core: Reporting, counted: list[Counted], admitted: frozenset[FigureKey]) -> None:
+    """Each quote that will be shown gets the token of its conversation (Reply buttons)."""
+    quoted = {
+        q.answer_id: one.workstream.id
+        for one in counted
+        if FigureKey(one.workstream.id, COMMENTS, ALL, one.now.period) in admitted
+        for q in one.quotes
+        if q.answer_id is not None
+    }
+    tokens = conversations.tokens_for(core.engine, quoted, core.clock.now())
+    for one in counted:
+        one.replies = True
+        one.reply_tokens = {q.answer_id: tokens[q.answer_id] for q in one.quotes
+                            if q.answer_id in tokens}  # fmt: skip
 
 
 def _bundles(one: Counted, thresholds: Thresholds, chart: bool) -> Iterator[Bundle]:

@@ -40,6 +40,8 @@ class Counted:
     texts: dict[str, list[str]]
     partial: bool  # the period is still in progress
     actions: list[ActionView] = field(default_factory=list)  # open, or done lately
+    reply_tokens: dict[int, str] = field(default_factory=dict)  # quoted answer -> Reply token
+    replies: bool = False  # confidential mode: quoted comments can be answered
 
     @property
     def now(self) -> PeriodTally:

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.messages import Choice, Report, Section
-from surveys import digest_actions, measures
+from surveys import conversations, digest_actions, measures
 from surveys.chart import Series, trend_chart
 from surveys.digest_model import Counted, Digest, charted
 from surveys.disclosure import ALL, COMMENTS, PILOT, FigureKey
@@ -203,6 +203,12 @@ def _pilot_line(question: Question, now: QuestionTally) -> str:
     )
 
 
+NO_REPLIES = (
+    "Replies to comments are not offered: in anonymous mode nothing links a comment to the "
+    "person who wrote it."
+)
+
+
 def _comment_section(
     one: Counted, thresholds: Thresholds, shown: bool, summary: dict[str, Any]
 ) -> Section:
@@ -224,7 +230,15 @@ def _comment_section(
         ),
     )
     lines = tuple(f"“{q.text}” ({q.tone})" for q in one.quotes)
-    return Section("Comments", lines, fields)
+    if not one.replies:
+        lines += (NO_REPLIES,)
+    buttons = tuple(
+        Choice(conversations.reply_command(one.reply_tokens[q.answer_id]),
+               f"Reply to the {q.tone} comment")
+        for q in one.quotes
+        if q.answer_id in one.reply_tokens
+    )  # fmt: skip
+    return Section("Comments", lines, fields, buttons)
 
 
 def _series(one: Counted, admitted: frozenset[FigureKey]) -> Iterator[Series]:

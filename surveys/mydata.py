@@ -34,6 +34,7 @@ from storage.tables import (
     Answer,
     AudienceMember,
     AuditEntry,
+    CommentThread,
     ConversationReference,
     Delivery,
     LocalMessage,
@@ -41,9 +42,12 @@ from storage.tables import (
     PersonRecord,
     PostedDigest,
     QuestionRecord,
+    ThreadMessage,
 )
 from surveys.choices import readable_value
-from surveys.context import Reporting
+from surveys.context import Records, Reporting
+from surveys.conversations import threads_of
+from surveys.people import get_or_create
 from surveys.references import platform_of
 
 log = logging.getLogger("learnpulse.mydata")
@@ -113,6 +117,7 @@ def export_own(core: Reporting, person: str) -> dict[str, Any]:
                 "timezone": record.timezone,
                 "snoozed_until": _iso(record.snoozed_until),
                 "opted_out": record.opted_out,
+                "replies_off": record.replies_off,
                 "first_welcomed": _iso(record.welcomed_at),
             }
             memberships = [
@@ -144,6 +149,7 @@ def export_own(core: Reporting, person: str) -> dict[str, Any]:
             "audiences": memberships,
             "prompts": deliveries,
             "answers": _own_answers(core, session, person),
+            "conversations": [] if _anonymous(core) else threads_of(core, person),
         }
     if _anonymous(core):
         document["note"] = ANONYMOUS_NOTE
@@ -224,6 +230,19 @@ def _rewrite_audit(session: Session, person: str) -> None:
             session.add(entry)
 
 
+def set_replies(core: Records, person: str, on: bool) -> str:
+    """Allow or refuse anonymous replies to one's own comments."""
+    with core.session() as session:
+        record, _ = get_or_create(session, person)
+        record.replies_off = not on
+        session.add(record)
+    if on:
+        return "Replies are on: a lead may reply to your comments, without learning who you are."
+    return (
+        "Replies are off: nobody can reply to your comments. /learning-mydata replies on undoes it."
+    )
+
+
 def erase(core: Reporting, person: str) -> str:
     """Remove every identifier of ``person``; returns the reply for them."""
     key = core.vault.respondent_key(person)
@@ -234,6 +253,16 @@ def erase(core: Reporting, person: str) -> str:
             removed_answers = len(
                 session.exec(select(Answer.id).where(Answer.respondent_key == key)).all()
             )
+        # Conversations on their comments go with the comments.
+        threads = (
+            select(CommentThread.id)
+            .join(Answer, col(Answer.id) == col(CommentThread.answer_id))
+            .where(col(Answer.respondent_key) == key)
+        )
+        thread_ids = list(session.exec(threads).all())
+        if thread_ids:
+            session.exec(delete(ThreadMessage).where(col(ThreadMessage.thread_id).in_(thread_ids)))
+            session.exec(delete(CommentThread).where(col(CommentThread.id).in_(thread_ids)))
         # Answers are removed by pseudonym in either mode: a program switched from
         # confidential to anonymous may still hold older answers under the key.
         session.exec(delete(Answer).where(col(Answer.respondent_key) == key))

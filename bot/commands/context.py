@@ -41,6 +41,7 @@ class Command:
     summary: str
     who: Audience
     handler: Callable[[CommandContext], Awaitable[Report]]
+    listed: bool = True  # False: reached by buttons only, not in help or the manifests
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ DEFAULT_PAUSE_DAYS = 7
 async def help_(context: CommandContext) -> Report:
     program = context.core.require_program()
     anonymity = program.anonymity
-    mine = [f"{c.usage} — {c.summary}" for c in context.commands if c.who == "anyone"]
-    steer = [f"{c.usage} — {c.summary}" for c in context.commands if c.who != "anyone"]
+    listed = [c for c in context.commands if c.listed]
+    mine = [f"{c.usage} — {c.summary}" for c in listed if c.who == "anyone"]
+    steer = [f"{c.usage} — {c.summary}" for c in listed if c.who != "anyone"]
     stored = (
         "Answers are stored with a pseudonymous key, never with your name."
         if anonymity.mode == "confidential"

@@ -12,7 +12,7 @@ from dataclasses import replace
 from bot.commands.context import NOT_ALLOWED, CommandContext
 from bot.messages import Report, notice
 from bot.reporting import post_digest, post_review, preview_digest, send_own_data, send_review_file
-from surveys.mydata import describe, erase
+from surveys.mydata import describe, erase, set_replies
 from surveys.status import status_report
 
 
@@ -77,4 +77,7 @@ async def mydata(context: CommandContext) -> Report:
             )
         done = await asyncio.to_thread(erase, context.core, context.person)
         return replace(notice(done), leaves_no_trace=True)
+    if action == "replies" and context.args[1:2] in (["on"], ["off"]):
+        on = context.args[1] == "on"
+        return notice(await asyncio.to_thread(set_replies, context.core, context.person, on))
     return await asyncio.to_thread(describe, context.core, context.person)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.commands import actions, everyday, reports
+from bot.commands import actions, everyday, replies, reports
 from bot.commands.context import NOT_ALLOWED, Command, CommandContext, Steering
 from bot.messages import Report, notice
 from surveys.roles import roles_of
@@ -27,12 +27,18 @@ COMMANDS: tuple[Command, ...] = (
             "anyone", everyday.pause),
     Command("learning-resume", "/learning-resume", "Turn your prompts back on", "anyone",
             everyday.resume),
-    Command("learning-mydata", "/learning-mydata [export|erase]",
-            "Your own answers: export or erase", "anyone", reports.mydata),
+    Command("learning-mydata", "/learning-mydata [export|erase|replies off|replies on]",
+            "Your own data: export or erase it; refuse or allow replies to your comments",
+            "anyone", reports.mydata),
     Command("learning-help", "/learning-help", "What this bot does and what it stores", "anyone",
             everyday.help_),
+    Command("learning-reply", "/learning-reply <token>",
+            "Reply anonymously on a comment (the Reply buttons)", "anyone", replies.reply,
+            listed=False),
 )  # fmt: skip
-COMMAND_NAMES = tuple(command.name for command in COMMANDS)
+LISTED = tuple(command for command in COMMANDS if command.listed)  # help and the manifests
+COMMAND_NAMES = tuple(command.name for command in COMMANDS)  # every name a platform may send
+LISTED_NAMES = tuple(command.name for command in LISTED)
 _BY_NAME = {command.name: command for command in COMMANDS}
 
 
