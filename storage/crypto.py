@@ -31,6 +31,7 @@ class Vault:
         root = secret.encode("utf-8")
         self._pseudonym_key = hmac.new(root, b"learnpulse/respondent", hashlib.sha256).digest()
         sealing_key = hmac.new(root, b"learnpulse/encryption", hashlib.sha256).digest()
+        self._digest_key = hmac.new(root, b"learnpulse/digest", hashlib.sha256).digest()
         self._aead = AESGCM(sealing_key)
         self._fernet = Fernet(base64.urlsafe_b64encode(sealing_key))  # reads older values only
         # kept in the database (storage/keycheck.py) to tell this key from another one
@@ -40,6 +41,13 @@ class Vault:
         """A stable pseudonym for a person: the same person always maps to the same key."""
         digest = hmac.new(self._pseudonym_key, person_ref.encode("utf-8"), hashlib.sha256)
         return digest.hexdigest()[:32]
+
+    def digest(self, kind: str, text: str) -> str:
+        """A keyed hash of ``text`` as a ``kind`` (an attribute, a theme): equal texts give
+        equal digests, so an encrypted value can be unique and grouped without decrypting it;
+        without the key, the digest of a guessed value cannot be computed."""
+        message = f"{kind}\x00{text}".encode()
+        return hmac.new(self._digest_key, message, hashlib.sha256).hexdigest()[:32]
 
     def encrypt(self, plaintext: str) -> str:
         """Seal ``plaintext`` (authenticated, no timestamp; a new nonce each time)."""
