@@ -65,11 +65,19 @@ def field_input(field: FormField) -> Block:
     block: Block = {
         "type": "input",
         "block_id": actions.form_field_block_id(field.name),
-        "label": plain(field.label, MAX_LABEL),
+        "label": plain(_label(field), MAX_LABEL),
         "optional": not field.required,
         "element": _element(field),
     }
     return block
+
+
+def _label(field: FormField) -> str:
+    """The field's label; Slack itself marks an optional input "(optional)", so a label that
+    already says so would say it twice."""
+    if field.required:
+        return field.label
+    return field.label.removesuffix("(optional)").rstrip() or field.label
 
 
 def _element(field: FormField) -> Block:

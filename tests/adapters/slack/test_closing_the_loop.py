@@ -109,6 +109,7 @@ async def test_a_lead_plans_an_action_in_a_modal_and_the_audience_hears_once(
     assert what["element"]["type"] == "plain_text_input" and what["element"]["multiline"]
     assert what["optional"] is False and question["optional"] and due["optional"]
     assert question["element"]["type"] == "static_select"
+    assert question["label"]["text"] == "About which question"  # Slack adds "(optional)"
     assert KEY in [o["value"] for o in question["element"]["options"]]
     assert due["element"]["type"] == "datepicker"
 
