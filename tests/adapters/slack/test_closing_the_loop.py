@@ -177,6 +177,20 @@ async def test_a_slash_command_opens_the_form_and_an_expired_trigger_says_it_in_
     ) in json.dumps(fallback["blocks"])
 
 
+async def test_a_click_whose_trigger_expired_gets_the_form_in_words(
+    slack_server: SlackServer, fake_slack: FakeSlack
+) -> None:
+    digest = await _posted_digest(slack_server, fake_slack)
+    value = _value_of(digest, "Reply to the negative comment")
+    click = block_actions(RESPECT_LEAD, DIGEST_CHANNEL, digest, actions.REPORT, value,
+                          response_url=fake_slack.hook_url())  # fmt: skip
+    fake_slack.expired_triggers.add(click["trigger_id"])
+    assert (await slack_server.interact(click))[0] == 200
+    [fallback] = await eventually(lambda: fake_slack.responses)
+    assert f"Type it instead: {value} &lt;Your reply to" in json.dumps(fallback["blocks"])
+    assert fake_slack.calls_to("views.open", status=None)  # it was tried
+
+
 async def test_an_employee_cannot_plan_an_action_from_a_digest(
     slack_server: SlackServer, fake_slack: FakeSlack
 ) -> None:
