@@ -22,6 +22,10 @@ COMMENT_MODAL = "lp_comment_modal"
 TEXT_MODAL = "lp_text_modal"
 MODAL_INPUT_BLOCK = "lp_input"
 MODAL_INPUT_ACTION = "text"
+FORM_MODAL = "lp_form"  # a core ``Form`` (plan an action, reply to a comment) as a modal
+FORM_FIELD = "lp_field:"  # input block of a form field: lp_field:<field name>
+FORM_VALUE = "value"  # the action_id of every form field's element
+MAX_METADATA = 3000  # Slack's limit on a view's private_metadata
 
 PROMPT_EVENT_TYPE = "learnpulse_prompt"  # Slack message metadata event_type of every prompt
 
@@ -64,4 +68,40 @@ class ModalContext:
             data = json.loads(text)
             return cls(int(data["d"]), str(data["q"]), data.get("c"))
         except (ValueError, KeyError, TypeError):
+            return None
+
+
+def form_field_block_id(name: str) -> str:
+    return f"{FORM_FIELD}{name}"
+
+
+def parse_form_field_block_id(block_id: str) -> str | None:
+    """The field name of a form's input block, or None for any other block."""
+    if not block_id.startswith(FORM_FIELD):
+        return None
+    return block_id.removeprefix(FORM_FIELD) or None
+
+
+@dataclass(frozen=True)
+class FormContext:
+    """What a submitted form runs: the command and its fixed text (a workstream id, a reply
+    token), and the channel it was asked from when that is a shared one (a DM is not kept: the
+    reply goes to the person's DM anyway). Nothing about the person travels in it."""
+
+    command: str
+    fixed: str
+    channel: str | None = None
+
+    def dumps(self) -> str | None:
+        """The private_metadata, or None when it would not fit Slack's limit."""
+        text = json.dumps({"f": self.command, "t": self.fixed, "c": self.channel})
+        return text if len(text) <= MAX_METADATA else None
+
+    @classmethod
+    def loads(cls, text: str) -> FormContext | None:
+        try:
+            data = json.loads(text)
+            channel = data.get("c")
+            return cls(str(data["f"]), str(data["t"]), str(channel) if channel else None)
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None

@@ -43,6 +43,7 @@ from adapters.slack import actions, fast_clicks, refs, render, translate
 from adapters.slack.adapter import CLICK_ORIGIN, SlackAdapter
 from adapters.slack.bolt_request import MalformedBody, bolt_request, parse_body
 from adapters.slack.clicks import Click, click_of
+from adapters.slack.form_modals import FormModals
 from adapters.slack.sdk_logging import BOLT_LOGGER
 from adapters.slack.translate import Payload
 from adapters.slack.verify import is_authentic
@@ -116,6 +117,7 @@ class SlackApp:
         self.core = core
         self.adapter = adapter
         self.verifier = verifier
+        self.forms = FormModals(adapter)
         self.handled_events = RecentIds()
         # Work after the ack is bounded, so a burst of clicks cannot pile up unbounded work;
         # clicks waiting together are written together (``bot.recording``).
@@ -198,6 +200,7 @@ class SlackApp:
             self.bolt.command(f"/{name}")(self.on_command)
         self.bolt.view_submission(actions.COMMENT_MODAL)(self.on_view_submission)
         self.bolt.view_submission(actions.TEXT_MODAL)(self.on_view_submission)
+        self.bolt.view_submission(actions.FORM_MODAL)(self.on_form_submission)
         self.bolt.event("app_home_opened")(self.on_home_opened)
         self.bolt.event("member_joined_channel")(self.on_member_joined)
         self.bolt.event("message")(self.on_message)
@@ -208,7 +211,10 @@ class SlackApp:
         await ack()
         reply = await self._dispatch(translate.command(body))
         if reply is not None:
-            await self._respond(body, reply)
+            channel = translate.conversation_of(body)
+            if await self.forms.open(reply, str(body.get("trigger_id") or ""), channel):
+                return
+            await self._respond(body, render.form_in_words(reply))
 
     async def on_action(self, ack: AsyncAck, body: Payload) -> None:
         """A click over Socket Mode (over HTTP, ``acknowledge`` answers it): acknowledged
@@ -232,6 +238,9 @@ class SlackApp:
         finally:
             if token is not None:
                 CLICK_ORIGIN.reset(token)
+        if reply is not None and await self.forms.open(reply, click.trigger_id, click.channel):
+            return
+        reply = render.form_in_words(reply) if reply is not None else None
         if click.in_home:
             await self._publish_home(click.action.person, reply)
         elif reply is not None:
@@ -246,6 +255,20 @@ class SlackApp:
         modal = translate.modal_context(body)
         if reply is not None and modal is not None and modal.channel:
             await self._post_ephemeral(modal.channel, body["user"]["id"], reply)
+
+    async def on_form_submission(self, ack: AsyncAck, body: Payload) -> None:
+        """A submitted form: what to correct goes back to the modal at once (Slack keeps it
+        open with what was typed); otherwise its command runs for the person who submitted."""
+        submitted = translate.form_submission(body)
+        if submitted is not None and submitted.errors:
+            await ack(response_action="errors", errors=submitted.errors)
+            return
+        await ack()
+        if submitted is None or submitted.command is None:
+            return
+        reply = await self._dispatch(submitted.command)
+        if reply is not None:
+            await self.forms.tell(submitted.command.person, submitted.channel, reply)
 
     async def on_home_opened(self, body: Payload, event: Payload) -> None:
         if not self._first_delivery(body):

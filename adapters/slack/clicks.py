@@ -22,6 +22,8 @@ class Click:
     origin: ClickOrigin | None
     in_home: bool  # clicked in the App Home tab (else on a message)
     response_url: str
+    trigger_id: str = ""  # opens a modal when the click's reply asks for a form
+    channel: str | None = None  # the shared channel clicked in (None: a DM or the Home tab)
 
 
 def click_of(body: Payload) -> Click | None:
@@ -31,7 +33,14 @@ def click_of(body: Payload) -> Click | None:
         return None
     container = body.get("container") or {}
     response_url = str(body.get("response_url") or "")
-    return Click(action, _click_origin(body), container.get("type") == "view", response_url)
+    return Click(
+        action,
+        _click_origin(body),
+        container.get("type") == "view",
+        response_url,
+        trigger_id=str(body.get("trigger_id") or ""),
+        channel=translate.conversation_of(body),
+    )
 
 
 def _click_origin(body: Payload) -> ClickOrigin | None:

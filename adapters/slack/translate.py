@@ -6,7 +6,8 @@ Pure functions over the parsed payloads Slack sends: slash-command forms, ``bloc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from adapters.slack import actions, refs
@@ -111,6 +112,81 @@ def view_submission(body: Payload) -> Event | None:
     if view.get("callback_id") == actions.TEXT_MODAL:
         return AnswerGiven(person, context.delivery_id, context.question_id, text)
     return None
+
+
+REQUIRED = "Please fill this in."
+NOT_A_DATE = "Pick a date from the calendar (YYYY-MM-DD)."
+
+
+@dataclass(frozen=True)
+class FormSubmission:
+    """A submitted form: the command it runs, or what to correct (input block id -> message,
+    Slack's ``response_action: errors``), and the shared channel it was asked from."""
+
+    command: CommandIssued | None
+    errors: dict[str, str] = field(default_factory=dict)
+    channel: str | None = None  # a Slack channel id
+
+
+def form_submission(body: Payload) -> FormSubmission | None:
+    """The command a submitted form modal runs, with each field's value by name; None for a
+    view that is not one of our forms. The view Slack sends back is the one the bot opened, so
+    which fields are required and which are dates is read from its blocks."""
+    view = body.get("view") or {}
+    context = actions.FormContext.loads(str(view.get("private_metadata", "")))
+    if view.get("callback_id") != actions.FORM_MODAL or context is None:
+        return None
+    state = (view.get("state") or {}).get("values") or {}
+    options: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for block in view.get("blocks") or []:
+        name = actions.parse_form_field_block_id(str(block.get("block_id", "")))
+        if block.get("type") != "input" or name is None:
+            continue
+        given = (state.get(block["block_id"]) or {}).get(actions.FORM_VALUE) or {}
+        value = _form_value(given)
+        problem = _form_problem(block, value)
+        if problem:
+            errors[block["block_id"]] = problem
+        elif value:
+            options[name] = value
+    if errors:
+        return FormSubmission(None, errors)
+    person = refs.person_ref(str(body["user"]["id"]))
+    channel = refs.channel_ref(context.channel) if context.channel else None
+    issued = CommandIssued(person=person, name=context.command, text=context.fixed,
+                           channel=channel, options=options)  # fmt: skip
+    return FormSubmission(issued, channel=context.channel)
+
+
+def _form_value(given: Payload) -> str:
+    kind = given.get("type")
+    if kind == "static_select":
+        return str((given.get("selected_option") or {}).get("value") or "")
+    if kind == "datepicker":
+        return str(given.get("selected_date") or "")
+    return str(given.get("value") or "").strip()
+
+
+def _form_problem(block: Payload, value: str) -> str | None:
+    if not value:
+        return None if block.get("optional") else REQUIRED
+    if (block.get("element") or {}).get("type") == "datepicker":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return NOT_A_DATE
+    return None
+
+
+def conversation_of(body: Payload) -> str | None:
+    """The channel a command or click came from, when it is a shared one (not a DM)."""
+    channel = (
+        body.get("channel_id")
+        or (body.get("channel") or {}).get("id")
+        or (body.get("container") or {}).get("channel_id")
+    )
+    return str(channel) if channel and not str(channel).startswith("D") else None
 
 
 def modal_context(body: Payload) -> actions.ModalContext | None:

@@ -18,6 +18,7 @@ MAX_VIEW_BLOCKS = 100
 MAX_TEXT = 3000  # section text, context element text
 MAX_HEADER = 150
 MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2000
 MAX_OPTION_TEXT = 75
 MAX_OPTION_VALUE = 150
 MAX_OPTIONS = 100
@@ -97,7 +98,7 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
         "type": "button",
         "text": plain(text, MAX_BUTTON_TEXT),
         "action_id": action_id,
-        "value": clip(value, 2000),
+        "value": clip(value, MAX_BUTTON_VALUE),
     }
     if style:
         element["style"] = style

@@ -23,8 +23,10 @@ from adapters.slack.render.blocks import (
     escape,
     fit,
     header,
+    md,
     option,
     section,
+    sections_of,
     static_select,
 )
 from bot.messages import Prompt, PromptItem, PromptState
@@ -83,6 +85,8 @@ def _layout(template: Prompt) -> tuple[tuple[Block, Callable[[int], str] | None]
 
 
 def _blocks_of(prompt: Prompt) -> list[Block]:
+    if is_announcement(prompt):
+        return _announcement_blocks(prompt)
     head: list[Block] = [header(prompt.title)]
     lead = "Reminder · " if prompt.is_reminder and prompt.state is PromptState.OPEN else ""
     window = "" if prompt.state is PromptState.CLOSED else f" · open until {escape(prompt.closes)}"
@@ -101,8 +105,24 @@ def _blocks_of(prompt: Prompt) -> list[Block]:
     return [*head, *body, *tail]
 
 
+def is_announcement(prompt: Prompt) -> bool:
+    """An announcement ("you said, we did"): lines to read and nothing to answer."""
+    return not prompt.items and bool(prompt.lines)
+
+
+def _announcement_blocks(prompt: Prompt) -> list[Block]:
+    """Header, the workstream, the lines: no answer buttons, no snooze, nothing closing."""
+    blocks: list[Block] = [header(prompt.title), context(f"*{escape(prompt.workstream)}*")]
+    blocks.extend(sections_of("\n".join(md(line) for line in prompt.lines)))
+    if prompt.privacy_note:
+        blocks.append(context(f":lock: {escape(prompt.privacy_note)}"))
+    return fit(blocks, MAX_MESSAGE_BLOCKS, "Shortened to fit in one Slack message.")
+
+
 def prompt_text(prompt: Prompt) -> str:
     """The notification / accessibility text of a prompt message."""
+    if is_announcement(prompt):
+        return clip(f"{prompt.title}: {' '.join(prompt.lines)}", MAX_FALLBACK_TEXT)
     asks = " · ".join(item.ask for item in prompt.items)
     return clip(f"{prompt.title}: {asks}", MAX_FALLBACK_TEXT)
 

@@ -7,6 +7,7 @@ from typing import Any
 from adapters.slack import actions
 from adapters.slack.render.blocks import (
     MAX_ACTIONS_ELEMENTS,
+    MAX_BUTTON_VALUE,
     MAX_FALLBACK_TEXT,
     MAX_FIELD_TEXT,
     MAX_FIELDS,
@@ -23,7 +24,7 @@ from adapters.slack.render.blocks import (
     sections_of,
 )
 from adapters.slack.render.prompts import snooze_actions
-from bot.messages import Report
+from bot.messages import Choice, Report
 from surveys.references import described, name_references
 
 
@@ -32,7 +33,7 @@ def report_blocks(report: Report, limit: int = MAX_MESSAGE_BLOCKS) -> list[Block
     blocks: list[Block] = [header(name_references(report.title, described))]
     if report.summary:
         blocks.extend(sections_of(md(report.summary)))
-    for part in report.sections:
+    for index, part in enumerate(report.sections):
         blocks.append({"type": "divider"})
         lines = "\n".join(md(line) for line in part.lines)
         blocks.extend(sections_of(f"*{md(part.heading)}*" + (f"\n{lines}" if lines else "")))
@@ -47,21 +48,37 @@ def report_blocks(report: Report, limit: int = MAX_MESSAGE_BLOCKS) -> list[Block
                     ],
                 }
             )
+        blocks.extend(action_blocks(part.actions, f"s{index}"))
     if report.image_png is not None and report.image_alt:
         blocks.append(context(f":bar_chart: {md(report.image_alt)}"))
-    for start in range(0, len(report.actions), MAX_ACTIONS_ELEMENTS):
-        chunk = report.actions[start : start + MAX_ACTIONS_ELEMENTS]
+    blocks.extend(action_blocks(report.actions))
+    return fit(blocks, limit, "This report was shortened to fit in one Slack message.")
+
+
+def action_blocks(choices: tuple[Choice, ...], name: str = "") -> list[Block]:
+    """Buttons whose value is what clicking runs (``/command args``, ``snooze:<days>``), in
+    actions blocks of at most 25. ``name`` tells the blocks of one section from another's, so
+    every block_id and action_id in a message is its own: ``lp_report:s2:0`` and
+    ``lp_report_s2_0`` for the first button of the third section, ``lp_report:0`` and
+    ``lp_report_0`` for the report's own. A value longer than a button holds is left out
+    rather than cut into a different command."""
+    usable = [c for c in choices if len(c.value) <= MAX_BUTTON_VALUE]
+    prefix = f"{name}:" if name else ""
+    ids = f"{name}_" if name else ""
+    blocks: list[Block] = []
+    for start in range(0, len(usable), MAX_ACTIONS_ELEMENTS):
+        chunk = usable[start : start + MAX_ACTIONS_ELEMENTS]
         blocks.append(
             {
                 "type": "actions",
-                "block_id": f"{actions.REPORT}:{start}",
+                "block_id": f"{actions.REPORT}:{prefix}{start}",
                 "elements": [
-                    button(choice.label, f"{actions.REPORT}_{start + i}", choice.value)
+                    button(choice.label, f"{actions.REPORT}_{ids}{start + i}", choice.value)
                     for i, choice in enumerate(chunk)
                 ],
             }
         )
-    return fit(blocks, limit, "This report was shortened to fit in one Slack message.")
+    return blocks
 
 
 def report_text(report: Report) -> str:

@@ -9,7 +9,8 @@ serves ``response_url`` hooks, the upload URLs of ``files.getUploadURLExternal``
 Mode as Slack runs it: ``apps.connections.open`` hands out a WebSocket URL whose ticket works
 once; each connection starts with ``hello``, carries the envelopes of ``socket_frames`` and the
 app's acknowledgements (``{"envelope_id": …}``), and Slack may end it with a ``disconnect``
-message (the app is to open a new connection) or by closing it.
+message (the app is to open a new connection) or by closing it. ``views.open`` takes a trigger
+once; a used or expired one gets ``expired_trigger_id``.
 """
 
 from __future__ import annotations
@@ -94,6 +95,9 @@ class FakeSlack:
         self._hook_uses: dict[str, int] = defaultdict(int)
         self.ephemerals: list[JSON_BODY] = []
         self.views: list[JSON_BODY] = []  # views.open / views.publish
+        # A trigger opens one modal: used again (or listed here, Slack's three seconds having
+        # passed) views.open answers expired_trigger_id, as Slack does.
+        self.expired_triggers: set[str] = set()
         self.uploads: dict[str, bytes] = {}
         self.files: list[JSON_BODY] = []
         self.socket_frames: asyncio.Queue[str] = asyncio.Queue()
@@ -457,6 +461,12 @@ class FakeSlack:
         return _ok(members=page, cache_ts=1764500000, response_metadata={"next_cursor": cursor})
 
     def m_views_open(self, params: dict[str, Any]) -> web.Response:
+        trigger = str(params.get("trigger_id") or "")
+        if not trigger:
+            return _error("invalid_arguments")
+        if trigger in self.expired_triggers:
+            return _error("expired_trigger_id")
+        self.expired_triggers.add(trigger)
         view = _json(params.get("view")) or {}
         self.views.append(
             {"method": "views.open", "trigger_id": params.get("trigger_id"), "view": view}

@@ -195,6 +195,29 @@ def view_submission(user: str, view: dict[str, Any], typed: str) -> dict[str, An
     }
 
 
+def form_submission(user: str, view: dict[str, Any], given: Mapping[str, str]) -> dict[str, Any]:
+    """Submitting a form modal with ``given`` (field name -> value): typed into a text input,
+    picked in a menu (by option value) or a date picker; fields not given are left empty."""
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        value = given.get(block["block_id"].removeprefix("lp_field:"))
+        state: dict[str, Any] = {"type": element["type"]}
+        if element["type"] == "static_select":
+            chosen = [o for o in element["options"] if o["value"] == value]
+            state["selected_option"] = chosen[0] if chosen else None
+        elif element["type"] == "datepicker":
+            state["selected_date"] = value
+        else:
+            state["value"] = value
+        values[block["block_id"]] = {element["action_id"]: state}
+    submitted = view_submission(user, view, "")
+    submitted["view"]["state"] = {"values": values}
+    return submitted
+
+
 def event_callback(event: dict[str, Any], event_id: str | None = None) -> str:
     """An Events API delivery (JSON)."""
     n = next(_counter)
