@@ -70,6 +70,7 @@ def mount(web_app: web.Application, playground: Playground) -> None:
     web_app.router.add_post("/play/command", command)
     web_app.router.add_post("/play/home", home)
     web_app.router.add_post("/play/action", action)
+    web_app.router.add_post("/play/form", submitted_form)
     web_app.router.add_post("/play/advance", advance)
     web_app.router.add_get("/play/files/{message_id:\\d+}", download)
     web_app.router.add_static("/static/local/", STATIC)
@@ -272,6 +273,25 @@ async def action(request: web.Request) -> web.Response:
     else:
         token = playground.keep_reply(me.ref, notice("That button does nothing here yet."))
         raise web.HTTPSeeOther(f"/?{urlencode({'as': me.ref, 'reply': token})}#reply")
+    raise await _dispatch_and_return(playground, me, event)
+
+
+FIELD_PREFIX = "field."
+
+
+async def submitted_form(request: web.Request) -> web.Response:
+    """A form the core asked for (``Report.form``): the command it names, its fixed text, and
+    each field (posted as ``field.<name>``) as an option; empty fields are left out."""
+    playground, me, form = await _form(request)
+    name, _ = parse_command(form.get("command", ""))
+    if not name:
+        raise web.HTTPBadRequest(text="the form names no command")
+    options = {
+        key.removeprefix(FIELD_PREFIX): value.strip()
+        for key, value in form.items()
+        if key.startswith(FIELD_PREFIX) and value.strip()
+    }
+    event = CommandIssued(me.ref, name, form.get("fixed", "").strip(), options=options)
     raise await _dispatch_and_return(playground, me, event)
 
 

@@ -1,0 +1,211 @@
+"""Closing the loop in the playground, over HTTP: a lead plans an action from its form and the
+workstream's people read the announcement; a lead replies to a quoted comment and only its
+author reads it, answers back, and the lead learns nothing about who they are."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import UTC, date, datetime
+
+from aiohttp.test_utils import TestClient
+from sqlmodel import select
+
+from adapters.local import store
+from adapters.local.codec import (
+    prompt_from_json,
+    prompt_to_json,
+    report_from_json,
+    report_to_json,
+)
+from bot.app import LearnPulse
+from bot.clock import ManualClock
+from bot.messages import Choice, Form, FormField, Prompt, PromptState, Report, Section
+from bot.reporting import post_digest
+from storage.db import session_scope
+from storage.tables import Action, LocalMessage
+from surveys.conversations import SENT
+from tests.adapters.slack.conftest import PILOT as PILOT_USERS
+from tests.bot.test_report_support import answers, person
+
+LMS_PILOT = "slack:U04K7QP2M1"  # in the lms pilot group, New York
+LMS_LEAD = "slack:U0LEAD0001"
+RESPECT_LEAD = "slack:U0LEAD0003"
+MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+KEY = "respect-treated-with-respect"
+LAST_WEEK = date(2026, 11, 24)  # inside the period the respect digest reports on Monday
+WRITERS = [f"slack:{user}" for user in PILOT_USERS[:5]]
+COMMENTS: list[str | None] = [
+    "Truly great team, thank you!", "Meetings are fine.", "Fine.", "Okay.",
+    "I was talked over again, it is awful.",
+]  # fmt: skip
+
+
+def _reply_token(location: str) -> str:
+    match = re.search(r"[?&]reply=([^&#]+)", location)
+    assert match is not None, location
+    return match.group(1)
+
+
+async def _post(client: TestClient, path: str, data: dict[str, str], person: str) -> str:
+    """Post a playground form as ``person``; the page they are sent back to, private reply
+    included."""
+    response = await client.post(path, data={"as": person, **data}, allow_redirects=False)
+    assert response.status == 303, await response.text()
+    location = response.headers["Location"]
+    params = {"as": person}
+    if "reply=" in location:
+        params["reply"] = _reply_token(location)
+    return await (await client.get("/", params=params)).text()
+
+
+def _between(page: str, start: str, end: str) -> str:
+    begin = page.index(start)
+    return page[begin : page.index(end, begin)]
+
+
+def _messages_of(core: LearnPulse, conversation: str) -> str:
+    """Everything stored in a conversation, as one text (every field a reader receives)."""
+    return repr([m.body for m in store.history(core.engine, conversation, limit=500)])
+
+
+def test_forms_section_buttons_and_announcements_survive_storage() -> None:
+    form = Form(
+        title="Plan an action",
+        submit="Record and announce",
+        command="learning-action",
+        fixed="lms",
+        fields=(
+            FormField("what", "What we are doing", required=True, placeholder="For example"),
+            FormField("question", "Which question", kind="choice", choices=(Choice("q", "Q?"),)),
+            FormField("due", "Due date", kind="date"),
+        ),
+    )
+    report = Report(
+        title="Digest",
+        sections=(
+            Section("Comments", ("“Fine.”",), actions=(Choice("/learning-reply t", "Reply"),)),
+        ),
+        actions=(Choice("/learning-action lms plan", "Plan an action"),),
+        form=form,
+    )
+    assert report_from_json(report_to_json(report)) == report
+    announcement = Prompt(
+        delivery_id=7, workstream="LMS", title="You said, we did", items=(), privacy_note="",
+        closes="", state=PromptState.CLOSED, can_change=False, lines=("Done: office hours",),
+    )  # fmt: skip
+    assert prompt_from_json(prompt_to_json(announcement)) == announcement
+
+
+async def test_a_lead_plans_an_action_from_the_form_and_the_pilot_reads_the_announcement(
+    client: TestClient, core: LearnPulse, clock: ManualClock
+) -> None:
+    clock.set(MONDAY_10_NEW_YORK)  # inside New York's working hours: announcements go out
+    page = await _post(client, "/play/action", {"value": "/learning-action lms plan"}, LMS_LEAD)
+    asked = _between(page, 'data-testid="form"', "</form>")
+    assert 'name="command" value="learning-action"' in asked
+    assert 'name="fixed" value="lms"' in asked
+    assert re.search(r'<textarea[^>]*name="field\.what"[^>]*required', asked)
+    assert re.search(r'<input[^>]*type="date"[^>]*name="field\.due"', asked)
+    select_menu = _between(asked, 'name="field.question"', "</select>")
+    assert " selected" not in select_menu.split("</option>", 1)[1]  # no question chosen for you
+    assert 'value="lms-find-what-i-need"' in select_menu
+
+    page = await _post(
+        client,
+        "/play/form",
+        {
+            "command": "learning-action",
+            "fixed": "lms",
+            "field.what": "Weekly LMS office hours, Thursdays 14:00",
+            "field.question": "lms-find-what-i-need",
+            "field.due": "2026-12-18",
+        },
+        LMS_LEAD,
+    )
+    reply = _between(page, 'data-testid="reply"', 'id="chat"')
+    assert "Recorded action #1 for Learning Management System rollout" in html.unescape(reply)
+    with session_scope(core.engine) as session:
+        [action] = session.exec(select(Action)).all()
+        assert (action.text, action.question_id, action.due_on) == (
+            "Weekly LMS office hours, Thursdays 14:00",
+            "lms-find-what-i-need",
+            date(2026, 12, 18),
+        )
+
+    pilot_page = await (await client.get("/", params={"as": LMS_PILOT})).text()
+    card = _between(pilot_page, 'data-testid="announcement"', "</article>")
+    assert "You said, we did" in card
+    assert "What we are doing: Weekly LMS office hours, Thursdays 14:00 (by Fri 18 Dec)" in card
+    assert "<button" not in card and "<form" not in card  # read, not answered
+
+
+async def test_a_form_without_a_command_is_refused_and_changes_nothing(
+    client: TestClient, core: LearnPulse
+) -> None:
+    response = await client.post(
+        "/play/form", data={"as": LMS_LEAD, "command": "", "field.what": "x"}
+    )
+    assert response.status == 400
+    cross_site = await client.post(
+        "/play/form",
+        data={"as": LMS_LEAD, "command": "learning-action", "fixed": "lms", "field.what": "x"},
+        headers={"Origin": "http://evil.example"},
+    )
+    assert cross_site.status == 403
+    with session_scope(core.engine) as session:
+        assert session.exec(select(Action)).all() == []
+
+
+async def test_a_lead_replies_to_a_comment_and_only_its_author_reads_it(
+    client: TestClient, core: LearnPulse
+) -> None:
+    for writer in WRITERS:
+        person(core, writer)
+    answers(core, "respect", KEY, LAST_WEEK, ["4"] * 5, comments=COMMENTS,
+            sentiments=[0.8, 0.05, 0.0, 0.0, -0.8], people=WRITERS)  # fmt: skip
+    await post_digest(core, "respect", scheduled=True)
+    lead_page = await (await client.get("/", params={"as": RESPECT_LEAD})).text()
+    channel = lead_page[lead_page.index('data-testid="channel"') :]
+    section_buttons = _between(channel, 'data-testid="section-actions"', "</form>")
+    buttons = re.findall(
+        r'<button name="value" value="(/learning-reply [^"]+)">([^<]+)</button>', section_buttons
+    )
+    assert buttons, "each quoted comment carries a Reply button"
+    [negative] = [value for value, label in buttons if "negative" in label]
+
+    page = await _post(client, "/play/action", {"value": negative}, RESPECT_LEAD)
+    asked = _between(page, 'data-testid="form"', "</form>")
+    assert 'name="command" value="learning-reply"' in asked
+    token = negative.split()[1]
+    page = await _post(
+        client,
+        "/play/form",
+        {"command": "learning-reply", "fixed": token, "field.text": "What would help?"},
+        RESPECT_LEAD,
+    )
+    assert SENT in html.unescape(page)
+
+    author = WRITERS[4]
+    author_page = await (await client.get("/", params={"as": author})).text()
+    received = _between(author_page, 'id="chat"', 'action="/play/home"')
+    assert "What would help?" in received and "replied to your comment" in received
+    assert f'value="/learning-reply {token}">Reply</button>' in received  # to answer back
+    with session_scope(core.engine) as session:
+        stored = session.exec(select(LocalMessage)).all()
+    holders = {m.conversation for m in stored if "What would help?" in repr(m.body)}
+    assert holders == {store.dm(author)}
+
+    page = await _post(
+        client,
+        "/play/form",
+        {"command": "learning-reply", "fixed": token, "field.text": "Let people finish."},
+        author,
+    )
+    assert SENT in html.unescape(page)
+    lead_received = _messages_of(core, store.dm(RESPECT_LEAD))
+    assert "Let people finish." in lead_received
+    key = core.vault.respondent_key(author)
+    for trace in (author, author.removeprefix("slack:"), key):
+        assert trace not in lead_received
+        assert trace not in _messages_of(core, "slack:channel:C0RESPECT1")
