@@ -18,6 +18,9 @@ from adapters.local.codec import (
     report_from_json,
     report_to_json,
 )
+from adapters.local.demo import post_last_digests
+from adapters.local.seed import seed_history
+from adapters.local.seed_loop import AUTHOR_ANSWERS, LEAD_WRITES, seed_conversation
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.messages import Choice, Form, FormField, Prompt, PromptState, Report, Section
@@ -31,7 +34,9 @@ from tests.bot.test_report_support import answers, person
 LMS_PILOT = "slack:U04K7QP2M1"  # in the lms pilot group, New York
 LMS_LEAD = "slack:U0LEAD0001"
 RESPECT_LEAD = "slack:U0LEAD0003"
+ADMIN = "slack:U0ADMIN001"
 MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+MONDAY_0955_NEW_YORK = datetime(2026, 11, 30, 14, 55, tzinfo=UTC)  # when the demo starts
 KEY = "respect-treated-with-respect"
 LAST_WEEK = date(2026, 11, 24)  # inside the period the respect digest reports on Monday
 WRITERS = [f"slack:{user}" for user in PILOT_USERS[:5]]
@@ -209,3 +214,38 @@ async def test_a_lead_replies_to_a_comment_and_only_its_author_reads_it(
     for trace in (author, author.removeprefix("slack:"), key):
         assert trace not in lead_received
         assert trace not in _messages_of(core, "slack:channel:C0RESPECT1")
+
+
+async def test_the_seeded_history_shows_actions_and_a_conversation_in_digest_and_review(
+    client: TestClient, core: LearnPulse, clock: ManualClock
+) -> None:
+    clock.set(MONDAY_0955_NEW_YORK)
+    report = await seed_history(core)
+    assert report.actions == 3
+    await post_last_digests(core)
+    assert await seed_conversation(core)
+
+    lead_page = html.unescape(await (await client.get("/", params={"as": LMS_LEAD})).text())
+    digest = _between(lead_page, 'data-testid="channel"', "</aside>")
+    actions_shown = _between(digest, "<h4>Actions on this feedback</h4>", "</section>")
+    assert "(in progress, due" in actions_shown and "(planned, due" in actions_shown
+    assert re.search(r"Weekly LMS office hours.*before: \d\.\d.*since: \d\.\d", actions_shown)
+    assert "Reply</button>" in digest or "Reply to the" in digest
+    lead_chat = _between(lead_page, 'id="chat"', 'action="/play/home"')
+    assert AUTHOR_ANSWERS in lead_chat
+
+    with session_scope(core.engine) as session:
+        stored = session.exec(select(LocalMessage)).all()
+    told = {m.conversation for m in stored if LEAD_WRITES in repr(m.body)}
+    assert len(told) == 1  # the comment's author, and nobody else
+    [author_chat] = told
+    author = author_chat.removeprefix(store.DM_PREFIX)
+    assert author != LMS_LEAD
+    for trace in (author, author.split(":")[-1], core.vault.respondent_key(author)):
+        assert trace not in _messages_of(core, store.dm(LMS_LEAD))
+
+    await _post(client, "/play/command", {"text": "/learning-review"}, ADMIN)
+    admin_page = html.unescape(await (await client.get("/", params={"as": ADMIN})).text())
+    review = _between(admin_page, 'class="channel wide"', '<div class="columns')
+    assert "Two-minute how-to videos for the five most used courses" in review
+    assert re.search(r"Weekly LMS office hours[^<]*before[^<]*since", review)
