@@ -127,10 +127,16 @@ def test_an_employee_answers_the_lead_sees_it_counted_and_plans_an_action(
 
             # Closing the loop: the lead plans an action from the digest's button, with its form.
             page.set_viewport_size({"width": 1280, "height": 1000})
-            digest = page.get_by_test_id("channel").first.get_by_test_id("report").last
+            channel = page.get_by_test_id("channel").first
+            scheduled = channel.locator("details.message.older").first  # last week's digest
+            scheduled.locator("summary").click()
+            opened = scheduled.get_by_test_id("report")
+            expect(opened).to_contain_text("Actions on this feedback")
+            expect(opened).to_contain_text("since:")
+            expect(opened.get_by_role("button", name=re.compile("^Reply"))).not_to_have_count(0)
+            opened.screenshot(path=shots / "demo-lead-actions.png")
+            digest = channel.get_by_test_id("report").last
             expect(digest).to_contain_text("Actions on this feedback")
-            digest.scroll_into_view_if_needed()
-            page.screenshot(path=shots / "demo-lead-actions.png", full_page=True)
             digest.get_by_role("button", name="Plan an action").click()
             form = page.get_by_test_id("reply").get_by_test_id("form")
             expect(form).to_be_visible()

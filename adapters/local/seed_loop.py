@@ -52,7 +52,7 @@ def _actions_for(workstream: Workstream) -> tuple[SeededAction, ...]:
         )
     return (
         SeededAction(texts[0], ActionStatus.DONE, 5, done_weeks_ago=2),
-        SeededAction(texts[1], ActionStatus.IN_PROGRESS, 3, on_key_measure=True, due_in_days=25),
+        SeededAction(texts[1], ActionStatus.IN_PROGRESS, 3, on_key_measure=True, due_in_days=18),
         SeededAction(texts[2], ActionStatus.PLANNED, 0.3, due_in_days=14),
     )
 
