@@ -182,6 +182,7 @@ async def test_a_lead_replies_to_a_comment_and_only_its_author_reads_it(
     page = await _post(client, "/play/action", {"value": negative}, RESPECT_LEAD)
     asked = _between(page, 'data-testid="form"', "</form>")
     assert 'name="command" value="learning-reply"' in asked
+    assert 'name="typed" value="text"' in asked
     token = negative.split()[1]
     page = await _post(
         client,
@@ -208,6 +209,18 @@ async def test_a_lead_replies_to_a_comment_and_only_its_author_reads_it(
         author,
     )
     assert SENT in html.unescape(page)
+    # Too soon for the lead to write again: refused, and the words are still there to resend.
+    page = await _post(
+        client,
+        "/play/form",
+        {"command": "learning-reply", "fixed": token, "field.text": "One more thing.",
+         "typed": "text"},
+        RESPECT_LEAD,
+    )  # fmt: skip
+    refused = html.unescape(_between(page, 'data-testid="reply"', 'id="chat"'))
+    assert "You can write on this conversation again from" in refused
+    assert "What you typed" in refused and "One more thing." in refused
+    assert "One more thing." not in _messages_of(core, store.dm(author))
     lead_received = _messages_of(core, store.dm(RESPECT_LEAD))
     assert "Let people finish." in lead_received
     key = core.vault.respondent_key(author)
