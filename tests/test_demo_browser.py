@@ -143,7 +143,7 @@ def test_an_employee_answers_the_lead_sees_it_counted_and_plans_an_action(
             form.get_by_label("What we are doing").fill("Course search clinic, Tuesdays 11:00")
             form.get_by_label("About which question").select_option("lms-find-what-i-need")
             form.get_by_label("Due date").fill("2026-12-22")
-            page.screenshot(path=shots / "demo-plan-action.png")
+            page.get_by_test_id("ephemeral").screenshot(path=shots / "demo-plan-action.png")
             form.get_by_role("button", name="Record and announce").click()
             expect(page.get_by_test_id("reply")).to_contain_text("announced to")
 

@@ -35,6 +35,7 @@ LMS_PILOT = "slack:U04K7QP2M1"  # in the lms pilot group, New York
 LMS_LEAD = "slack:U0LEAD0001"
 RESPECT_LEAD = "slack:U0LEAD0003"
 ADMIN = "slack:U0ADMIN001"
+SEEDED_AUTHOR = "slack:U02MXV5E9R"  # Mateo Eriksen, whom docs/demo.md sends readers to
 MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 MONDAY_0955_NEW_YORK = datetime(2026, 11, 30, 14, 55, tzinfo=UTC)  # when the demo starts
 KEY = "respect-treated-with-respect"
@@ -253,7 +254,7 @@ async def test_the_seeded_history_shows_actions_and_a_conversation_in_digest_and
     assert len(told) == 1  # the comment's author, and nobody else
     [author_chat] = told
     author = author_chat.removeprefix(store.DM_PREFIX)
-    assert author != LMS_LEAD
+    assert author == SEEDED_AUTHOR
     for trace in (author, author.split(":")[-1], core.vault.respondent_key(author)):
         assert trace not in _messages_of(core, store.dm(LMS_LEAD))
 
