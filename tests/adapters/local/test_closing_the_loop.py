@@ -166,10 +166,7 @@ async def test_a_form_without_a_command_is_refused_and_changes_nothing(
 async def test_a_lead_replies_to_a_comment_and_only_its_author_reads_it(
     client: TestClient, core: LearnPulse
 ) -> None:
-    for writer in WRITERS:
-        person(core, writer)
-    answers(core, "respect", KEY, LAST_WEEK, ["4"] * 5, comments=COMMENTS,
-            sentiments=[0.8, 0.05, 0.0, 0.0, -0.8], people=WRITERS)  # fmt: skip
+    _respect_commented(core)
     await post_digest(core, "respect", scheduled=True)
     lead_page = await (await client.get("/", params={"as": RESPECT_LEAD})).text()
     channel = lead_page[lead_page.index('data-testid="channel"') :]
@@ -263,3 +260,54 @@ async def test_the_seeded_history_shows_actions_and_a_conversation_in_digest_and
     review = _between(admin_page, 'class="channel wide"', '<div class="columns')
     assert "Two-minute how-to videos for the five most used courses" in review
     assert re.search(r"Weekly LMS office hours[^<]*before[^<]*since", review)
+
+
+def _respect_commented(core: LearnPulse) -> None:
+    for writer in WRITERS:
+        person(core, writer)
+    answers(core, "respect", KEY, LAST_WEEK, ["4"] * 5, comments=COMMENTS,
+            sentiments=[0.8, 0.05, 0.0, 0.0, -0.8], people=WRITERS)  # fmt: skip
+
+
+async def test_in_anonymous_mode_the_digest_offers_no_reply_and_says_why(
+    client: TestClient, core: LearnPulse
+) -> None:
+    program = core.require_program()
+    anonymity = program.anonymity.model_copy(update={"mode": "anonymous"})
+    core.program = program.model_copy(update={"anonymity": anonymity})
+    _respect_commented(core)
+    await post_digest(core, "respect", scheduled=True)
+    lead_page = await (await client.get("/", params={"as": RESPECT_LEAD})).text()
+    channel = html.unescape(lead_page[lead_page.index('data-testid="channel"') :])
+    assert "“I was talked over again, it is awful.”" in channel  # the comments are quoted
+    assert "/learning-reply" not in channel and 'data-testid="section-actions"' not in channel
+    assert "in anonymous mode nothing links a comment" in channel
+
+
+async def test_replies_off_from_the_command_box_is_honoured_and_the_lead_cannot_tell(
+    client: TestClient, core: LearnPulse
+) -> None:
+    _respect_commented(core)
+    await post_digest(core, "respect", scheduled=True)
+    lead_page = await (await client.get("/", params={"as": RESPECT_LEAD})).text()
+    positive = _found_reply(lead_page, "positive")
+    author = WRITERS[0]
+    page = await _post(client, "/play/command", {"text": "/learning-mydata replies off"}, author)
+    assert "Replies are off" in html.unescape(page)
+    page = await _post(
+        client,
+        "/play/form",
+        {"command": "learning-reply", "fixed": positive, "field.text": "Thanks a lot!"},
+        RESPECT_LEAD,
+    )
+    assert SENT in html.unescape(page)  # the same answer as when it is delivered
+    assert "Thanks a lot!" not in _messages_of(core, store.dm(author))
+
+
+def _found_reply(page: str, tone: str) -> str:
+    """The conversation token of the Reply button on the ``tone`` comment of a digest."""
+    match = re.search(
+        rf'value="/learning-reply ([^"]+)">Reply to the {tone} comment</button>', page
+    )
+    assert match is not None, tone
+    return match.group(1)
