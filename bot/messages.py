@@ -117,16 +117,19 @@ class Report:
 
     def rewritten(self, change: Callable[[str], str]) -> Report:
         """The same report with ``change`` applied to every text a reader sees (title,
-        summary, headings, lines, fields, image description, button labels)."""
+        summary, headings, lines, fields, image description, button labels); its form, the
+        buttons' commands and whether it leaves a trace stay as they are."""
         return replace(
             self,
             title=change(self.title),
             summary=change(self.summary) if self.summary is not None else None,
             sections=tuple(
-                Section(
-                    change(part.heading),
-                    tuple(change(line) for line in part.lines),
-                    tuple((change(label), change(value)) for label, value in part.fields),
+                replace(
+                    part,
+                    heading=change(part.heading),
+                    lines=tuple(change(line) for line in part.lines),
+                    fields=tuple((change(label), change(value)) for label, value in part.fields),
+                    actions=tuple(Choice(a.value, change(a.label)) for a in part.actions),
                 )
                 for part in self.sections
             ),

@@ -1,4 +1,5 @@
-"""``learnpulse demo`` in a real browser: an employee answers, the lead's digest counts it.
+"""``learnpulse demo`` in a real browser: an employee answers, the lead's digest counts it, the
+lead plans an action from the digest and the employee reads the announcement.
 
 Drives Debian's Chromium (``/usr/bin/chromium``) through Playwright against the real demo
 subprocess on a free loopback port. Screenshots of each page go to a temporary folder; run with
@@ -62,7 +63,9 @@ def _screenshots(tmp_path: Path) -> Path:
     return folder
 
 
-def test_an_employee_answers_and_the_lead_sees_it_counted(demo_url: str, tmp_path: Path) -> None:
+def test_an_employee_answers_the_lead_sees_it_counted_and_plans_an_action(
+    demo_url: str, tmp_path: Path
+) -> None:
     from playwright.sync_api import Page, expect, sync_playwright
 
     shots = _screenshots(tmp_path)
@@ -121,6 +124,35 @@ def test_an_employee_answers_and_the_lead_sees_it_counted(demo_url: str, tmp_pat
             assert (after, asked_after) == (before + 1, asked)
             expect(page.get_by_test_id("channel").first.locator("img.chart").last).to_be_visible()
             page.screenshot(path=shots / "demo-lead.png", full_page=True)
+
+            # Closing the loop: the lead plans an action from the digest's button, with its form.
+            page.set_viewport_size({"width": 1280, "height": 1000})
+            channel = page.get_by_test_id("channel").first
+            scheduled = channel.locator("details.message.older").first  # last week's digest
+            scheduled.locator("summary").click()
+            opened = scheduled.get_by_test_id("report")
+            expect(opened).to_contain_text("Actions on this feedback")
+            expect(opened).to_contain_text("since:")
+            expect(opened.get_by_role("button", name=re.compile("^Reply"))).not_to_have_count(0)
+            opened.screenshot(path=shots / "demo-lead-actions.png")
+            digest = channel.get_by_test_id("report").last
+            expect(digest).to_contain_text("Actions on this feedback")
+            digest.get_by_role("button", name="Plan an action").click()
+            form = page.get_by_test_id("reply").get_by_test_id("form")
+            expect(form).to_be_visible()
+            form.get_by_label("What we are doing").fill("Course search clinic, Tuesdays 11:00")
+            form.get_by_label("About which question").select_option("lms-find-what-i-need")
+            form.get_by_label("Due date").fill("2026-12-22")
+            page.get_by_test_id("ephemeral").screenshot(path=shots / "demo-plan-action.png")
+            form.get_by_role("button", name="Record and announce").click()
+            expect(page.get_by_test_id("reply")).to_contain_text("announced to")
+
+            as_person(page, PILOT)
+            announcement = page.get_by_test_id("announcement").last
+            expect(announcement).to_contain_text("Course search clinic, Tuesdays 11:00")
+            expect(announcement.get_by_role("button")).to_have_count(0)
+            announcement.scroll_into_view_if_needed()
+            page.screenshot(path=shots / "demo-announcement.png")
 
             as_person(page, ADMIN)
             page.get_by_label("command", exact=True).fill("/learning-status")

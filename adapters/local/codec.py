@@ -9,7 +9,16 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from bot.messages import Choice, Prompt, PromptItem, PromptState, Report, Section
+from bot.messages import (
+    Choice,
+    Form,
+    FormField,
+    Prompt,
+    PromptItem,
+    PromptState,
+    Report,
+    Section,
+)
 
 
 def prompt_to_json(prompt: Prompt) -> dict[str, Any]:
@@ -37,6 +46,7 @@ def prompt_to_json(prompt: Prompt) -> dict[str, Any]:
         "can_change": prompt.can_change,
         "is_reminder": prompt.is_reminder,
         "status_line": prompt.status_line,
+        "lines": list(prompt.lines),
     }
 
 
@@ -65,6 +75,7 @@ def prompt_from_json(data: dict[str, Any]) -> Prompt:
         can_change=bool(data.get("can_change", True)),
         is_reminder=bool(data.get("is_reminder", False)),
         status_line=data.get("status_line"),
+        lines=tuple(data.get("lines", ())),
     )
 
 
@@ -78,6 +89,7 @@ def report_to_json(report: Report) -> dict[str, Any]:
                 "heading": s.heading,
                 "lines": list(s.lines),
                 "fields": [[label, value] for label, value in s.fields],
+                "actions": _choices_to_json(s.actions),
             }
             for s in report.sections
         ],
@@ -85,7 +97,8 @@ def report_to_json(report: Report) -> dict[str, Any]:
         if report.image_png
         else None,
         "image_alt": report.image_alt,
-        "actions": [[c.value, c.label] for c in report.actions],
+        "actions": _choices_to_json(report.actions),
+        "form": _form_to_json(report.form) if report.form is not None else None,
     }
 
 
@@ -100,10 +113,60 @@ def report_from_json(data: dict[str, Any]) -> Report:
                 heading=s["heading"],
                 lines=tuple(s.get("lines", ())),
                 fields=tuple((label, value) for label, value in s.get("fields", ())),
+                actions=_choices_from_json(s.get("actions", ())),
             )
             for s in data.get("sections", ())
         ),
         image_png=base64.b64decode(image) if image else None,
         image_alt=data.get("image_alt", ""),
-        actions=tuple(Choice(value, label) for value, label in data.get("actions", ())),
+        actions=_choices_from_json(data.get("actions", ())),
+        form=_form_from_json(data["form"]) if data.get("form") else None,
+    )
+
+
+def _choices_to_json(choices: tuple[Choice, ...]) -> list[list[str]]:
+    return [[c.value, c.label] for c in choices]
+
+
+def _choices_from_json(data: Any) -> tuple[Choice, ...]:
+    return tuple(Choice(value, label) for value, label in data)
+
+
+def _form_to_json(form: Form) -> dict[str, Any]:
+    return {
+        "title": form.title,
+        "submit": form.submit,
+        "command": form.command,
+        "fixed": form.fixed,
+        "fields": [
+            {
+                "name": f.name,
+                "label": f.label,
+                "kind": f.kind,
+                "choices": _choices_to_json(f.choices),
+                "required": f.required,
+                "placeholder": f.placeholder,
+            }
+            for f in form.fields
+        ],
+    }
+
+
+def _form_from_json(data: dict[str, Any]) -> Form:
+    return Form(
+        title=data["title"],
+        submit=data["submit"],
+        command=data["command"],
+        fixed=data.get("fixed", ""),
+        fields=tuple(
+            FormField(
+                name=f["name"],
+                label=f["label"],
+                kind=f.get("kind", "text"),
+                choices=_choices_from_json(f.get("choices", ())),
+                required=bool(f.get("required", False)),
+                placeholder=f.get("placeholder", ""),
+            )
+            for f in data.get("fields", ())
+        ),
     )

@@ -2,8 +2,9 @@
 
 Every start recreates ``demo-data/learnpulse-demo.db``, loads the program, resolves audiences
 through the local adapter (registered for ``slack``, ``teams`` and ``local`` references, so an
-unchanged production program works), seeds a few weeks of answers and runs one engine tick so
-prompts whose window is still open arrive at once. Slack and Teams settings are ignored.
+unchanged production program works), seeds a few weeks of answers and actions, runs one engine
+tick so prompts whose window is still open arrive at once, posts each lead's last digest and
+seeds one anonymous conversation on a comment it quotes. Slack and Teams settings are ignored.
 
 There is no background scheduler here: the demo clock is manual and moves only when the page
 asks, and every move runs the engine itself (``timeline.advance``).
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from adapters.local import PLAYGROUND, setup
 from adapters.local.seed import HISTORY_WEEKS, seed_history
+from adapters.local.seed_loop import seed_conversation
 from adapters.local.timeline import demo_start
 from bot.app import LearnPulse, run_due_work
 from bot.clock import ManualClock, wall_clock
@@ -70,12 +72,14 @@ async def build_demo(settings: Settings, program_path: Path) -> web.Application:
     # asked (not answered yet), as a running bot's would.
     first = await run_due_work(core)
     posted = first.posted + await post_last_digests(core)
+    await seed_conversation(core)  # on a comment the digests just quoted
     log.info(
-        "demo seeded: %d occurrences, %d deliveries, %d answers, %d digests or reports "
-        "posted; %d prompts sent on start",
+        "demo seeded: %d occurrences, %d deliveries, %d answers, %d actions, %d digests or "
+        "reports posted; %d prompts sent on start",
         seeded.occurrences,
         seeded.deliveries,
         seeded.answers,
+        seeded.actions,
         posted,
         first.sent.sent,
     )

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -37,13 +38,14 @@ from bot.events import (
     HomeOpened,
     SnoozeRequested,
 )
-from bot.messages import notice
+from bot.messages import Section, notice
 from surveys.references import RefKind, kind_of
 
 PLAYGROUND: web.AppKey[Playground] = web.AppKey("local_playground", Playground)
 ENVIRONMENT = make_environment()
 CHANNEL_HISTORY = 12
 ADVANCE_CHOICES = {1, 4, 24, 168}
+YOU_SENT = "What you typed"
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ def mount(web_app: web.Application, playground: Playground) -> None:
     web_app.router.add_post("/play/command", command)
     web_app.router.add_post("/play/home", home)
     web_app.router.add_post("/play/action", action)
+    web_app.router.add_post("/play/form", submitted_form)
     web_app.router.add_post("/play/advance", advance)
     web_app.router.add_get("/play/files/{message_id:\\d+}", download)
     web_app.router.add_static("/static/local/", STATIC)
@@ -188,10 +191,18 @@ def _int(form: dict[str, str], name: str) -> int:
 
 
 async def _dispatch_and_return(
-    playground: Playground, me: DemoPerson, event: Event, delivery_id: int | None = None
+    playground: Playground,
+    me: DemoPerson,
+    event: Event,
+    delivery_id: int | None = None,
+    echo: Sequence[str | None] = (),
 ) -> web.HTTPSeeOther:
-    """Dispatch, then go back to the page: at the reply if there is one, else at the card."""
+    """Dispatch, then go back to the page: at the reply if there is one, else at the card.
+    ``echo``: what the person typed, repeated under the reply (a form's text boxes)."""
     reply = await playground.core.dispatch(event)
+    typed = tuple(text for text in echo if text)
+    if reply is not None and typed and reply.form is None:
+        reply = replace(reply, sections=(*reply.sections, Section(YOU_SENT, typed)))
     query = {"as": me.ref}
     anchor = "chat"
     if reply is not None:
@@ -273,6 +284,29 @@ async def action(request: web.Request) -> web.Response:
         token = playground.keep_reply(me.ref, notice("That button does nothing here yet."))
         raise web.HTTPSeeOther(f"/?{urlencode({'as': me.ref, 'reply': token})}#reply")
     raise await _dispatch_and_return(playground, me, event)
+
+
+FIELD_PREFIX = "field."
+
+
+async def submitted_form(request: web.Request) -> web.Response:
+    """A form the core asked for (``Report.form``): the command it names, its fixed text, and
+    each field (posted as ``field.<name>``) as an option; empty fields are left out.
+
+    The reply repeats what was typed in the form's text boxes (their names come as ``typed``),
+    so a refusal (too long, too soon) loses nothing: the words are there to send again."""
+    playground, me, form = await _form(request)
+    name, _ = parse_command(form.get("command", ""))
+    if not name:
+        raise web.HTTPBadRequest(text="the form names no command")
+    options = {
+        key.removeprefix(FIELD_PREFIX): value.strip()
+        for key, value in form.items()
+        if key.startswith(FIELD_PREFIX) and value.strip()
+    }
+    typed = [str(v) for v in (await request.post()).getall("typed", []) if isinstance(v, str)]
+    event = CommandIssued(me.ref, name, form.get("fixed", "").strip(), options=options)
+    raise await _dispatch_and_return(playground, me, event, echo=[options.get(t) for t in typed])
 
 
 async def advance(request: web.Request) -> web.Response:

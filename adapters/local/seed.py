@@ -26,11 +26,19 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
-from sqlmodel import Session, col
+from sqlalchemy import insert
+from sqlmodel import Session
 
 from adapters.local.answer_time import answer_moment, answer_share
-from adapters.local.storyline import Subject, normal, taking_part
+from adapters.local.seed_asked import (
+    Member,
+    delivery_row,
+    members_by_workstream,
+    questions_of,
+    subject_of,
+)
+from adapters.local.seed_loop import seed_actions
+from adapters.local.storyline import normal, taking_part
 from adapters.local.synthetic import (
     answers_prompt,
     busyness,
@@ -48,15 +56,13 @@ from adapters.local.synthetic import (
 )
 from storage.tables import (
     Answer,
-    AudienceMember,
     Delivery,
     DeliveryStatus,
     Occurrence,
-    PersonRecord,
     QuestionRecord,
 )
 from surveys import audience
-from surveys.cadence import Timing, WorkCalendar, scheduled_dates, timing_for
+from surveys.cadence import Timing, scheduled_dates, timing_for
 from surveys.choices import check, choices_for, stored_value
 from surveys.occurrences import Asking, askings
 from surveys.periods import Period, due_period, period_containing
@@ -77,14 +83,7 @@ class SeedReport:
     deliveries: int = 0
     answers: int = 0
     pending: int = 0
-
-
-@dataclass(frozen=True)
-class _Member:
-    person_id: int
-    ref: str
-    work: WorkCalendar
-    in_pilot: bool
+    actions: int = 0
 
 
 @dataclass
@@ -106,7 +105,9 @@ class _Given:
 async def seed_history(core: LearnPulse, weeks: int = HISTORY_WEEKS) -> SeedReport:
     """Resolve audiences through the adapters, then write ``weeks`` of answered history."""
     await audience.refresh(core)
-    return await asyncio.to_thread(_seed, core, weeks)
+    report = await asyncio.to_thread(_seed, core, weeks)
+    report.actions = await asyncio.to_thread(seed_actions, core)
+    return report
 
 
 @cache
@@ -121,9 +122,9 @@ def _seed(core: LearnPulse, weeks: int) -> SeedReport:
     first = today - timedelta(weeks=weeks)
     history = _History(core, program, now)
     with core.session() as session:
-        members = _members(session, program)
+        members = members_by_workstream(session, program)
         for asking in askings(program):
-            questions = _questions(session, asking)
+            questions = questions_of(session, asking)
             group = members.get(asking.workstream_id, [])
             if not questions or not group:
                 continue
@@ -134,48 +135,6 @@ def _seed(core: LearnPulse, weeks: int) -> SeedReport:
         history.add_missing_quotes()
         history.write(session)
     return history.report
-
-
-def _members(session: Session, program: Program) -> dict[str, list[_Member]]:
-    """Everyone each workstream (and bank) asks, with their calendar, in a stable order."""
-    rows = session.execute(
-        select(
-            col(AudienceMember.workstream_id),
-            col(AudienceMember.in_pilot),
-            col(PersonRecord.id),
-            col(PersonRecord.ref),
-            col(PersonRecord.timezone),
-        )
-        .join(PersonRecord, col(PersonRecord.id) == AudienceMember.person_id)
-        .order_by(col(PersonRecord.id))
-    ).all()
-    calendars: dict[str | None, WorkCalendar] = {}
-    out: dict[str, list[_Member]] = defaultdict(list)
-    for workstream_id, in_pilot, person_id, ref, timezone in rows:
-        if timezone not in calendars:
-            calendars[timezone] = WorkCalendar.for_person(program, timezone)
-        if person_id is not None:
-            out[workstream_id].append(_Member(person_id, ref, calendars[timezone], in_pilot))
-    return out
-
-
-def _questions(session: Session, asking: Asking) -> list[QuestionRecord]:
-    if asking.question_id is not None:
-        question = session.get(QuestionRecord, asking.question_id)
-        return [question] if question is not None else []
-    return list(
-        session.scalars(
-            select(QuestionRecord)
-            .where(col(QuestionRecord.bank) == asking.bank, col(QuestionRecord.retired).is_(False))
-            .order_by(col(QuestionRecord.position))
-        ).all()
-    )
-
-
-def _subject(question: QuestionRecord) -> Subject:
-    return Subject(
-        question.id, question.kind, question.target, question.area, len(question.options or ())
-    )
 
 
 class _History:
@@ -196,7 +155,7 @@ class _History:
         session: Session,
         asking: Asking,
         questions: list[QuestionRecord],
-        group: list[_Member],
+        group: list[Member],
         day: date,
         progress: float,
     ) -> None:
@@ -225,14 +184,14 @@ class _History:
             self._answers(occurrence, question, answered, day, progress, daily)
 
     def _who_answers(
-        self, asking: Asking, key: str, group: list[_Member], day: date, progress: float
-    ) -> tuple[list[tuple[_Member, Timing, datetime | None]], bool]:
+        self, asking: Asking, key: str, group: list[Member], day: date, progress: float
+    ) -> tuple[list[tuple[Member, Timing, datetime | None]], bool]:
         """Everyone asked by now, with the moment they answered (None: not before now), and
         whether everyone's prompt was due by now."""
         daily = asking.schedule.cadence == "daily"
         share = taking_part(asking.workstream_id, asking.bank is not None, progress)
         active = self._taking_part(asking.workstream_id, day, group, share)
-        asked: list[tuple[_Member, Timing, datetime | None]] = []
+        asked: list[tuple[Member, Timing, datetime | None]] = []
         all_due = True
         for member in group:
             timing = timing_for(asking.schedule, day, member.work)
@@ -259,7 +218,7 @@ class _History:
         return asked, all_due
 
     def _taking_part(
-        self, workstream_id: str, day: date, group: list[_Member], share: float
+        self, workstream_id: str, day: date, group: list[Member], share: float
     ) -> set[str]:
         """Who answers anything of a workstream in the reporting period of ``day`` (its digest
         period, or the month for a built-in bank): about ``share`` of its people, the more
@@ -273,7 +232,7 @@ class _History:
             self.taking_part[key] = {m.ref for m in ranked[: max(0, count)]}
         return self.taking_part[key]
 
-    def _moment(self, member: _Member, timing: Timing, share: float) -> datetime | None:
+    def _moment(self, member: Member, timing: Timing, share: float) -> datetime | None:
         moment = answer_moment(member.work, timing.due_at, timing.expires_at, share)
         return moment if moment is not None and moment < self.now else None
 
@@ -281,59 +240,23 @@ class _History:
         self,
         occurrence_id: int,
         asking: Asking,
-        member: _Member,
+        member: Member,
         timing: Timing,
         moment: datetime | None,
         questions: list[QuestionRecord],
     ) -> None:
-        closed = timing.expires_at <= self.now
-        reminded = timing.remind_at if timing.remind_at and timing.remind_at <= self.now else None
-        row: dict[str, Any] = {
-            "occurrence_id": occurrence_id,
-            "person_id": member.person_id,
-            "status": DeliveryStatus.PENDING.value,
-            "priority": asking.priority,
-            "due_at": timing.due_at,
-            "remind_at": timing.remind_at,
-            "expires_at": timing.expires_at,
-            "next_attempt_at": timing.due_at,
-            "attempts": 0,
-            "last_error": None,
-            "claimed_at": None,
-            "sent_at": None,
-            "reminded_at": None,
-            "closed_at": None,
-            "conversation": None,
-            "message_id": None,
-            "answered_items": [],
-        }
+        row = delivery_row(occurrence_id, asking.priority, member, timing, moment, self.now)
+        row["answered_items"] = [q.id for q in questions] if moment is not None else []
         self.report.deliveries += 1
-        if moment is None and not closed:
+        if moment is None and row["status"] == DeliveryStatus.PENDING.value:
             self.report.pending += 1  # the first tick sends it, as after a restart
-        elif moment is not None:
-            row |= {
-                "status": DeliveryStatus.ANSWERED.value,
-                "attempts": 1,
-                "sent_at": timing.due_at,
-                "reminded_at": reminded if reminded and reminded < moment else None,
-                "closed_at": timing.expires_at if closed else None,
-                "answered_items": [q.id for q in questions],
-            }
-        else:
-            row |= {
-                "status": DeliveryStatus.EXPIRED.value,
-                "attempts": 1,
-                "sent_at": timing.due_at,
-                "reminded_at": reminded,
-                "closed_at": timing.expires_at,
-            }
         self.deliveries.append(row)
 
     def _answers(
         self,
         occurrence: Occurrence,
         question: QuestionRecord,
-        answered: list[_Member],
+        answered: list[Member],
         day: date,
         progress: float,
         daily: bool,
@@ -346,7 +269,7 @@ class _History:
         offered = [c.value for c in choices_for(question.kind, question.options)]
         stances = [stance(m.ref, workstream_id, question.id, occurrence.key) for m in answered]
         leanings = [preference(m.ref, question.id, occurrence.key) for m in answered]
-        subject = _subject(question)
+        subject = subject_of(question)
         if question.kind == "text":
             raw = [text_answer(workstream_id, question.id, m.ref, key) for m in answered]
         elif daily:  # each day alone; the week's figure is settled in settle_daily_figures
@@ -414,7 +337,7 @@ class _History:
                 question = group[0].question
                 offered = [c.value for c in choices_for(question.kind, question.options)]
                 values = values_for_asking(
-                    _subject(question),
+                    subject_of(question),
                     offered,
                     max(g.progress for g in group),
                     period.end,

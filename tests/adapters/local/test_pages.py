@@ -3,39 +3,25 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 from sqlmodel import select
 
-from adapters.local import PLAYGROUND, setup
+from adapters.local import PLAYGROUND
 from adapters.local.adapter import LocalAdapter
 from adapters.local.pages import parse_command
 from adapters.local.seed import seed_history
 from bot.app import LearnPulse, run_due_work
 from bot.clock import ManualClock
-from bot.server import build_web_app
 from storage.tables import Answer
-from tests.support import free_port
 
 PILOT = "slack:U04K7QP2M1"  # first pilot member of the lms workstream, in New York
 LEAD = "slack:U0LEAD0001"
 ADMIN = "slack:U0ADMIN001"
 MONDAY_10_NEW_YORK = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def client(core: LearnPulse) -> AsyncIterator[TestClient]:
-    web_app = build_web_app(core)
-    adapter = setup(core, web_app)
-    core.adapters.register(adapter, "slack", "teams", "local")
-    port = free_port()
-    own_origin = {"Origin": f"http://127.0.0.1:{port}"}  # a browser's form post sends it
-    async with TestClient(TestServer(web_app, port=port), headers=own_origin) as test_client:
-        yield test_client
 
 
 def _found(pattern: str, page: str) -> str:
