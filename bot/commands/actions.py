@@ -48,7 +48,10 @@ async def action(context: CommandContext) -> Report:
         form = plan_form(context, workstream.id)
         return Report(title=form.title, summary=f"For {workstream.name}.", form=form)
     flags.update({k: v for k, v in context.options.items() if v})
-    text = flags.pop("what", " ".join(words))
+    # A submitted form says what in its own field; the words are then only the form's "plan".
+    text = flags.pop("what", "" if context.options else " ".join(words)).strip()
+    if not text and context.options:
+        return notice("Say what we are doing: the action needs its text.")
     if not text:
         return await asyncio.to_thread(_listing, context, workstream.id)
     try:

@@ -122,6 +122,14 @@ def test_a_workstream_lists_its_actions_with_buttons_and_a_form(
     submitted = CommandIssued(LEAD, "learning-action", "lms", options=values)
     done = asyncio.run(core.dispatch(submitted))
     assert done is not None and (done.summary or "").startswith("Recorded action #2")
+    # A form sent with its text left empty (a browser's required check got round) records
+    # nothing, whatever the form's own words are.
+    for fixed in ("lms", "lms plan"):
+        empty = CommandIssued(LEAD, "learning-action", fixed, options={"what": " ", "due": ""})
+        refused = asyncio.run(core.dispatch(empty))
+        assert refused is not None and "needs its text" in (refused.summary or "")
+    listing = asyncio.run(core.dispatch(CommandIssued(LEAD, "learning-action", "lms")))
+    assert listing is not None and len(listing.sections[0].lines) == 2
 
 
 def test_the_digest_lists_the_action_with_its_figure_before_and_since(
