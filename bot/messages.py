@@ -117,7 +117,8 @@ class Report:
 
     def rewritten(self, change: Callable[[str], str]) -> Report:
         """The same report with ``change`` applied to every text a reader sees (title,
-        summary, headings, lines, fields, image description, button labels)."""
+        summary, headings, lines, fields, image description, button labels); a section's
+        buttons and the form stay where they were."""
         return replace(
             self,
             title=change(self.title),
@@ -127,6 +128,7 @@ class Report:
                     change(part.heading),
                     tuple(change(line) for line in part.lines),
                     tuple((change(label), change(value)) for label, value in part.fields),
+                    tuple(Choice(a.value, change(a.label)) for a in part.actions),
                 )
                 for part in self.sections
             ),

@@ -42,7 +42,7 @@ from aiohttp import web
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
-from adapters.teams import files, render, store, translate
+from adapters.teams import files, forms, render, store, translate
 from adapters.teams.adapter import INVOKE_CAPTURE, CardCapture, TeamsAdapter
 from adapters.teams.refs import channel_ref
 from bot.body_limit import BodyTooLarge, read_capped, too_large
@@ -308,6 +308,10 @@ class TeamsTurns:
             INVOKE_CAPTURE.reset(token)
         if capture.card is not None:
             body = render.invoke_card_response(capture.card)
+        elif reply is not None and verb == render.RUN_VERB and forms.is_submission(data):
+            # the submitted form is replaced, for the person who sent it, by the reply
+            card = await self.adapter.named_card(forms.sent_back(reply, data))
+            body = render.invoke_card_response(card)
         elif reply is not None and isinstance(event, CommandIssued):
             await self._reply(context, person, reply)
             body = render.invoke_message_response(reply.title)
