@@ -70,6 +70,7 @@ MAX_PAUSED = 256
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 UNKNOWN_PERSON = "LearnPulse could not tell who you are; Teams did not send your account id."
 NOT_A_COMMAND = "I only understand commands here. Try learning-help to see them."
+FORM_SENT = "The form is in your chat with LearnPulse."
 FILE_GONE = "That file is no longer waiting; ask for it again (learning-mydata export)."
 FILE_FAILED = "The file could not be uploaded to your OneDrive; please ask for it again."
 
@@ -314,7 +315,7 @@ class TeamsTurns:
             body = render.invoke_card_response(card)
         elif reply is not None and isinstance(event, CommandIssued):
             await self._reply(context, person, reply)
-            body = render.invoke_message_response(reply.title)
+            body = render.invoke_message_response(FORM_SENT if reply.form else reply.title)
         else:
             text = (reply.summary or reply.title) if reply is not None else "Done."
             body = render.invoke_message_response(text)

@@ -45,11 +45,11 @@ COMMENTS: list[str | None] = [
 SENTIMENTS: list[float | None] = [0.8, 0.05, 0.0, 0.0, -0.8]
 
 
-def _url(teams: TeamsHarness) -> str:
+def service_url(teams: TeamsHarness) -> str:
     return teams.connector.url
 
 
-def _cards_in(teams: TeamsHarness, conversation: str) -> list[Card]:
+def cards_in(teams: TeamsHarness, conversation: str) -> list[Card]:
     return [
         attachment["content"]
         for call in teams.connector.posted(conversation)
@@ -57,64 +57,65 @@ def _cards_in(teams: TeamsHarness, conversation: str) -> list[Card]:
     ]
 
 
-def _button(card: Card, title: str) -> Card:
+def button(card: Card, title: str) -> Card:
     (found,) = nodes_where(
         card, lambda n: n.get("type") == "Action.Execute" and n.get("title") == title
     )
     return found
 
 
-def _form_cards(teams: TeamsHarness, aad: str) -> list[Card]:
+def form_cards(teams: TeamsHarness, aad: str) -> list[Card]:
     conversation = a.personal_conversation(aad)
-    return [c for c in _cards_in(teams, conversation) if nodes_where(c, _is_input)]
+    return [c for c in cards_in(teams, conversation) if nodes_where(c, _is_input)]
 
 
 def _is_input(node: dict[str, Any]) -> bool:
     return str(node.get("type", "")).startswith("Input.")
 
 
-async def _digest_in_the_channel(teams: TeamsHarness, clock: ManualClock) -> Card:
+async def digest_in_the_channel(teams: TeamsHarness, clock: ManualClock) -> Card:
     """The lead, the admin and the writers have the app; the writers commented this week; the
     lead posts the digest to the workstream's channel. The digest card as posted."""
     clock.set(datetime(2026, 12, 3, 15, 0, tzinfo=UTC))  # Thursday 10:00 in New York
     for aad in (LEAD_AAD, a.ADMIN_AAD, *WRITERS):
-        install = a.personal_install(_url(teams), aad)
+        install = a.personal_install(service_url(teams), aad)
         if aad == AUTHOR:
             install["from"]["name"] = AUTHOR_NAME
         assert (await teams.post(install))[0] == 200
-    await teams.post(a.channel_message(_url(teams), a.ADMIN_AAD, "hello"))  # the team's channel
+    hello = a.channel_message(service_url(teams), a.ADMIN_AAD, "hello")  # the team's channel
+    await teams.post(hello)
     answers(teams.core, "technical", QUESTION, THIS_WEEK, ["yes"] * 5, scores=[1.0] * 5,
             comments=COMMENTS, sentiments=SENTIMENTS,
             people=[f"teams:{aad}" for aad in WRITERS])  # fmt: skip
-    asked = a.personal_message(_url(teams), LEAD_AAD, "learning-digest technical")
+    asked = a.personal_message(service_url(teams), LEAD_AAD, "learning-digest technical")
     assert (await teams.post(asked))[0] == 200
-    (digest,) = _cards_in(teams, a.CHANNEL_ID)
+    (digest,) = cards_in(teams, a.CHANNEL_ID)
     return digest
 
 
-async def _plan_form(teams: TeamsHarness, clock: ManualClock) -> Card:
+async def plan_form(teams: TeamsHarness, clock: ManualClock) -> Card:
     """The lead presses Plan an action on the digest in the channel; the form in their chat."""
-    digest = await _digest_in_the_channel(teams, clock)
-    plan = _button(digest, "Plan an action")
-    status, body = await teams.post(a.channel_card_action(_url(teams), LEAD_AAD, "run",
+    digest = await digest_in_the_channel(teams, clock)
+    plan = button(digest, "Plan an action")
+    status, body = await teams.post(a.channel_card_action(service_url(teams), LEAD_AAD, "run",
                                                           plan["data"]))  # fmt: skip
     assert status == 200 and body["statusCode"] == 200
-    (form,) = _form_cards(teams, LEAD_AAD)
-    assert _cards_in(teams, a.CHANNEL_ID) == [digest]  # nothing more in the channel
+    (form,) = form_cards(teams, LEAD_AAD)
+    assert cards_in(teams, a.CHANNEL_ID) == [digest]  # nothing more in the channel
     return form
 
 
-def _submission(form: Card, **values: str) -> dict[str, Any]:
-    submit = _button(form, "Record and announce")
+def submission(form: Card, **values: str) -> dict[str, Any]:
+    submit = button(form, "Record and announce")
     return {**submit["data"], **{input_id(name): value for name, value in values.items()}}
 
 
-def _actions(teams: TeamsHarness) -> list[Action]:
+def recorded_actions(teams: TeamsHarness) -> list[Action]:
     with teams.core.session() as session:
         return list(session.exec(select(Action)).all())
 
 
-def _announcements(teams: TeamsHarness) -> Counter[str]:
+def announcements_heard(teams: TeamsHarness) -> Counter[str]:
     """How many "You said, we did" cards each conversation received."""
     return Counter(
         call.conversation
@@ -127,7 +128,7 @@ def _announcements(teams: TeamsHarness) -> Counter[str]:
 async def test_a_lead_plans_an_action_from_the_digest_and_the_audience_hears_once(
     teams: TeamsHarness, clock: ManualClock
 ) -> None:
-    form = await _plan_form(teams, clock)
+    form = await plan_form(teams, clock)
     inputs = {n["id"]: n for n in nodes_where(form, _is_input)}
     assert inputs[input_id("what")]["type"] == "Input.Text"
     assert inputs[input_id("what")]["isMultiline"] and inputs[input_id("what")]["isRequired"]
@@ -135,14 +136,14 @@ async def test_a_lead_plans_an_action_from_the_digest_and_the_audience_hears_onc
     assert inputs[input_id("question")]["style"] == "compact"
     assert inputs[input_id("due")]["type"] == "Input.Date"
 
-    data = _submission(form, what="Weekly CNC office hours, Thursdays 14:00",
+    data = submission(form, what="Weekly CNC office hours, Thursdays 14:00",
                        question=QUESTION, due="2026-12-18")  # fmt: skip
-    status, body = await teams.post(a.card_action(_url(teams), LEAD_AAD, "run", data))
+    status, body = await teams.post(a.card_action(service_url(teams), LEAD_AAD, "run", data))
 
     assert status == 200 and body["type"] == "application/vnd.microsoft.card.adaptive"
     replaced = json.dumps(body["value"], ensure_ascii=False)
     assert "Recorded action #" in replaced and "Weekly CNC office hours" in replaced
-    (action,) = _actions(teams)
+    (action,) = recorded_actions(teams)
     assert (action.workstream_id, action.question_id, action.due_on, action.author_role) == (
         "technical",
         QUESTION,
@@ -150,42 +151,42 @@ async def test_a_lead_plans_an_action_from_the_digest_and_the_audience_hears_onc
         "lead",
     )
     await run_due_work(teams.core)
-    heard = _announcements(teams)
+    heard = announcements_heard(teams)
     assert len(heard) == len(PILOT) and set(heard.values()) == {1}
     for aad in WRITERS:  # those with the app, in the 1:1 chat they installed it in
         assert heard[a.personal_conversation(aad)] == 1
     clock.advance(timedelta(hours=1))
     await run_due_work(teams.core)
-    assert _announcements(teams) == heard  # once, however often the work runs
+    assert announcements_heard(teams) == heard  # once, however often the work runs
 
 
 async def test_the_announcement_is_a_card_to_read_with_nothing_to_answer(
     teams: TeamsHarness, clock: ManualClock, cards: CardChecker
 ) -> None:
-    form = await _plan_form(teams, clock)
-    data = _submission(form, what="Weekly CNC office hours")
-    _, replaced = await teams.post(a.card_action(_url(teams), LEAD_AAD, "run", data))
+    form = await plan_form(teams, clock)
+    data = submission(form, what="Weekly CNC office hours")
+    _, replaced = await teams.post(a.card_action(service_url(teams), LEAD_AAD, "run", data))
     (announcement,) = [
-        c for c in _cards_in(teams, a.personal_conversation(a.EMPLOYEE_AAD))
+        c for c in cards_in(teams, a.personal_conversation(a.EMPLOYEE_AAD))
         if c["body"][0].get("text") == "You said, we did"
     ]  # fmt: skip
     text = json.dumps(announcement, ensure_ascii=False)
     assert "What we are doing: Weekly CNC office hours" in text
     assert nodes_where(announcement, lambda n: str(n.get("type")).startswith("Action.")) == []
     assert "closed" not in text and "Snooze" not in text
-    digest = _cards_in(teams, a.CHANNEL_ID)[0]
+    digest = cards_in(teams, a.CHANNEL_ID)[0]
     cards.assert_valid(digest, form, replaced["value"], announcement)
 
 
 async def test_a_bad_submission_gets_a_clear_message_and_records_nothing(
     teams: TeamsHarness, clock: ManualClock
 ) -> None:
-    form = await _plan_form(teams, clock)
-    submit = _button(form, "Record and announce")["data"]
+    form = await plan_form(teams, clock)
+    submit = button(form, "Record and announce")["data"]
     hostile: list[tuple[dict[str, Any], str]] = [
-        (_submission(form, what="  "), "Fill in “What we are doing” first."),
-        (_submission(form, what="Office hours", due="next week"), "YYYY-MM-DD"),
-        (_submission(form, what="Office hours", question="drop table"), "from its list"),
+        (submission(form, what="  "), "Fill in “What we are doing” first."),
+        (submission(form, what="Office hours", due="next week"), "YYYY-MM-DD"),
+        (submission(form, what="Office hours", question="drop table"), "from its list"),
         ({**submit, input_id("what"): {"$gt": ""}}, "could not be read"),
         ({**submit, input_id("what"): "x" * 5000}, "under 1000 characters"),
         ({**submit, "fields": ["what"]}, "out of date"),
@@ -195,27 +196,27 @@ async def test_a_bad_submission_gets_a_clear_message_and_records_nothing(
         ({**submit, "text": {"workstream": 1}}, "out of date"),
     ]
     for data, expected in hostile:
-        status, body = await teams.post(a.card_action(_url(teams), LEAD_AAD, "run", data))
+        status, body = await teams.post(a.card_action(service_url(teams), LEAD_AAD, "run", data))
         assert status == 200 and body["type"] == "application/vnd.microsoft.activity.message"
         assert expected in body["value"], (data, body)
-    assert _actions(teams) == []
-    assert _announcements(teams) == Counter()
+    assert recorded_actions(teams) == []
+    assert announcements_heard(teams) == Counter()
 
 
 async def test_an_employee_cannot_plan_an_action(teams: TeamsHarness, clock: ManualClock) -> None:
-    form = await _plan_form(teams, clock)
-    digest = _cards_in(teams, a.CHANNEL_ID)[0]
+    form = await plan_form(teams, clock)
+    digest = cards_in(teams, a.CHANNEL_ID)[0]
     employee = a.EMPLOYEE_AAD
-    plan = _button(digest, "Plan an action")
-    status, _ = await teams.post(a.channel_card_action(_url(teams), employee, "run",
+    plan = button(digest, "Plan an action")
+    status, _ = await teams.post(a.channel_card_action(service_url(teams), employee, "run",
                                                        plan["data"]))  # fmt: skip
     assert status == 200
-    assert _form_cards(teams, employee) == []
-    assert "not allowed" in json.dumps(_cards_in(teams, a.personal_conversation(employee)))
-    forged = _submission(form, what="Free pizza for everyone")  # the lead's form, sent by another
-    status, body = await teams.post(a.card_action(_url(teams), employee, "run", forged))
+    assert form_cards(teams, employee) == []
+    assert "not allowed" in json.dumps(cards_in(teams, a.personal_conversation(employee)))
+    forged = submission(form, what="Free pizza for everyone")  # the lead's form, sent by another
+    status, body = await teams.post(a.card_action(service_url(teams), employee, "run", forged))
     assert status == 200 and "not allowed" in json.dumps(body["value"])
-    assert _actions(teams) == [] and _announcements(teams) == Counter()
+    assert recorded_actions(teams) == [] and announcements_heard(teams) == Counter()
 
 
 def _traces_of_the_author(teams: TeamsHarness) -> list[str]:
@@ -229,42 +230,42 @@ def _traces_of_the_author(teams: TeamsHarness) -> list[str]:
 async def test_a_reply_reaches_only_the_author_who_answers_back_anonymously(
     teams: TeamsHarness, clock: ManualClock, cards: CardChecker
 ) -> None:
-    digest = await _digest_in_the_channel(teams, clock)
-    reply = _button(digest, "Reply to the negative comment")
-    before = {aad: len(_cards_in(teams, a.personal_conversation(aad))) for aad in WRITERS}
+    digest = await digest_in_the_channel(teams, clock)
+    reply = button(digest, "Reply to the negative comment")
+    before = {aad: len(cards_in(teams, a.personal_conversation(aad))) for aad in WRITERS}
     lead_saw: list[Any] = [digest]
 
-    status, body = await teams.post(a.channel_card_action(_url(teams), LEAD_AAD, "run",
+    status, body = await teams.post(a.channel_card_action(service_url(teams), LEAD_AAD, "run",
                                                           reply["data"]))  # fmt: skip
     lead_saw.append(body)
-    (form,) = _form_cards(teams, LEAD_AAD)
+    (form,) = form_cards(teams, LEAD_AAD)
     lead_saw.append(form)
     assert "Nobody showed me the new CNC machine" in json.dumps(form, ensure_ascii=False)
     words = "Thank you for telling us. Which machine was it?"
-    data = {**_button(form, "Send")["data"], input_id("text"): words}
-    status, body = await teams.post(a.card_action(_url(teams), LEAD_AAD, "run", data))
+    data = {**button(form, "Send")["data"], input_id("text"): words}
+    status, body = await teams.post(a.card_action(service_url(teams), LEAD_AAD, "run", data))
     lead_saw.append(body)
     assert status == 200 and SENT in json.dumps(body["value"], ensure_ascii=False)
 
     for aad in WRITERS:
-        received = _cards_in(teams, a.personal_conversation(aad))[before[aad] :]
+        received = cards_in(teams, a.personal_conversation(aad))[before[aad] :]
         assert (words in json.dumps(received, ensure_ascii=False)) == (aad == AUTHOR)
     carried = {c.conversation for c in teams.connector.posted() if words in json.dumps(c.body)}
     assert carried == {a.personal_conversation(AUTHOR)}  # nobody else, anywhere
-    (to_author,) = _cards_in(teams, a.personal_conversation(AUTHOR))[before[AUTHOR] :]
-    answer_back = _button(to_author, "Reply")
-    status, body = await teams.post(a.card_action(_url(teams), AUTHOR, "run",
+    (to_author,) = cards_in(teams, a.personal_conversation(AUTHOR))[before[AUTHOR] :]
+    answer_back = button(to_author, "Reply")
+    status, body = await teams.post(a.card_action(service_url(teams), AUTHOR, "run",
                                                   answer_back["data"]))  # fmt: skip
-    (author_form,) = _form_cards(teams, AUTHOR)
-    lead_cards_before = len(_cards_in(teams, a.personal_conversation(LEAD_AAD)))
-    answer = {**_button(author_form, "Send")["data"], input_id("text"): "The new CNC in hall 2."}
-    status, body = await teams.post(a.card_action(_url(teams), AUTHOR, "run", answer))
+    (author_form,) = form_cards(teams, AUTHOR)
+    lead_cards_before = len(cards_in(teams, a.personal_conversation(LEAD_AAD)))
+    answer = {**button(author_form, "Send")["data"], input_id("text"): "The new CNC in hall 2."}
+    status, body = await teams.post(a.card_action(service_url(teams), AUTHOR, "run", answer))
     assert status == 200 and SENT in json.dumps(body["value"], ensure_ascii=False)
 
-    (to_lead,) = _cards_in(teams, a.personal_conversation(LEAD_AAD))[lead_cards_before:]
+    (to_lead,) = cards_in(teams, a.personal_conversation(LEAD_AAD))[lead_cards_before:]
     lead_saw.append(to_lead)
     assert "The new CNC in hall 2." in json.dumps(to_lead, ensure_ascii=False)
-    assert _button(to_lead, "Reply")  # the conversation goes on
+    assert button(to_lead, "Reply")  # the conversation goes on
     seen = json.dumps(lead_saw, ensure_ascii=False)
     for trace in _traces_of_the_author(teams):
         assert trace not in seen
