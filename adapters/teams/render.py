@@ -191,11 +191,15 @@ def report_card(report: Report, names: Callable[[str], str] = described) -> Card
                 "size": "Stretch",
             }
         )
+    buttons = [_run_action(choice) for choice in report.actions]
+    if len(buttons) > MAX_BUTTONS_PER_ROW:  # a list of actions, each with its buttons
+        body.extend(_action_set(row) for row in _rows(buttons))
+        buttons = []
     if report.form is not None:
         body.extend(forms.inputs(report.form))
     card = _card(body)
-    if report.actions:
-        card["actions"] = [_run_action(choice) for choice in report.actions]
+    if buttons:
+        card["actions"] = buttons
     if report.form is not None:
         submit = _execute(report.form.submit, RUN_VERB, forms.submit_data(report.form))
         card["actions"] = [*card.get("actions", []), submit]

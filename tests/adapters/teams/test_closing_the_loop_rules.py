@@ -16,6 +16,7 @@ from bot.clock import ManualClock
 from surveys.conversations import SENT
 from surveys.digest_render import NO_REPLIES
 from tests.adapters.teams import activities as a
+from tests.adapters.teams.cardcheck import CardChecker
 from tests.adapters.teams.conftest import TeamsHarness, serve_teams, teams_core
 from tests.adapters.teams.test_closing_the_loop import (
     AUTHOR,
@@ -91,3 +92,30 @@ async def test_anonymous_mode_offers_no_reply_and_says_why(
     titles = [n["title"] for n in nodes_where(digest, lambda n: n.get("type") == "Action.Execute")]
     assert titles == ["Plan an action"]
     assert NO_REPLIES in json.dumps(digest, ensure_ascii=False)
+
+
+async def test_done_pressed_on_the_list_of_actions_is_announced_once(
+    teams: TeamsHarness, clock: ManualClock, cards: CardChecker
+) -> None:
+    form = await plan_form(teams, clock)
+    for what in ("Office hours", "A CNC walkthrough", "Shorter modules"):
+        data = submission(form, what=what)
+        assert (await teams.post(a.card_action(service_url(teams), LEAD_AAD, "run", data)))[
+            0
+        ] == 200
+    listed = a.personal_message(service_url(teams), LEAD_AAD, "learning-action technical")
+    assert (await teams.post(listed))[0] == 200
+    listing = cards_in(teams, a.personal_conversation(LEAD_AAD))[-1]
+    first = recorded_actions(teams)[0]
+    done = button(listing, f"Done #{first.id}")
+    status, _ = await teams.post(a.card_action(service_url(teams), LEAD_AAD, "run", done["data"]))
+    assert status == 200
+    assert [x.status for x in recorded_actions(teams) if x.id == first.id] == ["done"]
+    await run_due_work(teams.core)
+    finished = Counter(
+        c.conversation
+        for c in teams.connector.posted()
+        if "Done: Office hours" in json.dumps(c.body, ensure_ascii=False)
+    )
+    assert len(finished) == len(PILOT) and set(finished.values()) == {1}
+    cards.assert_valid(listing)
