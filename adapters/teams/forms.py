@@ -142,8 +142,9 @@ def sent_back(reply: Report, data: dict[str, Any]) -> Report:
     (their own words, shown to them alone), so a refused submission loses nothing."""
     if reply.form is not None:
         return reply
-    fields = data.get("fields") if isinstance(data.get("fields"), dict) else {}
-    assert isinstance(fields, dict)
+    fields = data.get("fields")
+    if not isinstance(fields, dict):
+        return reply
     lines: list[str] = []
     for name, spec in fields.items():
         value = _value(data.get(input_id(name)))
