@@ -195,8 +195,12 @@ class TeamsAdapter:
 
     async def report_activity(self, report: Report) -> Activity:
         """A report (reply, notice, digest) as a card message, its references named."""
+        return card_activity(await self.named_card(report), report.title)
+
+    async def named_card(self, report: Report) -> dict[str, Any]:
+        """A report's card, the core's references in it named (``names.py``)."""
         names = await asyncio.to_thread(names_for, self.core, report)
-        return card_activity(render.report_card(report, names), report.title)
+        return render.report_card(report, names)
 
     # -- helpers ------------------------------------------------------------------------------
 

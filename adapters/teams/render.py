@@ -5,6 +5,10 @@ A prompt's one-click answers are ``Action.Execute`` (Universal Actions: Teams se
 ``Action.Submit`` fallback for clients without Universal Actions (those send a message whose
 ``value`` carries the same data). Every action's data carries ``delivery_id`` and
 ``question_id``, so an answer finds its delivery without any lookup by message.
+
+A report's buttons, and those of its sections (a quoted comment's Reply), are ``run`` actions
+whose data holds the command to run for whoever presses them; a report that asks for input
+carries its form's inputs and a ``run`` action that submits them (``forms.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from bot.messages import Choice, Prompt, PromptItem, PromptState, Report
+from adapters.teams import forms
+from bot.messages import Choice, Prompt, PromptItem, PromptState, Report, Section
 from surveys.references import described, name_references
 
 CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -49,6 +54,8 @@ def comment_input_id(question_id: str) -> str:
 
 def prompt_card(prompt: Prompt) -> Card:
     """The card of a prompt in its current state: open, answered (changeable) or closed."""
+    if prompt.lines and not prompt.items:
+        return announcement_card(prompt)
     title = f"Reminder: {prompt.title}" if prompt.is_reminder else prompt.title
     body: list[Card] = [
         _text(title, weight="Bolder", size="Medium"),
@@ -73,6 +80,16 @@ def prompt_card(prompt: Prompt) -> Card:
             )
         ]
     return card
+
+
+def announcement_card(prompt: Prompt) -> Card:
+    """An announcement ("you said, we did"): its lines to read, nothing to answer or snooze."""
+    body: list[Card] = [
+        _text(prompt.title, weight="Bolder", size="Medium"),
+        _text(prompt.workstream, isSubtle=True, spacing="None"),
+    ]
+    body.extend(_text(line, spacing="Small") for line in prompt.lines)
+    return _card(body)
 
 
 def _item_container(prompt: Prompt, item: PromptItem) -> Card:
@@ -163,10 +180,7 @@ def report_card(report: Report, names: Callable[[str], str] = described) -> Card
     body: list[Card] = [_text(report.title, weight="Bolder", size="Medium")]
     if report.summary:
         body.append(_text(report.summary))
-    for section in report.sections:
-        body.append(_text(section.heading, weight="Bolder", separator=True))
-        body.extend(_text(line, spacing="Small") for line in section.lines)
-        body.extend(_fields(section.fields))
+    body.extend(_section(part) for part in report.sections if _shows_something(part))
     if report.image_png:
         encoded = base64.b64encode(report.image_png).decode("ascii")
         body.append(
@@ -177,10 +191,35 @@ def report_card(report: Report, names: Callable[[str], str] = described) -> Card
                 "size": "Stretch",
             }
         )
+    buttons = [_run_action(choice) for choice in report.actions]
+    if len(buttons) > MAX_BUTTONS_PER_ROW:  # a list of actions, each with its buttons
+        body.extend(_action_set(row) for row in _rows(buttons))
+        buttons = []
+    if report.form is not None:
+        body.extend(forms.inputs(report.form))
     card = _card(body)
-    if report.actions:
-        card["actions"] = [_run_action(choice) for choice in report.actions]
+    if buttons:
+        card["actions"] = buttons
+    if report.form is not None:
+        submit = _execute(report.form.submit, RUN_VERB, forms.submit_data(report.form))
+        card["actions"] = [*card.get("actions", []), submit]
     return card
+
+
+def _shows_something(section: Section) -> bool:
+    return bool(section.heading or section.lines or section.fields or section.actions)
+
+
+def _section(section: Section) -> Card:
+    """A report's section in a container of its own, its buttons (Reply, …) inside it."""
+    items: list[Card] = []
+    if section.heading:
+        items.append(_text(section.heading, weight="Bolder"))
+    items.extend(_text(line, spacing="Small") for line in section.lines)
+    items.extend(_fields(section.fields))
+    if section.actions:
+        items.extend(_action_set(row) for row in _rows([_run_action(c) for c in section.actions]))
+    return {"type": "Container", "separator": True, "spacing": "Medium", "items": items}
 
 
 def _fields(fields: tuple[tuple[str, str], ...]) -> list[Card]:

@@ -12,7 +12,7 @@ from typing import Any
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
-from adapters.teams import render
+from adapters.teams import forms, render
 from adapters.teams.refs import CHANNEL_PREFIX, TEAM_PREFIX, channel_ref, person_ref, team_ref
 from bot.commands.table import COMMAND_NAMES
 from bot.events import AnswerGiven, CommandIssued, CommentGiven, Event, SnoozeRequested
@@ -119,6 +119,8 @@ def action_event(person: str, verb: str, data: dict[str, Any]) -> Event | str:
     """The event a card action stands for, or a short reason it cannot be one."""
     if verb == render.SNOOZE_VERB:
         return SnoozeRequested(person=person, days=_int(data.get("days"), render.SNOOZE_DAYS))
+    if verb == render.RUN_VERB and forms.is_submission(data):
+        return forms.submitted(person, data)
     if verb == render.RUN_VERB:
         return _run_event(person, str(data.get("value") or ""))
     try:

@@ -42,7 +42,7 @@ from aiohttp import web
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
-from adapters.teams import files, render, store, translate
+from adapters.teams import files, forms, render, store, translate
 from adapters.teams.adapter import INVOKE_CAPTURE, CardCapture, TeamsAdapter
 from adapters.teams.refs import channel_ref
 from bot.body_limit import BodyTooLarge, read_capped, too_large
@@ -70,6 +70,7 @@ MAX_PAUSED = 256
 ADAPTIVE_CARD_ACTION = "adaptiveCard/action"
 UNKNOWN_PERSON = "LearnPulse could not tell who you are; Teams did not send your account id."
 NOT_A_COMMAND = "I only understand commands here. Try learning-help to see them."
+FORM_SENT = "The form is in your chat with LearnPulse."
 FILE_GONE = "That file is no longer waiting; ask for it again (learning-mydata export)."
 FILE_FAILED = "The file could not be uploaded to your OneDrive; please ask for it again."
 
@@ -308,9 +309,13 @@ class TeamsTurns:
             INVOKE_CAPTURE.reset(token)
         if capture.card is not None:
             body = render.invoke_card_response(capture.card)
+        elif reply is not None and verb == render.RUN_VERB and forms.is_submission(data):
+            # the submitted form is replaced, for the person who sent it, by the reply
+            card = await self.adapter.named_card(forms.sent_back(reply, data))
+            body = render.invoke_card_response(card)
         elif reply is not None and isinstance(event, CommandIssued):
             await self._reply(context, person, reply)
-            body = render.invoke_message_response(reply.title)
+            body = render.invoke_message_response(FORM_SENT if reply.form else reply.title)
         else:
             text = (reply.summary or reply.title) if reply is not None else "Done."
             body = render.invoke_message_response(text)

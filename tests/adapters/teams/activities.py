@@ -168,3 +168,25 @@ def bloated_message(service_url: str, aad: str, size: int) -> dict[str, Any]:
     each = len(json.dumps(mention)) + 2
     activity["entities"] = [dict(mention) for _ in range(max(1, size // each))]
     return activity
+
+
+def channel_card_action(
+    service_url: str, aad: str, verb: str, data: dict[str, Any]
+) -> dict[str, Any]:
+    """The ``adaptiveCard/action`` invoke of an ``Action.Execute`` pressed on a card posted in
+    a team channel (a digest)."""
+    activity = card_action(service_url, aad, verb, data)
+    activity["conversation"] = {
+        "conversationType": "channel",
+        "tenantId": TENANT,
+        "id": f"{CHANNEL_ID};messageid={next(_ids)}",
+        "isGroup": True,
+    }
+    activity["channelData"] = {
+        "teamsChannelId": CHANNEL_ID,
+        "teamsTeamId": TEAM_ID,
+        "channel": {"id": CHANNEL_ID},
+        "team": {"id": TEAM_ID},
+        "tenant": {"id": TENANT},
+    }
+    return activity

@@ -10,6 +10,7 @@ from bot.app import LearnPulse
 from bot.messages import Report, Section
 from storage.tables import PersonRecord
 from tests.adapters.teams.cardcheck import CardChecker
+from tests.support import nodes_where
 
 ADMIN = "teams:86022fb8-fba3-4628-a19b-c2495810d356"  # an admin of the example program
 STRANGER = "teams:00000000-0000-4000-8000-0000000000ff"
@@ -24,7 +25,7 @@ def _posted(channel: str, person: str) -> Report:
 
 
 def _texts(card: dict[str, Any]) -> str:
-    return " ".join(str(b.get("text", "")) for b in card["body"])
+    return " ".join(str(b["text"]) for b in nodes_where(card, lambda n: "text" in n))
 
 
 def test_a_card_names_a_known_person_and_the_digest_channel(

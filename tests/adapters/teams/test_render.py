@@ -137,9 +137,9 @@ def test_a_field_named_by_a_whole_question_gets_its_own_line_in_full(cards: Card
         ),
     )
     card = render.report_card(report)
-    texts = [b["text"] for b in card["body"] if b["type"] == "TextBlock"]
+    texts = [b["text"] for b in nodes_where(card, lambda n: n.get("type") == "TextBlock")]
     assert texts[texts.index(f"Key measure: {ask}") + 1] == "4.3 / 5"
-    (facts,) = [b["facts"] for b in card["body"] if b["type"] == "FactSet"]
+    (facts,) = [b["facts"] for b in nodes_where(card, lambda n: n.get("type") == "FactSet")]
     assert facts == [{"title": "Phase", "value": "pilot"}]
     cards.assert_valid(card)
 
