@@ -16,7 +16,7 @@ from surveys.person_attributes import LINKS, VALUES
 from surveys.roster import PEOPLE
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.factories import TEST_SECRET_KEY
-from tests.support import base_env, run_bot
+from tests.support import base_env, free_port, run_bot, running_server
 from tests.surveys.engine_support import program_text, question
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
@@ -142,3 +142,20 @@ async def test_skip_unknown_imports_the_rest_and_counts_them(
     missing = tmp_path / "missing.csv"
     code, _out, err = await _import(env, str(missing))
     assert code == 2 and err.strip().startswith(f"{missing}:1: cannot read the people file")
+
+
+async def test_serve_imports_the_people_file_the_program_names(
+    database_url: str, engine: Engine, tmp_path: Path, fake: FakeSlack
+) -> None:
+    env = _env(database_url, tmp_path, fake)
+    program = Path(env["LEARNPULSE_PROGRAM"])
+    program.write_text("people: people.csv\n" + program.read_text())
+    (tmp_path / "people.csv").write_text(GOOD, encoding="utf-8")
+    port = free_port()
+    with running_server(["serve"], {**env, "PORT": str(port)}, port):
+        for _ in range(200):  # the import runs in the background once the server listens
+            if len(_stored(engine)[0]) == 6:
+                break
+            await asyncio.sleep(0.05)
+    assert len(_stored(engine)[0]) == 6
+    assert len(fake.calls_to("users.list")) == 1
