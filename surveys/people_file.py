@@ -147,6 +147,8 @@ def _key(by: str, value: str) -> tuple[str, str | None]:
         return (value.lower() if value.startswith("teams:") else value), None
     if by in ("email", "upn") and ("@" not in value or any(c.isspace() for c in value)):
         return "", f"the {by} is not an address (name@domain)"
+    if by == "aad_object_id" and kind_of(f"teams:{value}") is not RefKind.PERSON:
+        return "", "the aad_object_id is not an object id (8-4-4-4-12 hexadecimal digits)"
     return value.lower(), None
 
 

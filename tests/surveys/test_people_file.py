@@ -11,6 +11,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.ports import Member
+from surveys.people_file import PeopleFileError, parse_people
 from surveys.people_import import import_program_people
 from surveys.person_attributes import attributes_of
 from surveys.program_file import ProgramError, load_program
@@ -115,3 +116,37 @@ def test_a_leap_day_start_has_its_anniversary_on_28_february() -> None:
     assert tenure_band("2024-02-29", date(2025, 2, 27)) == "< 1 year"
     assert tenure_band(date(2024, 2, 29), date(2025, 2, 28)) == BANDS[1]
     assert BANDS[1] == "1\N{EN DASH}3 years"
+
+
+@pytest.mark.parametrize(
+    ("header", "cell", "problem"),
+    [
+        ("aad_object_id", "not-a-guid", "the aad_object_id is not an object id (8-4-4-4-12 "
+         "hexadecimal digits)"),
+        ("person", "U0123ABC", "the person is not a person reference (slack:U…, "
+         "teams:<aad-object-id>)"),
+        ("person", "slack:channel:C0ALL", "the person is not a person reference (slack:U…, "
+         "teams:<aad-object-id>)"),
+        ("upn", "", "no upn in the first column"),
+    ],
+)  # fmt: skip
+def test_each_way_of_naming_a_person_is_checked(header: str, cell: str, problem: str) -> None:
+    with pytest.raises(PeopleFileError) as refused:
+        parse_people(f"{header},department\n{cell},Sales\n", "hr.csv")
+    assert refused.value.problems == [f"hr.csv:2: {problem}"]
+
+
+def test_keys_are_compared_without_case_and_teams_references_lower_cased() -> None:
+    parsed = parse_people(
+        "person,department\nteams:5B1C7F3E-9A41-4D0E-8C55-0E6F1D2A7B93,Sales\nslack:U0ABC,\n"
+    )
+    assert [(row.key, row.attributes) for row in parsed.rows] == [
+        ("teams:5b1c7f3e-9a41-4d0e-8c55-0e6f1d2a7b93", {"department": "Sales"}),
+        ("slack:U0ABC", {"department": ""}),
+    ]
+    with pytest.raises(PeopleFileError) as refused:
+        parse_people("person,email,x\n")
+    assert refused.value.problems == [
+        "people.csv:1: column 'email': only the first column names the person",
+        "people.csv:1: the people file has a header but no people",
+    ]
