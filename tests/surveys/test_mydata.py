@@ -25,7 +25,7 @@ from storage.tables import (
     PersonRecord,
     PostedDigest,
 )
-from surveys.mydata import ANONYMOUS_NOTE, erase, export_own, trend_key_prefix
+from surveys.mydata import ANONYMOUS_NOTE, describe, erase, export_own, trend_key_prefix
 from surveys.people import snooze
 from surveys.person_attributes import VALUES, attributes_of, store_attributes
 from surveys.references import platform_of
@@ -165,6 +165,9 @@ def test_export_holds_only_the_persons_own_answers(core: LearnPulse) -> None:
     assert document["attributes"] == {"department": DEPARTMENT, "manager": MANAGER}
     assert "theirs" not in str(document)
     assert export_own(core, OTHER)["attributes"] == {"department": DEPARTMENT}
+    said = [line for section in describe(core, PERSON).sections for line in section.lines]
+    assert "What your organization's people file says about you: department, manager" in said
+    assert MANAGER not in str(said)
 
 
 def test_in_anonymous_mode_there_is_nothing_linkable(core: LearnPulse) -> None:
