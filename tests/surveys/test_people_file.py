@@ -12,9 +12,10 @@ import pytest
 from bot.clock import ManualClock
 from bot.ports import Member
 from surveys.people_file import PeopleFileError, parse_people
-from surveys.people_import import import_program_people
+from surveys.people_import import import_people, import_program_people
 from surveys.person_attributes import attributes_of
 from surveys.program_file import ProgramError, load_program
+from surveys.roster import upsert_people
 from surveys.tenure import BANDS, NOT_STARTED, tenure_band
 from tests.factories import build_app, write_program
 from tests.fakes import FakeChat
@@ -150,3 +151,31 @@ def test_keys_are_compared_without_case_and_teams_references_lower_cased() -> No
         "people.csv:1: column 'email': only the first column names the person",
         "people.csv:1: the people file has a header but no people",
     ]
+
+
+async def test_two_rows_reaching_one_account_and_references_nobody_has_are_refused(
+    database_url: str, tmp_path: Path
+) -> None:
+    ana = Member("slack:UANA000001")
+    chat = FakeChat(emails={"ana@northwind.example": ana, "ana.alias@northwind.example": ana})
+    core = build_app(database_url, program=_program(tmp_path, None), adapters=[chat])
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "email,department\nana@northwind.example,Sales\nana.alias@northwind.example,Sales\n"
+    )
+    with pytest.raises(PeopleFileError) as refused:
+        await import_people(core, people)
+    assert refused.value.problems == [f"{people}:3: duplicate person (the same as line 2)"]
+    # By reference: a stored person, one the enabled platform has, one nobody serves.
+    upsert_people(core.engine, [Member("slack:USTORED001")])
+    people.write_text(
+        "person,department\nslack:USTORED001,Sales\nslack:UNEW000001,Sales\n"
+        "teams:0c6e2d94-3f57-4b8a-a1d2-7e9f4c3b5a60,Sales\n"
+    )
+    with pytest.raises(PeopleFileError) as unknown:
+        await import_people(core, people)
+    assert unknown.value.problems == [
+        f"{people}:4: unknown person: not stored and not found in chat"
+    ]
+    report = await import_people(core, people, skip_unknown=True)
+    assert (report.people, report.skipped_lines) == (2, (4,))
