@@ -193,6 +193,9 @@ async def import_program_people(core: Reaching) -> ImportReport | None:
     except (NoDirectory, SendError) as exc:
         log.error("the people file was not imported: %s", exc)
         return None
+    except Exception as exc:  # a database error's text may quote values: its kind only
+        log.error("the people file was not imported: %s", type(exc).__name__)
+        return None
     for skipped in report.skipped_lines:
         log.warning(
             "%s:%d: unknown person: nobody in chat matches this row", program.people, skipped
