@@ -32,6 +32,12 @@ db_app = typer.Typer(
     help="Database maintenance.", no_args_is_help=True, pretty_exceptions_enable=False
 )
 app.add_typer(db_app, name="db")
+people_app = typer.Typer(
+    help="People's attributes (department, location …) from a CSV file.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(people_app, name="people")
 
 ProgramOption = Annotated[
     Path | None,
@@ -286,6 +292,44 @@ def teams_package(
     except PackageError as exc:
         fail(str(exc))
     typer.echo(f"{written}: Teams app package for app id {chosen}")
+
+
+@people_app.command("import")
+def people_import(
+    file: Annotated[Path, typer.Argument(help="The CSV: a person column, then attributes.")],
+    skip_unknown: Annotated[
+        bool,
+        typer.Option(
+            "--skip-unknown", help="Import the rows that match someone in chat; count the rest."
+        ),
+    ] = False,
+) -> None:
+    """Store people's attributes from a CSV; print every problem as FILE:LINE: message."""
+    from bot.ports import SendError
+    from surveys.people_file import PeopleFileError, read_people_file
+    from surveys.people_import import NoDirectory, import_people
+
+    settings = settings_or_exit()
+    try:
+        read_people_file(file)  # a malformed file is refused before anything starts
+    except PeopleFileError as exc:
+        for line in exc.problems:
+            typer.echo(line, err=True)
+        raise typer.Exit(2) from None
+    core = running_core(settings)
+    try:
+        report = asyncio.run(import_people(core, file, skip_unknown=skip_unknown))
+    except PeopleFileError as exc:
+        for line in exc.problems:
+            typer.echo(line, err=True)
+        raise typer.Exit(2) from None
+    except NoDirectory as exc:
+        fail(str(exc))
+    except SendError as exc:
+        fail(f"cannot look people up in chat: {exc.reason}")
+    finally:
+        core.engine.dispose()
+    typer.echo(report.summary())
 
 
 @db_app.command("upgrade")

@@ -6,9 +6,10 @@ failure is worth retrying.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from bot.messages import Prompt, Report
 
@@ -30,6 +31,10 @@ class Member:
     display_name: str | None = None
     is_bot: bool = False
     active: bool = True
+
+
+LookupKind = Literal["email", "upn", "aad_object_id"]
+LOOKUP_KINDS: tuple[LookupKind, ...] = ("email", "upn", "aad_object_id")
 
 
 class Overloaded(Exception):
@@ -107,6 +112,12 @@ class ChatAdapter(Protocol):
         """Expand an audience reference (channel, group, team, or one person) to people."""
         ...
 
+    async def find_people(self, by: LookupKind, values: Collection[str]) -> dict[str, Member]:
+        """The people the platform knows by these e-mail addresses, user principal names or
+        AAD object ids, keyed by the value as given lower-cased; values it does not know (or
+        a kind it has no use for) are left out."""
+        ...
+
 
 class ChatAdapters(Protocol):
     """The adapters of the running app, by the platform of a reference."""
@@ -116,3 +127,7 @@ class ChatAdapters(Protocol):
         ...
 
     def serves(self, ref: str) -> bool: ...
+
+    def enabled(self) -> list[ChatAdapter]:
+        """Each enabled adapter once (one may serve several platforms)."""
+        ...

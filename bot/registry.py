@@ -26,6 +26,14 @@ class AdapterRegistry:
     def serves(self, ref: str) -> bool:
         return platform_of(ref) in self._by_platform
 
+    def enabled(self) -> list[ChatAdapter]:
+        """Each enabled adapter once, in the order of the platforms it was first given."""
+        unique: dict[int, ChatAdapter] = {}
+        for platform in self.platforms:
+            adapter = self._by_platform[platform]
+            unique.setdefault(id(adapter), adapter)
+        return list(unique.values())
+
     @property
     def platforms(self) -> list[str]:
         return sorted(self._by_platform)

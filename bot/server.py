@@ -21,6 +21,7 @@ from bot.settings import Settings, SettingsError
 from storage.db import ping
 from storage.reseal import reseal_legacy
 from storage.tables import Delivery, DeliveryStatus
+from surveys.people_import import ImportReport, import_program_people
 from surveys.program_file import ProgramError
 
 CORE_KEY: web.AppKey[LearnPulse] = web.AppKey("learnpulse", LearnPulse)
@@ -95,6 +96,7 @@ def _refresh_gauges(core: LearnPulse) -> None:
         core.metrics.pending.set(float("nan"))
 
 
+PEOPLE_IMPORT = web.AppKey("people_import", asyncio.Task[ImportReport | None])
 log = logging.getLogger("learnpulse")
 
 
@@ -159,6 +161,11 @@ def run_server(settings: Settings, program_path: Path) -> None:
     async def freeze_startup_objects(_app: web.Application) -> None:
         interpreter.freeze_startup_objects()
 
+    async def start_people_import(app: web.Application) -> None:
+        # In the background: paging a large directory must not hold up serving.
+        app[PEOPLE_IMPORT] = asyncio.create_task(import_program_people(core))
+
+    web_app.on_startup.append(start_people_import)
     web_app.on_startup.append(start_scheduler)
     web_app.on_startup.append(freeze_startup_objects)  # last: after everything startup loads
     web_app.on_cleanup.append(stop_scheduler)

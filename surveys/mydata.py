@@ -48,6 +48,7 @@ from surveys.choices import readable_value
 from surveys.context import Records, Reporting
 from surveys.conversations import threads_of
 from surveys.people import get_or_create
+from surveys.person_attributes import attributes_of, erase_attributes
 from surveys.references import platform_of
 
 log = logging.getLogger("learnpulse.mydata")
@@ -111,6 +112,9 @@ def export_own(core: Reporting, person: str) -> dict[str, Any]:
         deliveries: list[dict[str, Any]] = []
         memberships: list[dict[str, Any]] = []
         profile: dict[str, Any] | None = None
+        attributes: dict[str, str] = {}
+        if record is not None and record.id is not None:
+            attributes = attributes_of(core.engine, core.vault, [record.id]).get(record.id, {})
         if record is not None:
             profile = {
                 "display_name": record.display_name,
@@ -146,6 +150,7 @@ def export_own(core: Reporting, person: str) -> dict[str, Any]:
             "exported_at": core.clock.now().isoformat(),
             "privacy_mode": core.require_program().anonymity.mode,
             "profile": profile,
+            "attributes": attributes,
             "audiences": memberships,
             "prompts": deliveries,
             "answers": _own_answers(core, session, person),
@@ -167,6 +172,9 @@ def describe(core: Reporting, person: str) -> Report:
         f"Prompts sent to you and their status: {len(document['prompts'])}",
         f"Workstreams you are in: {len(document['audiences'])}",
     ]
+    if document["attributes"]:
+        names = ", ".join(document["attributes"])
+        lines.append(f"What your organization's people file says about you: {names}")
     if _anonymous(core):
         lines.append(ANONYMOUS_NOTE)
     else:
@@ -275,6 +283,8 @@ def erase(core: Reporting, person: str) -> str:
             conversations += [f"{platform_of(person)}:prompt:{d}" for d in delivery_ids]
             session.exec(delete(Delivery).where(col(Delivery.person_id) == record.id))
             session.exec(delete(AudienceMember).where(col(AudienceMember.person_id) == record.id))
+            if record.id is not None:
+                erase_attributes(session.connection(), record.id)
             session.exec(delete(PersonRecord).where(col(PersonRecord.id) == record.id))
         conversations += _waiting_files(core, session, person)
         session.exec(

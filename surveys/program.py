@@ -111,6 +111,7 @@ class Program(_Strict):
     self_assessment: Schedule | None = None
     outcomes: Schedule | None = None
     review: Review | None = None
+    people: str | None = None  # the people file, as resolved against the program file's folder
     workstreams: list[Workstream]
 
     @cached_property

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import ValidationError
 
 from surveys import references
+from surveys.people_file import PeopleFileError, read_people_file
 from surveys.program import KINDS, WEEKDAYS, Program
 from surveys.references import RefKind
 from surveys.yamlsource import Path, SourceMap, YamlSyntaxError, load
@@ -66,10 +67,37 @@ def parse_program(text: str, filename: str = "program.yaml") -> Program:
     except ValidationError as exc:
         found.extend(_structural(exc))
     found.extend(_semantic(data))
+    people_file, people_problems = _check_people(data.get("people"), filename)
+    found.extend(people_problems)
     if found:
-        raise ProgramError(_format(found, source, filename))
+        problems = _format(found, source, filename)
+        raise ProgramError(problems + (people_file.problems if people_file else []))
     assert program is not None
+    if program.people is not None:
+        program = program.model_copy(update={"people": str(people_path(program.people, filename))})
     return program
+
+
+def people_path(value: str, program_filename: str) -> FilePath:
+    """The people file named by the program's ``people:`` key: relative to the program file."""
+    return FilePath(program_filename).parent / value
+
+
+def _check_people(
+    value: Any, filename: str
+) -> tuple[PeopleFileError | None, list[tuple[Path, str]]]:
+    """The people file must exist and read cleanly; its own problems are its FILE:LINE lines.
+    Whether its people are in chat is known only when it is imported."""
+    if not isinstance(value, str) or not value:
+        return None, []
+    path = people_path(value, filename)
+    if not path.is_file():
+        return None, [(("people",), f"people: {value!r} is not a file (relative to {filename})")]
+    try:
+        read_people_file(path)
+    except PeopleFileError as exc:
+        return exc, [(("people",), f"people: {value!r} was refused (its problems follow)")]
+    return None, []
 
 
 def _format(found: list[tuple[Path, str]], source: SourceMap, filename: str) -> list[str]:

@@ -19,10 +19,11 @@ them belongs with those fakes.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from bot.messages import Prompt, Report
-from bot.ports import Member, MessageRef
+from bot.ports import LookupKind, Member, MessageRef
 
 
 @dataclass
@@ -31,6 +32,7 @@ class FakeChat:
 
     platform: str = "slack"
     directory: dict[str, list[Member]] = field(default_factory=dict)
+    emails: dict[str, Member] = field(default_factory=dict)  # lower-cased e-mail -> person
     prompts: dict[str, list[Prompt]] = field(default_factory=lambda: defaultdict(list))
     _counter: int = 0
 
@@ -64,6 +66,12 @@ class FakeChat:
         if audience in self.directory:
             return list(self.directory[audience])
         return [Member(audience)] if audience.count(":") == 1 else []
+
+    async def find_people(self, by: LookupKind, values: Collection[str]) -> dict[str, Member]:
+        if by != "email":
+            return {}
+        wanted = {v.lower() for v in values}
+        return {e: m for e, m in self.emails.items() if e in wanted}
 
     def count(self, person: str) -> int:
         """Prompts sent to ``person``, not counting reminders."""

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from adapters.local import store
 from adapters.local.codec import prompt_to_json, report_to_json
 from adapters.local.directory import DemoDirectory
 from bot.messages import Prompt, Report
-from bot.ports import Member, MessageRef, PermanentSendError
+from bot.ports import LookupKind, Member, MessageRef, PermanentSendError
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -71,6 +72,9 @@ class LocalAdapter:
 
     async def members(self, audience: str) -> list[Member]:
         return self.directory.members(audience)
+
+    async def find_people(self, by: LookupKind, values: Collection[str]) -> dict[str, Member]:
+        return self.directory.find(by, values)
 
     async def _add(
         self, conversation: str, body: dict[str, Any], delivery_id: int | None = None

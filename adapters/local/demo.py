@@ -12,6 +12,7 @@ asks, and every move runs the engine itself (``timeline.advance``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 from aiohttp import web
 
 from adapters.local import PLAYGROUND, setup
+from adapters.local.company import store_company
 from adapters.local.seed import HISTORY_WEEKS, seed_history
 from adapters.local.seed_loop import seed_conversation
 from adapters.local.timeline import demo_start
@@ -66,6 +68,7 @@ async def build_demo(settings: Settings, program_path: Path) -> web.Application:
     core.adapters.register(adapter, *PLATFORMS)
     for platform in PLATFORMS:
         core.adapter_status[platform] = "on (local playground)"
+    await asyncio.to_thread(store_company, core, adapter.directory)
     seeded = await seed_history(core)
     web_app[PLAYGROUND].seeded_weeks = HISTORY_WEEKS
     # The first tick sends what is still open first, so the digests count those people as

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
-from bot.ports import Member
+from bot.ports import LookupKind, Member
 from surveys.program import Program
 from surveys.references import RefKind, described, kind_of, platform_of
 
@@ -34,6 +34,7 @@ OTHER_ZONES = ("America/Chicago", "America/Los_Angeles", "Europe/London")
 POOL_SIZE = 30
 AUDIENCE_MIN, AUDIENCE_MAX = 12, 20
 DEMO_NAMESPACE = uuid.UUID("6f1c8e2a-3b4d-4c5e-9f60-7a8b9c0d1e2f")
+EMAIL_DOMAIN = "northwind.example"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,27 @@ class DemoDirectory:
         else:
             refs = ()
         return [self._member(ref) for ref in refs]
+
+    def email_of(self, ref: str) -> str | None:
+        """``first.last@northwind.example`` (also the person's user principal name)."""
+        person = self.people.get(ref)
+        if person is None:
+            return None
+        return f"{person.name.lower().replace(' ', '.')}@{EMAIL_DOMAIN}"
+
+    def find(self, by: LookupKind, values: Collection[str]) -> dict[str, Member]:
+        """People by e-mail address or user principal name (the same here), or, for Teams
+        references, by AAD object id; keyed by the value lower-cased."""
+        wanted = {v.lower() for v in values}
+        found: dict[str, Member] = {}
+        for ref in self.people:
+            if by == "aad_object_id":
+                key = ref.removeprefix("teams:") if ref.startswith("teams:") else None
+            else:
+                key = self.email_of(ref)
+            if key is not None and key.lower() in wanted:
+                found[key.lower()] = self._member(ref)
+        return found
 
     def _member(self, ref: str) -> Member:
         person = self.people.get(ref)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextvars
 import logging
+from collections.abc import Collection
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from adapters.slack.web_api import SlackWebApi
 from bot.messages import Prompt, Report
 from bot.ports import (
     Clock,
+    LookupKind,
     Member,
     MessageRef,
     PermanentSendError,
@@ -281,6 +283,12 @@ class SlackAdapter:
 
     async def members(self, audience: str) -> list[Member]:
         return await self.directory.members(audience)
+
+    async def find_people(self, by: LookupKind, values: Collection[str]) -> dict[str, Member]:
+        """Slack knows people by e-mail address only (``users:read.email``)."""
+        if by != "email":
+            return {}
+        return await self.directory.find_by_email(values)
 
     async def dm_channel(self, person: str) -> str:
         """The id of the bot's DM with a person (conversations.open is idempotent; cached)."""

@@ -3,11 +3,16 @@
 Profiles (time zone, deactivation, bot or not) come from ``users.info`` and are cached for a day;
 a large uncached audience is filled from ``users.list`` pages instead of one call per person.
 Bots (and Slackbot) and deactivated users are never part of an audience.
+
+People named by e-mail (the people file) are found in one pass over ``users.list``, whose
+profiles carry ``email`` with the ``users:read.email`` scope; the few addresses that pass misses
+are asked of ``users.lookupByEmail`` one by one.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +24,7 @@ PROFILE_TTL = timedelta(days=1)
 PAGE_SIZE = 200
 BULK_THRESHOLD = 100  # above this many uncached people, page through users.list
 SLACKBOT = "USLACKBOT"
+LOOKUP_BY_EMAIL_MAX = 50  # misses of the users.list pass asked one by one; more are unknown
 
 
 def member_from_user(user: dict[str, Any]) -> Member:
@@ -96,6 +102,39 @@ class Directory:
             if not cursor:
                 break
 
+    async def find_by_email(self, emails: Collection[str]) -> dict[str, Member]:
+        """Active people by lower-cased e-mail address: one pass over ``users.list`` (which
+        refreshes the profile cache on the way), then ``users.lookupByEmail`` for a few misses."""
+        wanted = {e.lower() for e in emails if e}
+        found: dict[str, Member] = {}
+        cursor = ""
+        while wanted - found.keys():
+            body = await self.api.call("users.list", limit=PAGE_SIZE, cursor=cursor or None)
+            now = self.clock.now()
+            for user in body.get("members", []):
+                member = member_from_user(user)
+                self._profiles[str(user["id"])] = (member, now)
+                email = _email_of(user)
+                if email in wanted and member.active and not member.is_bot:
+                    found[email] = member
+            cursor = _next_cursor(body)
+            if not cursor:
+                break
+        misses = sorted(wanted - found.keys())[:LOOKUP_BY_EMAIL_MAX]
+        looked_up = await asyncio.gather(*(self._lookup_by_email(e) for e in misses))
+        found.update({e: m for e, m in zip(misses, looked_up, strict=True) if m is not None})
+        return found
+
+    async def _lookup_by_email(self, email: str) -> Member | None:
+        async with self._lookups:
+            try:
+                body = await self.api.call("users.lookupByEmail", email=email)
+            except PermanentSendError:  # users_not_found
+                return None
+        member = member_from_user(body["user"])
+        self._profiles[str(body["user"]["id"])] = (member, self.clock.now())
+        return member if member.active and not member.is_bot else None
+
     async def _channel_members(self, channel: str) -> list[str]:
         return await self._paginate("conversations.members", "members", channel=channel)
 
@@ -112,6 +151,11 @@ class Directory:
             cursor = _next_cursor(body)
             if not cursor:
                 return found
+
+
+def _email_of(user: dict[str, Any]) -> str | None:
+    email = (user.get("profile") or {}).get("email")
+    return str(email).lower() if email else None
 
 
 def _next_cursor(body: dict[str, Any]) -> str:

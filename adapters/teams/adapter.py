@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -23,11 +23,12 @@ from adapters.teams import files, render, store
 from adapters.teams.connector import Connector, PagedMember, ServiceUrlRefused
 from adapters.teams.endpoints import PUBLIC_CLOUD, BotFrameworkEndpoints, authentication
 from adapters.teams.names import names_for
+from adapters.teams.people import find_in_rosters
 from adapters.teams.refs import CHANNEL_PREFIX, PERSON_PREFIX, PLATFORM, TEAM_PREFIX, person_ref
 from adapters.teams.throttle import DEFAULT_BOT_RATE, Backoff, Throttle, call_with_retries
 from adapters.teams.token_thread import TokenThread
 from bot.messages import Prompt, Report
-from bot.ports import Member, MessageRef, PermanentSendError, SendError
+from bot.ports import LookupKind, Member, MessageRef, PermanentSendError, SendError
 from surveys.references import RefKind, kind_of
 
 if TYPE_CHECKING:
@@ -192,6 +193,24 @@ class TeamsAdapter:
             for m in listed
             if m.aad_object_id
         ]
+
+    async def find_people(self, by: LookupKind, values: Collection[str]) -> dict[str, Member]:
+        """People of the teams the app is installed in, by UPN, e-mail or AAD object id."""
+        teams = await asyncio.to_thread(store.keys_under, self.core, TEAM_PREFIX)
+        rosters = [self._roster(team) for team in sorted(teams)]
+        return await find_in_rosters(rosters, by, values)
+
+    def _roster(self, team: str) -> Callable[[], Awaitable[list[PagedMember]]]:
+        async def listed() -> list[PagedMember]:
+            reference = await asyncio.to_thread(store.load, self.core, team)
+            if reference is None:
+                return []
+            conversation_id = team.removeprefix(TEAM_PREFIX)
+            return await self._call(
+                conversation_id, lambda: self.connector.paged_members(reference, conversation_id)
+            )
+
+        return listed
 
     async def report_activity(self, report: Report) -> Activity:
         """A report (reply, notice, digest) as a card message, its references named."""

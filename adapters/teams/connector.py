@@ -44,6 +44,8 @@ class PagedMember:
 
     aad_object_id: str | None
     name: str | None
+    user_principal_name: str | None = None
+    email: str | None = None
 
 
 class Connector:
@@ -97,7 +99,14 @@ class Connector:
                     conversation_id, page_size=MEMBERS_PAGE_SIZE, continuation_token=token
                 )
                 for account in page.members or []:
-                    members.append(PagedMember(account.aad_object_id, account.name))
+                    members.append(
+                        PagedMember(
+                            account.aad_object_id,
+                            account.name,
+                            getattr(account, "user_principal_name", None),
+                            getattr(account, "email", None),
+                        )
+                    )
                 token = page.continuation_token
                 if not token:
                     return members

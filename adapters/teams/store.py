@@ -111,6 +111,18 @@ def delete_older(core: LearnPulse, prefix: str, before: datetime) -> int:
     return len(rows)
 
 
+def keys_under(core: LearnPulse, prefix: str) -> list[str]:
+    """Every stored key under ``prefix`` (``teams:team:``: each team the app is installed in)."""
+    with core.reading() as session:
+        return list(
+            session.exec(
+                select(ConversationReference.key).where(
+                    col(ConversationReference.key).startswith(prefix)
+                )
+            ).all()
+        )
+
+
 def newest_reference(core: LearnPulse, tenant_id: str | None) -> dict[str, Any] | None:
     """The most recently refreshed reference in ``tenant_id`` (any tenant when None).
 

@@ -13,6 +13,7 @@ from sqlmodel import col, func, select
 
 from adapters.teams import files
 from bot.app import LearnPulse
+from bot.ports import Member
 from storage.db import reading
 from storage.tables import (
     Answer,
@@ -24,9 +25,11 @@ from storage.tables import (
     PersonRecord,
     PostedDigest,
 )
-from surveys.mydata import ANONYMOUS_NOTE, erase, export_own, trend_key_prefix
+from surveys.mydata import ANONYMOUS_NOTE, describe, erase, export_own, trend_key_prefix
 from surveys.people import snooze
+from surveys.person_attributes import VALUES, attributes_of, store_attributes
 from surveys.references import platform_of
+from surveys.roster import upsert_people
 from tests.bot.test_report_support import answers, deliveries, occurrence
 
 PERSON = "slack:U0ERASEME9"
@@ -37,6 +40,8 @@ KEY = "respect-treated-with-respect"
 DAY = date(2026, 11, 24)
 NAME = "Erin Example"
 COMMENT = "my own words"
+DEPARTMENT = "Engineering"  # shared with someone else: it stays
+MANAGER = "Quinn Onlyone"  # theirs alone: it goes
 
 
 def _other(person: str) -> str:
@@ -68,6 +73,7 @@ class Traces:
 
     file_offer: dict[str, str]
     others_rows: set[str]
+    attribute: dict[str, str]  # the person's own attribute value as stored (encrypted)
 
 
 def _leave_traces(core: LearnPulse, person: str) -> Traces:
@@ -85,6 +91,7 @@ def _leave_traces(core: LearnPulse, person: str) -> Traces:
         session.add(record)
         session.flush()
         assert record.id is not None
+        record_id = record.id
         session.add(AudienceMember(workstream_id="respect", person_id=record.id, in_pilot=True))
         delivery = Delivery(
             occurrence_id=occ, person_id=record.id, status="answered", due_at=now,
@@ -115,8 +122,22 @@ def _leave_traces(core: LearnPulse, person: str) -> Traces:
         session.add(AuditEntry(at=now, actor=other, action="survey", detail=f"by {other}"))
     snooze(core, person, 3)
     deliveries(core, occurrence(core, "respect", KEY, DAY), ["sent"])
+    other_id = upsert_people(core.engine, [Member(other)])[other].id
+    store_attributes(
+        core.engine,
+        core.vault,
+        {
+            record_id: {"department": DEPARTMENT, "manager": MANAGER},
+            other_id: {"department": DEPARTMENT},
+        },
+    )
+    with core.engine.connect() as connection:
+        sealed = connection.execute(
+            select(VALUES.c.value).where(VALUES.c.attribute == "manager")
+        ).scalar_one()
+    attribute = {"stored attribute value": str(sealed)}
     if platform != "teams":  # Slack and the playground keep no file waiting
-        return Traces(file_offer={}, others_rows={other})
+        return Traces(file_offer={}, others_rows={other}, attribute=attribute)
     export = json.dumps(export_own(core, person)).encode()
     token = files.offer(core, person, "learnpulse-my-data-2026-11-30.json", export)
     others_token = files.offer(core, other, "learnpulse-my-data-2026-11-30.json", b"{}")
@@ -126,6 +147,7 @@ def _leave_traces(core: LearnPulse, person: str) -> Traces:
         return Traces(
             file_offer={"file offer id": token, "stored file offer": offered.reference},
             others_rows={other, f"teams:file:{others_token}"},
+            attribute=attribute,
         )
 
 
@@ -140,7 +162,12 @@ def test_export_holds_only_the_persons_own_answers(core: LearnPulse) -> None:
     assert document["profile"]["timezone"] == "Europe/Berlin"
     assert document["audiences"] == [{"workstream": "respect", "pilot_group": True}]
     assert [p["status"] for p in document["prompts"]] == ["answered"]
+    assert document["attributes"] == {"department": DEPARTMENT, "manager": MANAGER}
     assert "theirs" not in str(document)
+    assert export_own(core, OTHER)["attributes"] == {"department": DEPARTMENT}
+    said = [line for section in describe(core, PERSON).sections for line in section.lines]
+    assert "What your organization's people file says about you: department, manager" in said
+    assert MANAGER not in str(said)
 
 
 def test_in_anonymous_mode_there_is_nothing_linkable(core: LearnPulse) -> None:
@@ -176,6 +203,14 @@ def test_erase_removes_every_row_of_theirs_and_keeps_everyone_elses(
     assert _count(core, LocalMessage) == 0
     assert audit == {("erased", "by erased"), (other, f"by {other}")}
     assert export_own(core, person)["answers"] == []
+    assert export_own(core, person)["attributes"] == {}
+    with core.engine.connect() as connection:
+        [other_id] = connection.execute(
+            select(PersonRecord.id).where(PersonRecord.ref == other)
+        ).scalars()
+    assert attributes_of(core.engine, core.vault, [other_id]) == {
+        other_id: {"department": DEPARTMENT}
+    }
 
 
 def test_erase_rewrites_the_audit_log_by_whole_reference(core: LearnPulse) -> None:
@@ -221,6 +256,7 @@ def _identifiers(core: LearnPulse, person: str, traces: Traces) -> dict[str, str
         "stored comment": stored_comment,
         "stored conversation reference": reference.reference,
         **traces.file_offer,
+        **traces.attribute,
     }
 
 

@@ -84,6 +84,7 @@ class FakeSlack:
         self.page_size = page_size  # force small pages to exercise pagination
         self.faults = Faults()
         self.users: dict[str, JSON_BODY] = {}
+        self.hidden_users: dict[str, JSON_BODY] = {}  # found by users.lookupByEmail only
         self.channels: dict[str, list[str]] = {}
         self.groups: dict[str, list[str]] = {}
         self.dms: dict[str, str] = {}
@@ -125,7 +126,11 @@ class FakeSlack:
         deleted: bool = False,
         is_bot: bool = False,
         name: str | None = None,
+        email: str | None = None,
     ) -> None:
+        profile: JSON_BODY = {"display_name": name or "", "real_name": name or f"Person {user_id}"}
+        if email is not None:
+            profile["email"] = email
         self.users[user_id] = {
             "id": user_id,
             "team_id": TEAM,
@@ -137,7 +142,7 @@ class FakeSlack:
             "tz_offset": -18000,
             "is_bot": is_bot,
             "is_admin": False,
-            "profile": {"display_name": name or "", "real_name": name or f"Person {user_id}"},
+            "profile": profile,
         }
 
     async def start(self) -> FakeSlack:
@@ -459,6 +464,15 @@ class FakeSlack:
     def m_users_list(self, params: dict[str, Any]) -> web.Response:
         page, cursor = self._page(list(self.users.values()), params, default_limit=0)
         return _ok(members=page, cache_ts=1764500000, response_metadata={"next_cursor": cursor})
+
+    def m_users_lookupByEmail(self, params: dict[str, Any]) -> web.Response:
+        """Finds people ``users.list`` does not page through too (``hidden_users``: guests
+        in other workspaces of the organization, as Slack's profile listing leaves out)."""
+        email = str(params.get("email", "")).lower()
+        for user in [*self.users.values(), *self.hidden_users.values()]:
+            if str(user["profile"].get("email", "")).lower() == email:
+                return _ok(user=user)
+        return _error("users_not_found")
 
     def m_views_open(self, params: dict[str, Any]) -> web.Response:
         trigger = str(params.get("trigger_id") or "")

@@ -75,6 +75,7 @@ def test_the_scopes_cover_every_web_api_method_the_adapter_calls() -> None:
         "im:write",
         "im:history",
         "users:read",
+        "users:read.email",  # users.list profile e-mail and users.lookupByEmail (people file)
         "usergroups:read",
         "channels:read",
         "groups:read",

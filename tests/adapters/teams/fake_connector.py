@@ -206,6 +206,10 @@ class FakeConnector:
 
     async def _paged_members(self, request: web.Request) -> web.Response:
         team = request.match_info["conversation"]
+        failure = self._injected()
+        if failure is not None:
+            self._record(request, team, dict(request.query), failure.status)
+            return failure
         members = self.team_members.get(team)
         self._record(request, team, dict(request.query), 200 if members is not None else 404)
         if members is None:
