@@ -1,5 +1,10 @@
 """SQLModel tables: the program mirror, people, the delivery ledger, answers and what was posted.
 
+The tables of closing the loop (actions, conversations on comments) and of insight (people's
+attributes, segments, comment themes) live in ``storage.loop_tables`` and
+``storage.insight_tables``; they are imported here so that every table is registered with the
+metadata (migrations, tests) and can be imported from this one module.
+
 Privacy shapes the tables: an answer row never holds a person's reference. In ``confidential``
 mode it holds a pseudonymous respondent key (HMAC of the reference); in ``anonymous`` mode it holds
 nothing, and only ``delivery.status`` remembers that someone answered, to stop reminders.
@@ -24,12 +29,16 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from storage.types import UTCDateTime
-
-
-def _utc(**kwargs: Any) -> Any:
-    """A timezone-aware timestamp column."""
-    return Field(sa_column=Column(UTCDateTime(), **kwargs))
+from storage.insight_tables import AnswerTheme as AnswerTheme
+from storage.insight_tables import AttributeValue as AttributeValue
+from storage.insight_tables import PersonAttribute as PersonAttribute
+from storage.insight_tables import Segment as Segment
+from storage.insight_tables import Theme as Theme
+from storage.loop_tables import Action as Action
+from storage.loop_tables import ActionStatus as ActionStatus
+from storage.loop_tables import CommentThread as CommentThread
+from storage.loop_tables import ThreadMessage as ThreadMessage
+from storage.types import utc_column as _utc
 
 
 class DeliveryStatus(StrEnum):
@@ -140,109 +149,6 @@ class AudienceState(SQLModel, table=True):
 
     workstream_id: str = Field(primary_key=True)
     resolved_at: datetime = _utc(nullable=False)
-
-
-class ActionStatus(StrEnum):
-    PLANNED = "planned"
-    IN_PROGRESS = "in progress"
-    DONE = "done"
-
-
-class Action(SQLModel, table=True):
-    """What a lead or an admin does about the feedback ("you said, we did"). It names no
-    employee; its author only by role."""
-
-    __tablename__ = "action"
-
-    id: int | None = Field(default=None, primary_key=True)
-    workstream_id: str = Field(index=True)
-    question_id: str | None = None  # the figure that prompted it, if any
-    text: str = Field(sa_column=Column(Text, nullable=False))
-    due_on: date | None = None
-    status: str = Field(default=ActionStatus.PLANNED)
-    author_role: str  # "admin" or "lead"
-    created_at: datetime = _utc(nullable=False)
-    updated_at: datetime = _utc(nullable=False)
-    done_at: datetime | None = _utc(nullable=True)
-
-
-class CommentThread(SQLModel, table=True):
-    """An anonymous conversation on a quoted comment: the lead of its workstream and the person
-    who wrote it. ``token`` is what the Reply buttons carry: random, it tells nothing about the
-    comment or its author."""
-
-    __tablename__ = "comment_thread"
-
-    id: int | None = Field(default=None, primary_key=True)
-    token: str = Field(unique=True)
-    answer_id: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
-    workstream_id: str
-    created_at: datetime = _utc(nullable=False)
-
-
-class AttributeValue(SQLModel, table=True):
-    """One value of a people attribute (department "Engineering"), encrypted. ``digest`` is a
-    keyed hash of attribute and value: it makes the value unique without decrypting it."""
-
-    __tablename__ = "attribute_value"
-    __table_args__ = (UniqueConstraint("attribute", "digest", name="uq_attribute_value"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    attribute: str
-    digest: str
-    value: str = Field(sa_column=Column(Text, nullable=False))  # encrypted
-
-
-class PersonAttribute(SQLModel, table=True):
-    """A person's value of one attribute, from ``learnpulse people import`` or ``people:``."""
-
-    __tablename__ = "person_attribute"
-
-    person_id: int = Field(foreign_key="person.id", primary_key=True)
-    attribute: str = Field(primary_key=True)
-    value_id: int = Field(foreign_key="attribute_value.id", index=True)
-
-
-class Segment(SQLModel, table=True):
-    """A combination of attribute values people share (department 3, location 7, tenure 12):
-    answers carry its id, so a breakdown groups answers by segment in the database.
-    ``signature`` lists the attribute value ids, ``attribute=id`` joined by ``;``, sorted."""
-
-    __tablename__ = "segment"
-
-    id: int | None = Field(default=None, primary_key=True)
-    signature: str = Field(sa_column=Column(Text, nullable=False, unique=True))
-
-
-class Theme(SQLModel, table=True):
-    """A comment theme (a normalized noun phrase), encrypted; ``digest`` makes it unique."""
-
-    __tablename__ = "theme"
-
-    id: int | None = Field(default=None, primary_key=True)
-    digest: str = Field(unique=True)
-    label: str = Field(sa_column=Column(Text, nullable=False))  # encrypted
-
-
-class AnswerTheme(SQLModel, table=True):
-    """A theme mentioned in an answer's comment."""
-
-    __tablename__ = "answer_theme"
-
-    answer_id: int = Field(sa_column=Column(BigInteger, primary_key=True))
-    theme_id: int = Field(foreign_key="theme.id", primary_key=True, index=True)
-
-
-class ThreadMessage(SQLModel, table=True):
-    """One message of a conversation, its text encrypted; never who the author is."""
-
-    __tablename__ = "thread_message"
-
-    id: int | None = Field(default=None, primary_key=True)
-    thread_id: int = Field(foreign_key="comment_thread.id", index=True)
-    from_lead: bool
-    body: str = Field(sa_column=Column(Text, nullable=False))  # encrypted
-    sent_at: datetime = _utc(nullable=False)
 
 
 class Occurrence(SQLModel, table=True):

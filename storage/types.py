@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import Column, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -46,3 +47,8 @@ def from_sqlite_timestamp(stored: str) -> datetime:
     """A ``UTCDateTime`` column's text on SQLite (read as text, in JSON) as an aware UTC
     datetime, as the column type gives it."""
     return datetime.fromisoformat(stored + "+00:00")  # stored without an offset; parses 5x faster
+
+
+def utc_column(**kwargs: Any) -> Any:
+    """A timezone-aware timestamp column of a table model."""
+    return Field(sa_column=Column(UTCDateTime(), **kwargs))
