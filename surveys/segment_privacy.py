@@ -1,0 +1,174 @@
+"""Which segment figures of one question and period may be shown: privacy first.
+
+A breakdown starts from cells: the people of one segment (a combination of attribute values)
+in or out of the pilot, counted by the database. Every figure is a set of cells: a value of an
+attribute (everyone whose department is Sales), "other" (the values merged), the whole group,
+the pilot and the rest. Per attribute:
+
+- a value is shown only if it has at least ``min_responses`` people and so has the rest of the
+  group (whole - value);
+- the values below are merged into "other" only if "other" and the rest (whole - other) each
+  reach ``min_responses``; otherwise they are hidden;
+- if what is left unshown (whole - shown values - other) is more than 0 but fewer than
+  ``min_responses`` people, the smallest shown value is hidden too, and so on, so the shown
+  figures never add up to the whole but for a handful of people.
+
+Across attributes and the pilot split, no two figures that may be shown (any value, "other", the
+whole, the pilot, the rest) differ, as sets of people, by 1 to ``min_responses`` - 1 people on
+either side: the sizes of ``X - Y`` and ``Y - X`` come from the cells both cover. The smaller of
+two such figures is hidden (its attribute decided again without it) until no pair isolates
+anyone. What is left then still passes ``surveys.disclosure`` figure by figure, against what
+any surface showed before for the same value and period.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """People of one segment, in the pilot or not, and their scores."""
+
+    values: Mapping[str, str]  # attribute -> value key
+    in_pilot: bool
+    people: int
+    scores: Counter[float] = field(default_factory=Counter)
+
+
+@dataclass
+class AttributeBreakdown:
+    """What one attribute shows: values by key, "other" (the keys merged), and how many
+    values are not shown by name (merged or hidden)."""
+
+    attribute: str
+    shown: list[str]
+    other: frozenset[str] | None
+    unshown_values: int
+    counts: dict[str, int]
+
+    def members(self, key: str) -> frozenset[str]:
+        """The value keys a shown figure covers (``OTHER`` covers the merged ones)."""
+        if key == OTHER:
+            return self.other or frozenset()
+        return frozenset({key})
+
+
+def per_value(cells: Iterable[Cell], attribute: str) -> dict[str, int]:
+    """People per value key of ``attribute``."""
+    counts: Counter[str] = Counter()
+    for cell in cells:
+        counts[cell.values.get(attribute, "")] += cell.people
+    return dict(counts)
+
+
+def decide_attribute(
+    attribute: str, counts: Mapping[str, int], minimum: int, refused: frozenset[str] = frozenset()
+) -> AttributeBreakdown:
+    """The per-attribute rule; ``refused`` keys (a value key, or ``OTHER``) are never shown."""
+    whole = sum(counts.values())
+    dropped: set[str] = {k for k in refused if k != OTHER}
+    while True:
+        shown = [
+            key
+            for key, n in counts.items()
+            if key not in dropped and n >= minimum and whole - n >= minimum
+        ]
+        below = frozenset(key for key in counts if key not in shown)
+        merged = sum(counts[key] for key in below)
+        other = (
+            below
+            if below and OTHER not in refused and merged >= minimum and whole - merged >= minimum
+            else None
+        )
+        left = whole - sum(counts[key] for key in shown) - (merged if other else 0)
+        if not 0 < left < minimum or not shown:
+            break
+        dropped.add(min(shown, key=lambda key: (counts[key], key)))
+    shown.sort(key=lambda key: (-counts[key], key))
+    return AttributeBreakdown(attribute, shown, other, len(counts) - len(shown), dict(counts))
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A figure that may be shown: which attribute and key (or a fixed group), its people."""
+
+    attribute: str  # "" for the whole group, the pilot and the rest
+    key: str
+    cells: frozenset[int]
+
+
+def decide(
+    cells: Sequence[Cell], attributes: Sequence[str], minimum: int, pilot_split: bool
+) -> dict[str, AttributeBreakdown]:
+    """Every attribute's breakdown, after the cross-attribute and pilot check."""
+    refused: dict[str, set[str]] = {a: set() for a in attributes}
+    while True:
+        breakdowns = {
+            a: decide_attribute(a, per_value(cells, a), minimum, frozenset(refused[a]))
+            for a in attributes
+        }
+        figures = list(_fixed_figures(cells, minimum, pilot_split))
+        for attribute, breakdown in breakdowns.items():
+            keys = [*breakdown.shown, *([OTHER] if breakdown.other else [])]
+            for key in keys:
+                members = breakdown.members(key)
+                covered = frozenset(
+                    i for i, c in enumerate(cells) if c.values.get(attribute, "") in members
+                )
+                figures.append(Figure(attribute, key, covered))
+        clash = _first_clash(cells, figures, minimum)
+        if clash is None:
+            return breakdowns
+        refused[clash.attribute].add(clash.key)
+
+
+def _fixed_figures(cells: Sequence[Cell], minimum: int, pilot_split: bool) -> Iterable[Figure]:
+    """The whole group, and the pilot and the rest where they may be shown."""
+    yield Figure("", "all", frozenset(range(len(cells))))
+    if pilot_split:
+        pilot = frozenset(i for i, c in enumerate(cells) if c.in_pilot)
+        rest = frozenset(range(len(cells))) - pilot
+        if _size(cells, pilot) >= minimum and _size(cells, rest) >= minimum:
+            yield Figure("", "pilot", pilot)
+            yield Figure("", "rest", rest)
+
+
+def _size(cells: Sequence[Cell], covered: frozenset[int]) -> int:
+    return sum(cells[i].people for i in covered)
+
+
+def _first_clash(cells: Sequence[Cell], figures: Sequence[Figure], minimum: int) -> Figure | None:
+    """A segment figure that, with another shown figure, isolates 1..minimum-1 people."""
+    for i, one in enumerate(figures):
+        for other in figures[i + 1 :]:
+            if one.attribute == other.attribute:
+                continue  # the per-attribute rule covers values of one attribute
+            apart = (_size(cells, one.cells - other.cells), _size(cells, other.cells - one.cells))
+            if any(0 < n < minimum for n in apart):
+                return _to_drop(cells, one, other)
+    return None
+
+
+def _to_drop(cells: Sequence[Cell], one: Figure, other: Figure) -> Figure:
+    """Of two clashing figures, the smaller segment figure (fixed groups always stay)."""
+    if not one.attribute:
+        return other
+    if not other.attribute:
+        return one
+    return min((one, other), key=lambda f: (_size(cells, f.cells), f.attribute, f.key))
+
+
+def differences(cells: Sequence[Cell], figures: Sequence[frozenset[int]]) -> list[int]:
+    """Every nonzero one-sided difference between two figures, in people (for checks)."""
+    out = []
+    for i, one in enumerate(figures):
+        for other in figures[i + 1 :]:
+            for n in (_size(cells, one - other), _size(cells, other - one)):
+                if n:
+                    out.append(n)
+    return out
