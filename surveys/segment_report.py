@@ -171,7 +171,9 @@ def lines(b: Breakdown, admitted: frozenset[FigureKey], minimum: int) -> tuple[s
             else len({c.values.get(attribute, "") for c in b.cells})
         )
         merged = b.attributes[attribute].other if attribute in b.attributes and shown else None
-        if not shown:
+        if not shown and b.whole.people < minimum:
+            out.append(f"{title}: not enough responses yet ({minimum} needed).")
+        elif not shown:
             out.append(
                 f"{title}: not shown, so that no group of fewer than {minimum} people "
                 "can be told apart."
