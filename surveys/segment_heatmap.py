@@ -96,9 +96,7 @@ def heatmap(
         tuple(q.ask for q in questions),
         tuple(rows),
         HIDDEN_NOTE.format(minimum=minimum),
-        f"“{first}” by segment: " + " — ".join(compact)
-        if compact
-        else "No segment may be shown this period.",
+        f"“{first}”: " + " — ".join(compact) if compact else "No segment may be shown this period.",
     )
 
 
