@@ -186,3 +186,18 @@ def test_answers_copy_their_persons_segment_only_when_confidential(
         carried = {a.segment_id for a in session.exec(select_model(Answer)).all()}
     assert len(segment_ids) == 1 and None not in segment_ids
     assert carried == (segment_ids if mode == "confidential" else {None})
+
+
+def test_an_anonymous_program_says_once_that_segments_are_unavailable(core: LearnPulse) -> None:
+    program = core.require_program()
+    core.program = program.model_copy(
+        update={"anonymity": program.anonymity.model_copy(update={"mode": "anonymous"})}
+    )
+    segment_by(core, "respect", ["department"])
+    refs = population(core, [({"department": "Sales"}, 6)])
+    answer(core, "respect", KEY, THIS_WEEK, dict.fromkeys(refs, 4.0))
+    built = _digest(core)
+    headings = [s.heading for s in built.report.sections]
+    assert headings.count("Results by segment") == 1
+    assert not any(h.startswith("By segment") for h in headings)
+    assert "Sales" not in text_of(built.report)
