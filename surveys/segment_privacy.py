@@ -93,13 +93,43 @@ def decide_attribute(
     return AttributeBreakdown(attribute, shown, other, len(counts) - len(shown), dict(counts))
 
 
+FIXED = ""  # the pseudo-attribute of the whole group, the pilot and the rest
+
+
 @dataclass(frozen=True)
 class Figure:
-    """A figure that may be shown: which attribute and key (or a fixed group), its people."""
+    """A figure that may be shown: its attribute (``FIXED`` for the whole group, the pilot and
+    the rest), its key, the value keys it covers and its people."""
 
-    attribute: str  # "" for the whole group, the pilot and the rest
+    attribute: str
     key: str
-    cells: frozenset[int]
+    members: frozenset[str]
+    people: int
+
+
+class _Overlaps:
+    """People in both of two figures, from a cross-tabulation of each pair of attributes
+    (computed once per pair: the cells are read once, not once per pair of figures)."""
+
+    def __init__(self, cells: Sequence[Cell]) -> None:
+        self.cells = cells
+        self.tables: dict[tuple[str, str], Counter[tuple[str, str]]] = {}
+
+    def both(self, one: Figure, other: Figure) -> int:
+        pair = (one.attribute, other.attribute)
+        table = self.tables.get(pair)
+        if table is None:
+            table = Counter()
+            for cell in self.cells:
+                table[(_key(cell, one.attribute), _key(cell, other.attribute))] += cell.people
+            self.tables[pair] = table
+        return sum(table[(a, b)] for a in one.members for b in other.members)
+
+
+def _key(cell: Cell, attribute: str) -> str:
+    if attribute == FIXED:
+        return "pilot" if cell.in_pilot else "rest"
+    return cell.values.get(attribute, "")
 
 
 def decide(
@@ -107,21 +137,19 @@ def decide(
 ) -> dict[str, AttributeBreakdown]:
     """Every attribute's breakdown, after the cross-attribute and pilot check."""
     refused: dict[str, set[str]] = {a: set() for a in attributes}
+    overlaps = _Overlaps(cells)
+    counts = {a: per_value(cells, a) for a in attributes}
     while True:
         breakdowns = {
-            a: decide_attribute(a, per_value(cells, a), minimum, frozenset(refused[a]))
-            for a in attributes
+            a: decide_attribute(a, counts[a], minimum, frozenset(refused[a])) for a in attributes
         }
         figures = list(_fixed_figures(cells, minimum, pilot_split))
         for attribute, breakdown in breakdowns.items():
-            keys = [*breakdown.shown, *([OTHER] if breakdown.other else [])]
-            for key in keys:
+            for key in [*breakdown.shown, *([OTHER] if breakdown.other else [])]:
                 members = breakdown.members(key)
-                covered = frozenset(
-                    i for i, c in enumerate(cells) if c.values.get(attribute, "") in members
-                )
-                figures.append(Figure(attribute, key, covered))
-        clash = _first_clash(cells, figures, minimum)
+                people = sum(counts[attribute][k] for k in members)
+                figures.append(Figure(attribute, key, members, people))
+        clash = _first_clash(overlaps, figures, minimum)
         if clash is None:
             return breakdowns
         refused[clash.attribute].add(clash.key)
@@ -129,46 +157,30 @@ def decide(
 
 def _fixed_figures(cells: Sequence[Cell], minimum: int, pilot_split: bool) -> Iterable[Figure]:
     """The whole group, and the pilot and the rest where they may be shown."""
-    yield Figure("", "all", frozenset(range(len(cells))))
-    if pilot_split:
-        pilot = frozenset(i for i, c in enumerate(cells) if c.in_pilot)
-        rest = frozenset(range(len(cells))) - pilot
-        if _size(cells, pilot) >= minimum and _size(cells, rest) >= minimum:
-            yield Figure("", "pilot", pilot)
-            yield Figure("", "rest", rest)
+    pilot = sum(c.people for c in cells if c.in_pilot)
+    whole = sum(c.people for c in cells)
+    yield Figure(FIXED, "all", frozenset({"pilot", "rest"}), whole)
+    if pilot_split and pilot >= minimum and whole - pilot >= minimum:
+        yield Figure(FIXED, "pilot", frozenset({"pilot"}), pilot)
+        yield Figure(FIXED, "rest", frozenset({"rest"}), whole - pilot)
 
 
-def _size(cells: Sequence[Cell], covered: frozenset[int]) -> int:
-    return sum(cells[i].people for i in covered)
-
-
-def _first_clash(cells: Sequence[Cell], figures: Sequence[Figure], minimum: int) -> Figure | None:
+def _first_clash(overlaps: _Overlaps, figures: Sequence[Figure], minimum: int) -> Figure | None:
     """A segment figure that, with another shown figure, isolates 1..minimum-1 people."""
     for i, one in enumerate(figures):
         for other in figures[i + 1 :]:
             if one.attribute == other.attribute:
                 continue  # the per-attribute rule covers values of one attribute
-            apart = (_size(cells, one.cells - other.cells), _size(cells, other.cells - one.cells))
-            if any(0 < n < minimum for n in apart):
-                return _to_drop(cells, one, other)
+            both = overlaps.both(one, other)
+            if any(0 < n - both < minimum for n in (one.people, other.people)):
+                return _to_drop(one, other)
     return None
 
 
-def _to_drop(cells: Sequence[Cell], one: Figure, other: Figure) -> Figure:
+def _to_drop(one: Figure, other: Figure) -> Figure:
     """Of two clashing figures, the smaller segment figure (fixed groups always stay)."""
-    if not one.attribute:
+    if one.attribute == FIXED:
         return other
-    if not other.attribute:
+    if other.attribute == FIXED:
         return one
-    return min((one, other), key=lambda f: (_size(cells, f.cells), f.attribute, f.key))
-
-
-def differences(cells: Sequence[Cell], figures: Sequence[frozenset[int]]) -> list[int]:
-    """Every nonzero one-sided difference between two figures, in people (for checks)."""
-    out = []
-    for i, one in enumerate(figures):
-        for other in figures[i + 1 :]:
-            for n in (_size(cells, one - other), _size(cells, other - one)):
-                if n:
-                    out.append(n)
-    return out
+    return min((one, other), key=lambda f: (f.people, f.attribute, f.key))
