@@ -37,7 +37,7 @@ class Cell:
     values: Mapping[str, str]  # attribute -> value key
     in_pilot: bool
     people: int
-    scores: Counter[float] = field(default_factory=Counter)
+    scores: Mapping[float, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -149,10 +149,11 @@ def decide(
                 members = breakdown.members(key)
                 people = sum(counts[attribute][k] for k in members)
                 figures.append(Figure(attribute, key, members, people))
-        clash = _first_clash(overlaps, figures, minimum)
-        if clash is None:
+        clashes = _clashes(overlaps, figures, minimum)
+        if not clashes:
             return breakdowns
-        refused[clash.attribute].add(clash.key)
+        for figure in clashes:
+            refused[figure.attribute].add(figure.key)
 
 
 def _fixed_figures(cells: Sequence[Cell], minimum: int, pilot_split: bool) -> Iterable[Figure]:
@@ -165,16 +166,19 @@ def _fixed_figures(cells: Sequence[Cell], minimum: int, pilot_split: bool) -> It
         yield Figure(FIXED, "rest", frozenset({"rest"}), whole - pilot)
 
 
-def _first_clash(overlaps: _Overlaps, figures: Sequence[Figure], minimum: int) -> Figure | None:
-    """A segment figure that, with another shown figure, isolates 1..minimum-1 people."""
+def _clashes(overlaps: _Overlaps, figures: Sequence[Figure], minimum: int) -> list[Figure]:
+    """Segment figures to hide: for each pair that isolates 1..minimum-1 people, the smaller
+    one, pairs already settled by an earlier drop in this pass skipped (the caller decides the
+    attributes again and checks anew)."""
+    dropped: list[Figure] = []
     for i, one in enumerate(figures):
         for other in figures[i + 1 :]:
-            if one.attribute == other.attribute:
+            if one.attribute == other.attribute or one in dropped or other in dropped:
                 continue  # the per-attribute rule covers values of one attribute
             both = overlaps.both(one, other)
             if any(0 < n - both < minimum for n in (one.people, other.people)):
-                return _to_drop(one, other)
-    return None
+                dropped.append(_to_drop(one, other))
+    return dropped
 
 
 def _to_drop(one: Figure, other: Figure) -> Figure:

@@ -41,6 +41,38 @@ class Breakdown:
     cells: list[Cell]
     attributes: dict[str, AttributeBreakdown]
     names: dict[tuple[str, str], str] = field(default_factory=dict)
+    # attribute -> value key -> (people, scores), summed once from the cells
+    _by_value: dict[str, dict[str, tuple[int, Counter[float]]]] = field(default_factory=dict)
+
+    def by_value(self, attribute: str) -> dict[str, tuple[int, Counter[float]]]:
+        found = self._by_value.get(attribute)
+        if found is None:
+            sums: dict[str, dict[float, int]] = {}
+            people: Counter[str] = Counter()
+            for cell in self.cells:
+                key = cell.values.get(attribute, "")
+                people[key] += cell.people
+                target = sums.setdefault(key, {})
+                for score, n in cell.scores.items():
+                    target[score] = target.get(score, 0) + n
+            found = {k: (people[k], _counter(v)) for k, v in sums.items()}
+            self._by_value[attribute] = found
+        return found
+
+    def covered(self, attribute: str, key: str) -> tuple[int, Counter[float]]:
+        """People and scores of a shown figure (a value, or ``OTHER``'s merged values)."""
+        members = self.attributes[attribute].members(key)
+        values = self.by_value(attribute)
+        if len(members) == 1:
+            return values.get(next(iter(members)), (0, Counter()))
+        sums: dict[float, int] = {}
+        people = 0
+        for member in members:
+            n, counted = values.get(member, (0, Counter()))
+            people += n
+            for score, times in counted.items():
+                sums[score] = sums.get(score, 0) + times
+        return people, _counter(sums)
 
 
 @dataclass(frozen=True)
@@ -52,6 +84,12 @@ class SegmentFigure:
     label: str
     people: int
     value: float | None
+
+
+def _counter(scores: dict[float, int]) -> Counter[float]:
+    out: Counter[float] = Counter()
+    dict.update(out, scores)  # a Counter without Counter.update's per-call type checks
+    return out
 
 
 def attribute_title(name: str) -> str:
@@ -103,11 +141,6 @@ def figure_key(breakdown: Breakdown, attribute: str, key: str) -> FigureKey:
     return FigureKey(ws.id, question.id, f"{attribute}={key}", breakdown.period)
 
 
-def _covered(breakdown: Breakdown, attribute: str, key: str) -> list[Cell]:
-    members = breakdown.attributes[attribute].members(key)
-    return [c for c in breakdown.cells if c.values.get(attribute, "") in members]
-
-
 def bundles(found: Sequence[Breakdown], minimum: int) -> Iterator[Bundle]:
     """Per breakdown and attribute: the whole group's figure and every value it shows."""
     for b in found:
@@ -118,7 +151,7 @@ def bundles(found: Sequence[Breakdown], minimum: int) -> Iterator[Bundle]:
                 continue
             parts = []
             for key in keys:
-                people = sum(c.people for c in _covered(b, attribute, key))
+                people = b.covered(attribute, key)[0]
                 parts.append(Candidate(figure_key(b, attribute, key), people, people, minimum))
             yield (main, *parts)
 
@@ -132,13 +165,10 @@ def figures(b: Breakdown, attribute: str, admitted: frozenset[FigureKey]) -> lis
     for key in [*decided.shown, *([OTHER] if decided.other else [])]:
         if figure_key(b, attribute, key) not in admitted:
             return []  # decided as a bundle: all or none
-        cells = _covered(b, attribute, key)
-        scores: Counter[float] = Counter()
-        for cell in cells:
-            scores.update(cell.scores)
+        people, scores = b.covered(attribute, key)
         label = "Other" if key == OTHER else b.names.get((attribute, key), "unknown")
         value = measures.figure(b.question.kind, scores)
-        out.append(SegmentFigure(attribute, key, label, sum(c.people for c in cells), value))
+        out.append(SegmentFigure(attribute, key, label, people, value))
     return out
 
 

@@ -9,7 +9,6 @@ of the attributes a workstream segments by. Only ``confidential`` answers carry 
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -23,7 +22,7 @@ from surveys.segments import signatures_of
 from surveys.tally_model import ANSWERS
 
 # (workstream, period index, question) -> (segment id, in pilot) -> scores
-Raw = dict[tuple[str, int, str], dict[tuple[int | None, bool], Counter[float]]]
+Raw = dict[tuple[str, int, str], dict[tuple[int | None, bool], dict[float, int]]]
 
 
 def count_segments(
@@ -61,7 +60,8 @@ def count_segments(
             continue
         key = (str(ws), int(index), str(qid))
         cell = (None if segment is None else int(segment), bool(in_pilot))
-        out.setdefault(key, {}).setdefault(cell, Counter())[float(score)] += int(n)
+        scores = out.setdefault(key, {}).setdefault(cell, {})
+        scores[float(score)] = scores.get(float(score), 0) + int(n)
     return out
 
 
@@ -72,17 +72,24 @@ def segment_values(session: Session, raw: Raw) -> dict[int, dict[str, str]]:
 
 
 def fold(
-    cells: Mapping[tuple[int | None, bool], Counter[float]],
+    cells: Mapping[tuple[int | None, bool], Mapping[float, int]],
     values: Mapping[int, Mapping[str, str]],
     attributes: Sequence[str],
 ) -> list[Cell]:
     """Cells of one question and period, by the values of ``attributes`` only."""
-    folded: dict[tuple[tuple[tuple[str, str], ...], bool], Counter[float]] = {}
+    own_of: dict[int | None, tuple[str, ...]] = {}
+    folded: dict[tuple[tuple[str, ...], bool], dict[float, int]] = {}
     for (segment, in_pilot), scores in cells.items():
-        known = values.get(segment, {}) if segment is not None else {}
-        own = tuple((name, known.get(name, "")) for name in attributes)
-        folded.setdefault((own, in_pilot), Counter()).update(scores)
+        own = own_of.get(segment)
+        if own is None:
+            known = values.get(segment, {}) if segment is not None else {}
+            own = own_of[segment] = tuple(known.get(name, "") for name in attributes)
+        target = folded.get((own, in_pilot))
+        if target is None:
+            target = folded[(own, in_pilot)] = {}
+        for score, n in scores.items():
+            target[score] = target.get(score, 0) + n
     return [
-        Cell(dict(own), in_pilot, sum(scores.values()), scores)
-        for (own, in_pilot), scores in sorted(folded.items(), key=lambda item: item[0])
+        Cell(dict(zip(attributes, own, strict=True)), in_pilot, sum(scores.values()), scores)
+        for (own, in_pilot), scores in sorted(folded.items())
     ]
