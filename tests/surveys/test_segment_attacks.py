@@ -198,3 +198,28 @@ def test_random_populations_never_show_a_pair_a_few_apart() -> None:
         for (a_name, a), (b_name, b) in combinations(people.items(), 2):
             for apart in (count(a - b), count(b - a)):
                 assert apart == 0 or apart >= MINIMUM, (a_name, b_name)
+
+
+def test_the_heatmap_leaves_a_cell_blank_where_one_measure_may_not_show_a_value(
+    core: LearnPulse,
+) -> None:
+    segment_by(core, "respect", ["department"])
+    sizes = {"Support": 2, "Legal": 4, "Sales": 5, "Engineering": 9}
+    people = _people(core, [({"department": name}, n) for name, n in sizes.items()])
+    everyone = list(people)
+    answer(core, "respect", KEY, THIS_WEEK, dict.fromkeys(everyone, 5.0))
+    # the second key measure: Sales (5) and Legal (4) only reach Other together there
+    second = "respect-safe-to-speak-up"
+    answer(core, "respect", second, THIS_WEEK, dict.fromkeys(everyone[2:], 2.0))
+    review = build_review(core, current_period(core))
+    heat = next(w for w in review.workstreams if w.id == "respect").heatmap
+    assert heat is not None
+    cells = {row.label: [(c.tone, c.people) for c in row.cells] for row in heat.rows}
+    assert cells == {
+        "Engineering": [("met", 9), ("below", 9)],
+        "Sales": [("met", 5), ("hidden", 0)],
+        "Other": [("met", 6), ("below", 9)],
+    }
+    html = as_html(review, "now")
+    assert '<td class="hidden" title="Not shown for privacy"></td>' in html
+    assert "A blank cell is not shown for privacy" in html
