@@ -1,10 +1,13 @@
-"""All digests of one period over 1,000,000 answers (20 workstreams, 26 weeks).
+"""All digests of one period over 1,000,000 answers (20 workstreams, 26 weeks), broken down by
+3 segment attributes of 10 values each.
 
 Anchor: one raw SQL ``GROUP BY workstream, question`` (count and mean of the score) over the
 whole answer table. Target: computing every workstream's digest for the latest period (figures,
 distributions, changes, pilot split, comment sentiment and quotes, response rates, audience,
-chart series) takes at most 1.5x the anchor, with peak Python memory under 300 MB, on SQLite and
-on PostgreSQL (``--database-url``; that database is emptied). Rendering the chart PNGs is
+chart series, and the key measure by department, location and team with the privacy rule)
+takes at most 2x the anchor, with peak Python memory under 300 MB, on SQLite and on PostgreSQL
+(``--database-url``; that database is emptied). People's attributes are stored and their
+segments assigned through the product's own functions, timed apart. Rendering the chart PNGs is
 matplotlib's work, not aggregation; it is timed and printed separately.
 
     .venv/bin/python -m bench.digest_scale [--quick] [--database-url URL]
@@ -28,7 +31,9 @@ from sqlalchemy import Engine, text
 from bench.scratch import scratch_database
 from bot.app import LearnPulse
 from bot.clock import ManualClock
+from surveys import segments
 from surveys.digest import build_digests, scheduled_period
+from surveys.person_attributes import store_attributes
 from surveys.sentiment import polarity
 from tests.factories import build_app, write_program
 
@@ -36,6 +41,8 @@ WORKSTREAMS = 20
 WEEKS = 26
 RESPONSE_RATE = 0.8  # the audience is sized so that this share answers
 PILOT = 60
+ATTRIBUTES = ("department", "location", "team")
+VALUES_EACH = 10
 QUESTIONS = (("key", "scale"), ("nps", "enps"), ("done", "yes_no"), ("pick", "choice"))
 OPTIONS = ["Course", "Mentoring", "Reading", "Nothing yet"]
 COMMENTS = [
@@ -68,6 +75,7 @@ def program_yaml() -> str:
             "    phase: organization",
             f"    pilot: [slack:U0PILOT{w:04d}]",
             f"    audience: [slack:channel:C0AUDIE{w:02d}]",
+            f"    segments: [{', '.join(ATTRIBUTES)}]",
             "    questions:",
         ]
         for qid, kind in QUESTIONS:
@@ -114,6 +122,7 @@ def seed(core: LearnPulse, answers_total: int) -> int:
           for n, (w, i) in enumerate(people)))  # fmt: skip
     bulk(engine, "audience_member", ("workstream_id", "person_id", "in_pilot"),
          ((f"ws{w:02d}", n + 1, i < PILOT) for n, (w, i) in enumerate(people)))  # fmt: skip
+    segment_of = _segments(core, len(people), rng)
     occurrences: list[tuple[int, str, str, date]] = []
     for w in range(WORKSTREAMS):
         for week in range(WEEKS):
@@ -150,13 +159,37 @@ def seed(core: LearnPulse, answers_total: int) -> int:
             for i in range(per_occurrence):
                 value, score = _value(kind, rng)
                 comment, sentiment = rng.choice(encrypted) if rng.random() < 0.2 else (None, None)
-                yield (o, q, ws, f"{w * audience + i + 1:032x}", value, score, comment,
-                       sentiment, i < PILOT, day)  # fmt: skip
+                person = w * audience + i + 1
+                yield (o, q, ws, f"{person:032x}", value, score, comment,
+                       sentiment, i < PILOT, day, segment_of.get(person))  # fmt: skip
 
     return bulk(engine, "answer",
                 ("occurrence_id", "question_id", "workstream_id", "respondent_key", "value",
-                 "score", "comment", "sentiment", "in_pilot", "answered_on"),
+                 "score", "comment", "sentiment", "in_pilot", "answered_on", "segment_id"),
                 answers())  # fmt: skip
+
+
+def _segments(core: LearnPulse, people: int, rng: random.Random) -> dict[int, int | None]:
+    """Each person's department, location and team (10 values each, uneven), stored and
+    assigned to segments by the product; person id -> segment id."""
+    weights = [rng.uniform(0.3, 3.0) for _ in range(VALUES_EACH)]
+    values = {
+        person: {
+            name: f"{name} {rng.choices(range(VALUES_EACH), weights)[0]}" for name in ATTRIBUTES
+        }
+        for person in range(1, people + 1)
+    }
+    start = time.perf_counter()
+    store_attributes(core.engine, core.vault, values)
+    stored = time.perf_counter() - start
+    segments.assign(core.engine, core.vault, core.program, NOW.date())
+    print(
+        f"attributes of {people:,} people stored in {stored:.1f}s, segments assigned in "
+        f"{time.perf_counter() - start - stored:.1f}s"
+    )
+    with core.engine.connect() as connection:
+        rows = connection.execute(text("SELECT id, segment_id FROM person"))
+        return {int(person): segment for person, segment in rows}
 
 
 def bulk(engine: Engine, table: str, columns: tuple[str, ...], rows: Iterator[Any]) -> int:
@@ -252,17 +285,24 @@ def main() -> None:
     tracemalloc.stop()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     shown = sum(1 for d in built for q in d.summary["responses"])
+    segment_lines = sum(
+        line.count(" people")
+        for d in built
+        for section in d.report.sections
+        if section.heading.startswith("By segment")
+        for line in section.lines
+    )
     ratio = digest_time / anchor_time
     print(f"anchor: GROUP BY over all answers ({groups} groups): {anchor_time * 1000:.0f} ms")
     print(f"all {len(built)} digests of {built[0].period.label()}: {digest_time * 1000:.0f} ms "
-          f"({shown} question figures shown)")  # fmt: skip
+          f"({shown} question figures and {segment_lines} segment figures shown)")  # fmt: skip
     print(f"with chart PNGs rendered as well: {chart_time * 1000:.0f} ms (matplotlib, not counted)")
     print(
         f"peak Python memory while building: {peak:.1f} MB (limit 300); "
         f"process max RSS {rss:.0f} MB"
     )
-    verdict = "ok" if ratio <= 1.5 and peak < 300 else "FAIL"
-    print(f"ratio digests/anchor: {ratio:.2f} (target <= 1.5) {verdict}")
+    verdict = "ok" if ratio <= 2.0 and peak < 300 else "FAIL"
+    print(f"ratio digests/anchor: {ratio:.2f} (target <= 2) {verdict}")
     engine.dispose()
     raise SystemExit(0 if verdict == "ok" else 1)
 

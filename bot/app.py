@@ -30,6 +30,7 @@ from storage.crypto import Vault
 from storage.db import make_engine, read_session, session_scope
 from storage.keycheck import KeyMismatch, verify_key
 from storage.migrate import upgrade
+from surveys import segments
 from surveys.catalog import Catalog
 from surveys.program import Program
 from surveys.program_file import load_program
@@ -102,6 +103,7 @@ class LearnPulse:
         with self.session() as session:
             self._catalog = Catalog.load(session)
         self.program = program
+        segments.assign(self.engine, self.vault, program, self.clock.now().date())
         self.metrics.workstreams.set(len(program.workstreams))
         return report
 

@@ -40,6 +40,7 @@ _CLICKS = (
         OCCURRENCES.c.local_date,
         PEOPLE.c.ref,
         PEOPLE.c.timezone,
+        PEOPLE.c.segment_id,
     )
     .select_from(
         DELIVERIES.join(PEOPLE, PEOPLE.c.id == DELIVERIES.c.person_id).join(
@@ -74,6 +75,7 @@ class Click:
     key: str | None  # respondent key (None in anonymous mode)
     # question id -> (answer id, what it shows); no id yet for an answer inserted in this group
     own: dict[str, tuple[int | None, Recorded]]
+    segment_id: int | None = None  # the person's segment (None in anonymous mode: unlinkable)
 
     @property
     def recorded(self) -> dict[str, Recorded]:
@@ -107,7 +109,8 @@ def load_clicks(
             if row.conversation and row.message_id
             else None
         )
-        clicks[row.delivery_id] = Click(subject, row.local_date, ref, keys[row.ref], {})
+        segment = None if anonymous else row.segment_id
+        clicks[row.delivery_id] = Click(subject, row.local_date, ref, keys[row.ref], {}, segment)
     wanted = {(c.subject.occurrence_id, c.key): c for c in clicks.values() if c.key is not None}
     if wanted:
         found = connection.execute(

@@ -174,6 +174,7 @@ def _insert(
             "sentiment": sentiment.polarity(comment) if comment else None,
             "in_pilot": workstream is not None and click.subject.person in workstream.pilot,
             "answered_on": click.local_date,  # the period asked, not the minute answered
+            "segment_id": click.segment_id,
         },
     )
     if click.key is not None and value:

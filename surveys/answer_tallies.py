@@ -27,12 +27,15 @@ from surveys.tally_model import (
 )
 
 
-def _latest_per_person(
-    periods: Sequence[Period], *partition: Any, where: Sequence[ColumnElement[bool]]
+def latest_per_person(
+    periods: Sequence[Period],
+    *partition: Any,
+    where: Sequence[ColumnElement[bool]],
+    extra: Sequence[Any] = (),
 ) -> Any:
     """Answer rows in ``periods`` with the period's index, and ``latest`` = 1 on each
     pseudonym's latest row per ``partition`` and period (rows without a pseudonym all
-    stand alone)."""
+    stand alone); ``extra`` columns are carried along."""
     a = ANSWERS.c
     bucket = period_index(a.answered_on, periods)
     latest = func.row_number().over(
@@ -50,13 +53,14 @@ def _latest_per_person(
             a.sentiment,
             a.respondent_key,
             latest.label("latest"),
+            *extra,
         )
         .where(span(a.answered_on, periods), *where)
         .subquery()
     )
 
 
-def _counted(rows: Any) -> ColumnElement[bool]:
+def counted_once(rows: Any) -> ColumnElement[bool]:
     return or_(rows.c.latest == 1, rows.c.respondent_key.is_(None))
 
 
@@ -73,7 +77,7 @@ def count_answers(
     where = [a.workstream_id.in_(workstream_ids), a.value != ""]
     if only_questions is not None:
         where += [a.question_id.in_(only_questions), a.score.is_not(None)]
-    rows = _latest_per_person(periods, a.workstream_id, a.question_id, where=where)
+    rows = latest_per_person(periods, a.workstream_id, a.question_id, where=where)
     stmt: Select[Any] = (
         select(
             rows.c.workstream_id,
@@ -84,7 +88,7 @@ def count_answers(
             func.count(),
             func.count(rows.c.respondent_key),
         )
-        .where(_counted(rows))
+        .where(counted_once(rows))
         .group_by(
             rows.c.workstream_id, rows.c.question_id, rows.c.bucket, rows.c.in_pilot, rows.c.score
         )
@@ -122,10 +126,10 @@ def count_choices(
         a.question_id.in_(choice_questions),
         a.value != "",
     ]
-    rows = _latest_per_person(periods, a.workstream_id, a.question_id, where=where)
+    rows = latest_per_person(periods, a.workstream_id, a.question_id, where=where)
     stmt = (
         select(rows.c.workstream_id, rows.c.question_id, rows.c.bucket, rows.c.value, func.count())
-        .where(_counted(rows))
+        .where(counted_once(rows))
         .group_by(rows.c.workstream_id, rows.c.question_id, rows.c.bucket, rows.c.value)
     )
     for ws, qid, index, value, n in session.execute(stmt):
@@ -148,7 +152,7 @@ def count_comments(
         a.comment.is_not(None),
         a.sentiment.is_not(None),
     ]
-    rows = _latest_per_person(periods, a.workstream_id, where=where)
+    rows = latest_per_person(periods, a.workstream_id, where=where)
     stmt = (
         select(
             rows.c.workstream_id,
@@ -159,7 +163,7 @@ def count_comments(
             func.sum(case((rows.c.sentiment > POSITIVE, 1), else_=0)),
             func.sum(case((rows.c.sentiment < NEGATIVE, 1), else_=0)),
         )
-        .where(_counted(rows))
+        .where(counted_once(rows))
         .group_by(rows.c.workstream_id, rows.c.bucket)
     )
     for ws, index, n, keyed, polarity, positive, negative in session.execute(stmt):

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.ports import Member, NoAdapterError, SendError
 from storage.tables import AudienceMember, AudienceState, PersonRecord, WorkstreamRecord
-from surveys import roster
+from surveys import roster, segments
 from surveys.context import Reaching
 from surveys.program import Workstream
 
@@ -112,6 +112,9 @@ def _store(
             roster.sync_members(engine, bank_id, everyone, remove=complete)
             sizes[bank_id] = len(everyone)
     _mark_resolved(core, [w.id for w in chosen if resolved[w.id][1]], now)
+    segments.assign(
+        engine, core.vault, core.program, now.astimezone(core.require_program().zone).date()
+    )
     return sizes
 
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from surveys import actions, conversations, digest_actions, measures
+from surveys import actions, conversations, digest_actions, measures, segment_report
 from surveys.comments import latest_text_answers, representative
 from surveys.context import Reporting
 from surveys.digest_model import Counted, Digest, charted
@@ -74,6 +74,7 @@ def build_digests(
     thresholds = Thresholds.of(program)
     counted = _count(core, requests)
     bundles = [b for one in counted for b in _bundles(one, thresholds, chart)]
+    bundles += _segment_bundles(core, counted, thresholds.min_responses)
     for one in counted:
         bundles += digest_actions.bundles(one, program.zone, thresholds.min_responses)
     admitted = admit(core.engine, bundles, core.clock.now())
@@ -121,6 +122,21 @@ def _count(core: Reporting, requests: Sequence[tuple[Workstream, Period]]) -> li
     for workstream_id, one in counted.items():
         one.actions = by_workstream.get(workstream_id, [])
     return [counted[w.id] for w, _ in requests if w.id in counted]
+
+
+def _segment_bundles(core: Reporting, counted: list[Counted], minimum: int) -> list[Bundle]:
+    """Key measures by segment (confidential mode only: anonymous answers carry none)."""
+    if core.require_program().anonymity.mode == "anonymous":
+        for one in counted:
+            one.segment_note = bool(one.workstream.segments)
+        return []
+    with core.reading() as session:
+        found = segment_report.breakdowns(
+            session, core.vault, [(one.workstream, one.now) for one in counted], minimum
+        )
+    for one in counted:
+        one.breakdowns = [b for b in found if b.workstream.id == one.workstream.id]
+    return list(segment_report.bundles(found, minimum))
 
 
 def _reply_tokens(core: Reporting, counted: list[Counted], admitted: frozenset[FigureKey]) -> None:

@@ -13,6 +13,7 @@ from surveys.chart import Chart
 from surveys.comments import Quote
 from surveys.periods import Period
 from surveys.program import Question, Workstream
+from surveys.segment_report import Breakdown
 from surveys.tally_model import PeriodTally
 
 
@@ -42,6 +43,8 @@ class Counted:
     actions: list[ActionView] = field(default_factory=list)  # open, or done lately
     reply_tokens: dict[int, str] = field(default_factory=dict)  # quoted answer -> Reply token
     replies: bool = False  # confidential mode: quoted comments can be answered
+    breakdowns: list[Breakdown] = field(default_factory=list)  # key measures by segment
+    segment_note: bool = False  # segments asked for, but the program is anonymous
 
     @property
     def now(self) -> PeriodTally:

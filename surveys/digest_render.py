@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.messages import Choice, Report, Section
-from surveys import conversations, digest_actions, measures
+from surveys import conversations, digest_actions, measures, segment_report
 from surveys.chart import Series, trend_chart
 from surveys.digest_model import Counted, Digest, charted
 from surveys.disclosure import ALL, COMMENTS, PILOT, FigureKey
@@ -47,6 +47,9 @@ def render(
         _question_section(q, one, thresholds, admitted, one.texts.get(q.id, []), summary)
         for q in ordered
     ]
+    sections.extend(segment_report.sections(one.breakdowns, admitted, thresholds.min_responses))
+    if one.segment_note:
+        sections.append(segment_report.ANONYMOUS_SECTION)
     shown_comments = FigureKey(workstream.id, COMMENTS, ALL, now.period) in admitted
     sections.append(_comment_section(one, thresholds, shown_comments, summary))
     acted = digest_actions.section(one, zone, admitted)

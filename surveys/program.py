@@ -81,6 +81,8 @@ class Workstream(_Strict):
     description: str | None = None
     # where "you said, we did" is announced: a channel, once; without it, each person by DM
     announce_to: str | None = None
+    # attributes the digest and the review break the key measures down by (department, tenure)
+    segments: list[str] = Field(default_factory=list)
 
     @property
     def key_measures(self) -> list[Question]:

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 
 from surveys import references
 from surveys.people_file import PeopleFileError, read_people_file
+from surveys.person_attributes import valid_attribute
 from surveys.program import KINDS, WEEKDAYS, Program
 from surveys.references import RefKind
 from surveys.yamlsource import Path, SourceMap, YamlSyntaxError, load
@@ -31,6 +32,8 @@ TARGET_RANGES: dict[str, tuple[float, float]] = {
 }
 _HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+START_DATE = "start_date"  # segmented by as tenure bands
+MAX_SEGMENTS = 3
 
 
 class ProgramError(ValueError):
@@ -237,6 +240,8 @@ def _check_workstream(
         )
     if isinstance(ws.get("digest"), dict):
         yield from _check_schedule(ws["digest"], (*at, "digest"), None, f"{label}: digest")
+    if isinstance(ws.get("segments"), list):
+        yield from _check_segments(ws["segments"], (*at, "segments"), label)
     for key, kinds in (("pilot", {RefKind.PERSON}), ("audience", set(RefKind))):
         refs = ws.get(key)
         if isinstance(refs, list):
@@ -262,6 +267,20 @@ def _check_workstream(
             (*at, "questions"),
             f"{label}: has no key measure (mark one question key_measure: true)",
         )
+
+
+def _check_segments(names: list[Any], at: Path, label: str) -> Iterator[tuple[Path, str]]:
+    seen: set[str] = set()
+    for i, name in enumerate(names):
+        if not isinstance(name, str) or not valid_attribute(name):
+            yield (*at, i), f"{label}: segments: {name!r} is not an attribute name (department)"
+        elif name == START_DATE:
+            yield (*at, i), f"{label}: segments: use tenure (bands of start_date), not start_date"
+        elif name in seen:
+            yield (*at, i), f"{label}: segments: {name!r} is listed twice"
+        seen.add(str(name))
+    if len(names) > MAX_SEGMENTS:
+        yield at, f"{label}: segments: at most {MAX_SEGMENTS} attributes"
 
 
 def _check_question(

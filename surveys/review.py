@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from surveys import actions, measures
+from surveys import actions, measures, segment_heatmap, segment_report
 from surveys.actions import ActionView
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT, load_bank
 from surveys.chart import Series, trend_chart, trend_png
@@ -121,8 +121,20 @@ def build_review(core: Reporting, period: Period) -> Review:
     bundles = [b for one in counted for b in _bundles(one, thresholds)]
     for bank_id, rows in banks.items():
         bundles += _bank_bundles(bank_id, rows, thresholds)
+    latest = [(one.workstream, one.span[-1]) for one in counted if one.span]
+    segmented = segment_heatmap.count(core, latest, thresholds.min_responses)
+    bundles += segment_report.bundles(segmented, thresholds.min_responses)
     admitted = admit(core.engine, bundles, core.clock.now())
     reviews = [_workstream(one, admitted, thresholds, program.zone) for one in counted]
+    for one, review in zip(counted, reviews, strict=True):
+        review.heatmap = segment_heatmap.of_workstream(
+            core,
+            one.workstream,
+            one.span[-1].period if one.span else None,
+            segmented,
+            admitted,
+            thresholds.min_responses,
+        )
     self_assessment = _areas(SELF_ASSESSMENT, banks.get(SELF_ASSESSMENT), admitted)
     outcomes = _areas(OUTCOMES, banks.get(OUTCOMES), admitted)
     return Review(

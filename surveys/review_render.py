@@ -133,6 +133,8 @@ def as_report(review: Review) -> Report:
             fields.append(("Over the review period", span_text(view)))
         fields.append(("Participation", rates_text(ws.participation)))
         fields.append(("Comment sentiment", tones_text(ws.sentiment)))
+        if ws.heatmap is not None:
+            fields.append(("By segment", ws.heatmap.compact))
         acted = tuple(action_text(one) for one in ws.actions)
         sections.append(Section(f"{ws.name} ({ws.phase})", acted, tuple(fields)))
     for title, areas in (
