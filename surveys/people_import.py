@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from bot.ports import LookupKind, Member, SendError
 from storage.db import reading
+from surveys import segments
 from surveys.context import Reaching
 from surveys.people_file import PERSON_COLUMN, PeopleFile, PeopleFileError, read_people_file
 from surveys.person_attributes import store_attributes
@@ -172,6 +173,8 @@ def _store(
                 ids[str(ref)] = int(person_id)
     by_id = {ids[ref]: values for ref, (_, values) in chosen.items()}
     store_attributes(core.engine, core.vault, by_id)
+    # New attributes move people between segments at once, not at the next audience refresh.
+    segments.assign(core.engine, core.vault, core.program, core.clock.now().date())
     distinct = {(k, v) for values in by_id.values() for k, v in values.items() if v}
     return ImportReport(len(by_id), attributes, len(distinct), skipped)
 

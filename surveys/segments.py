@@ -27,13 +27,13 @@ from storage.tables import PersonRecord, Segment, table_of
 from surveys.person_attributes import labels, value_ids_of
 from surveys.program import Program
 from surveys.roster import chunks
+from surveys.tenure import BANDS, NOT_STARTED, tenure_band
 
 SEGMENTS = table_of(Segment)
 PEOPLE = table_of(PersonRecord)
 TENURE = "tenure"
 START_DATE = "start_date"
-TENURE_BANDS = ("< 1 year", "1\u20133 years", "3\u20135 years", "5+ years")  # en dashes
-_BAND_LIMITS = (1, 3, 5)  # years: below 1 is band 0, below 3 band 1, below 5 band 2, else 3
+TENURE_BANDS = BANDS
 UNSET = ""  # value key of a person without a value for the attribute
 
 _SET_SEGMENT = (
@@ -41,12 +41,6 @@ _SET_SEGMENT = (
     .where(PEOPLE.c.id == bindparam("person_id"))
     .values(segment_id=bindparam("new_segment"))
 )
-
-
-def tenure_band(start: date, today: date) -> int:
-    """The index in ``TENURE_BANDS`` of someone who started on ``start``."""
-    years = today.year - start.year - ((today.month, today.day) < (start.month, start.day))
-    return sum(1 for limit in _BAND_LIMITS if years >= limit)
 
 
 def segmented_attributes(program: Program) -> list[str]:
@@ -125,9 +119,11 @@ def _start_bands(
     out: dict[int, int] = {}
     for value_id, text in labels(connection, vault, ids).items():
         try:
-            out[value_id] = tenure_band(date.fromisoformat(text.strip()), today)
+            band = tenure_band(text.strip(), today)
         except ValueError:
             continue  # not a date: the person's tenure is not recorded
+        if band != NOT_STARTED:  # someone who has not started yet has no tenure to show
+            out[value_id] = BANDS.index(band)
     return out
 
 

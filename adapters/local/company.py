@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from adapters.local.directory import DemoDirectory
+from surveys import segments
 from surveys.person_attributes import store_attributes
 from surveys.roster import upsert_people
 
@@ -57,7 +58,8 @@ def attributes_for(ref: str, today: date) -> dict[str, str]:
 
 
 def store_company(core: LearnPulse, directory: DemoDirectory) -> int:
-    """Store everyone's attributes (people created as the audience refresh would); how many."""
+    """Store everyone's attributes (people created as the audience refresh would) and put them
+    in their segments; how many."""
     today = core.clock.now().date()
     members = [m for ref in sorted(directory.people) for m in directory.members(ref)]
     stored = upsert_people(core.engine, members)
@@ -66,4 +68,5 @@ def store_company(core: LearnPulse, directory: DemoDirectory) -> int:
         core.vault,
         {person.id: attributes_for(ref, today) for ref, person in stored.items()},
     )
+    segments.assign(core.engine, core.vault, core.program, today)
     return len(stored)

@@ -19,7 +19,7 @@ from surveys.digest import Digest, build_digests, scheduled_period
 from surveys.person_attributes import store_attributes
 from surveys.program_file import ProgramError, parse_program
 from surveys.segment_privacy import OTHER, decide_attribute
-from surveys.segments import SEGMENTS, TENURE_BANDS, tenure_band
+from surveys.segments import SEGMENTS
 from tests.bot.test_report_support import text_of
 from tests.surveys.engine_support import make_core, program_text, question, run
 from tests.surveys.segment_support import TODAY, answer, population, segment_by
@@ -39,16 +39,6 @@ def _segment_lines(built: Digest) -> list[str]:
     """The lines under the first key measure broken down (``KEY``)."""
     found = [s for s in built.report.sections if s.heading.startswith("By segment")]
     return list(found[0].lines)
-
-
-def test_tenure_bands_start_on_the_anniversary() -> None:
-    today = date(2026, 11, 30)
-    assert tenure_band(date(2025, 12, 1), today) == 0
-    assert tenure_band(date(2025, 11, 30), today) == 1
-    assert tenure_band(date(2023, 12, 1), today) == 1
-    assert tenure_band(date(2023, 11, 30), today) == 2
-    assert tenure_band(date(2021, 11, 30), today) == 3
-    assert TENURE_BANDS[1] == "1\u20133 years"
 
 
 def _with_segments(line: str) -> str:
