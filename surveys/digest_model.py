@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.messages import Report
+from bot.messages import Report, Section
 from surveys import measures
 from surveys.actions import ActionView
 from surveys.chart import Chart
@@ -14,6 +14,7 @@ from surveys.comments import Quote
 from surveys.periods import Period
 from surveys.program import Question, Workstream
 from surveys.tally_model import PeriodTally
+from surveys.theme_tallies import ThemeTallies
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,8 @@ class Counted:
     actions: list[ActionView] = field(default_factory=list)  # open, or done lately
     reply_tokens: dict[int, str] = field(default_factory=dict)  # quoted answer -> Reply token
     replies: bool = False  # confidential mode: quoted comments can be answered
+    themes: ThemeTallies | None = None  # the comments' themes of this period and the one before
+    theme_section: Section | None = None  # the themes that may be shown, once decided
 
     @property
     def now(self) -> PeriodTally:

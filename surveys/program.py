@@ -93,6 +93,13 @@ class Anonymity(_Strict):
     mode: Literal["confidential", "anonymous"] = "confidential"
 
 
+class ThemeRules(_Strict):
+    """``themes:``: how comment themes are named (``surveys.themes``)."""
+
+    synonyms: dict[str, str] = Field(default_factory=dict)  # phrase -> the theme it counts as
+    ignore: list[str] = Field(default_factory=list)  # phrases that are never a theme
+
+
 class Review(_Strict):
     every_months: int = 6
     to: str
@@ -111,6 +118,7 @@ class Program(_Strict):
     self_assessment: Schedule | None = None
     outcomes: Schedule | None = None
     review: Review | None = None
+    themes: ThemeRules = ThemeRules()
     workstreams: list[Workstream]
 
     @cached_property
