@@ -9,6 +9,7 @@ from surveys import measures
 from surveys.actions import ActionView
 from surveys.chart import Chart
 from surveys.periods import Period
+from surveys.theme_section import ThemeLine
 
 AMBER_SHARE = 0.10  # within a tenth of the scale's range below target: amber, not red
 
@@ -108,6 +109,7 @@ class WorkstreamReview:
     flags: list[Flag] = field(default_factory=list)
     chart: Chart | None = None
     actions: list[ActionReview] = field(default_factory=list)
+    themes: list[ThemeLine] = field(default_factory=list)  # the span's comment themes shown
 
 
 @dataclass
