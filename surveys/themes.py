@@ -27,7 +27,7 @@ NOUNS = frozenset({"NN", "NNS", "NNP", "NNPS"})
 PLURALS = frozenset({"NNS", "NNPS"})
 GERUND = "VBG"
 # before a lone gerund, these make it a noun: "more mentoring", "about onboarding", "the testing"
-NOUN_CONTEXT = frozenset({"DT", "JJ", "JJR", "JJS", "IN", "PRP$", "CD", "TO"})
+NOUN_CONTEXT = frozenset({"DT", "JJ", "JJR", "JJS", "RBR", "IN", "PRP$", "CD", "TO"})
 
 
 def _words(text: str) -> frozenset[str]:
@@ -88,21 +88,17 @@ def _noun_phrases(text: str) -> Iterable[_Phrase]:
     run: list[tuple[str, str]] = []
     before = ""  # the tag before the current run
     for word, tag in [*tagged, ("", ".")]:
-        if (tag in NOUNS or tag == GERUND) and _WORD.match(word):
+        if (tag in NOUNS or tag == GERUND) and _WORD.match(word) and word not in FILLER_WORDS:
             run.append((word, tag))
             continue
         phrase = _trimmed(run, before)
         if phrase:
             yield _Phrase(phrase)
-        run, before = [], tag
+        run, before = [], ("DT" if word in FILLER_WORDS else tag)
 
 
 def _trimmed(run: list[tuple[str, str]], before: str) -> list[tuple[str, str]]:
     """A run of nouns and gerunds, cut to what names a thing."""
-    while run and run[0][0] in FILLER_WORDS:
-        run, before = run[1:], "DT"
-    while run and run[-1][0] in FILLER_WORDS:
-        run = run[:-1]
     while len(run) > 1 and run[-1][1] == GERUND:  # "code reviewing" is an action, not a thing
         run = run[:-1]
     if len(run) == 1 and run[0][1] == GERUND and before not in NOUN_CONTEXT:
