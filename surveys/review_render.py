@@ -133,10 +133,9 @@ def as_report(review: Review) -> Report:
             fields.append(("Over the review period", span_text(view)))
         fields.append(("Participation", rates_text(ws.participation)))
         fields.append(("Comment sentiment", tones_text(ws.sentiment)))
+        fields += [("Theme", theme_section.with_quote(line)) for line in ws.themes]
         acted = tuple(action_text(one) for one in ws.actions)
         sections.append(Section(f"{ws.name} ({ws.phase})", acted, tuple(fields)))
-        if ws.themes:
-            sections.append(theme_section.section(ws.themes, 0, f"{ws.name}: themes"))
     for title, areas in (
         ("Self-assessment index", review.self_assessment),
         ("Outcomes", review.outcomes),

@@ -80,6 +80,11 @@ def shown(ws_id: str, tallies: ThemeTallies, admitted: frozenset[FigureKey]) -> 
     return lines
 
 
+def with_quote(line: ThemeLine) -> str:
+    """A theme on one line, its quote after it (a field of a review's workstream)."""
+    return f"{line.text()} — “{line.quote}”" if line.quote else line.text()
+
+
 def section(lines: list[ThemeLine], minimum: int, heading: str = HEADING) -> Section:
     """The themes as a report section; a quote follows its theme."""
     if not lines:

@@ -38,7 +38,8 @@ def _words(text: str) -> frozenset[str]:
 FILLER_WORDS = _words(
     "need needs want wish hope love like thanks thank please lot lots bit kind sort loads ton "
     "tons way ways thing things stuff something anything everything nothing none someone "
-    "everyone anyone nobody everybody somebody lol etc"
+    "everyone anyone nobody everybody somebody lol etc use one other others hard great having "
+    "briefly end half step second"
 )
 STOP_PHRASES = _words(
     "time day days week weeks month months year years today yesterday tomorrow morning "

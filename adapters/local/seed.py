@@ -55,7 +55,7 @@ from storage.tables import (
     PersonRecord,
     QuestionRecord,
 )
-from surveys import audience
+from surveys import audience, theme_writes, themes
 from surveys.cadence import Timing, WorkCalendar, scheduled_dates, timing_for
 from surveys.choices import check, choices_for, stored_value
 from surveys.occurrences import Asking, askings
@@ -434,7 +434,7 @@ class _History:
         """Each lead's last finished period gets ``min_comments`` commenters where enough
         people answered: the most talkative of those who did not comment add one."""
         local_now = self.now.astimezone(self.program.zone)
-        needed = self.program.anonymity.min_comments
+        needed = 2 * self.program.anonymity.min_comments  # enough for a theme or two
         for workstream in self.program.workstreams:
             period = due_period(workstream.digest, local_now)
             latest: dict[str, _Given] = {}
@@ -465,6 +465,14 @@ class _History:
                     "sentiment": _polarity(text) if text else None,
                 }
             )
-        if rows:
-            session.execute(insert(Answer), rows)
+        if rows:  # ids in the order of the rows, to store the comments' themes with them
+            ids = session.execute(
+                insert(Answer).returning(col(Answer.id), sort_by_parameter_order=True), rows
+            ).scalars()
+            found = {
+                int(answer_id): themes.extract(given.comment, self.program.themes)
+                for answer_id, given in zip(ids, self.given, strict=True)
+                if given.comment
+            }
+            theme_writes.store(session.connection(), self.core.vault, found)
         self.report.answers = len(rows)
