@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bench.theme_extraction import measure
 from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.events import AnswerGiven, CommentGiven
 from bot.ports import Member
+from storage.db import make_engine
 from storage.tables import Answer, AnswerTheme, Theme
 from surveys import answers, mydata
 from surveys.digest import Digest, build_digests, current_period
@@ -202,3 +204,10 @@ def test_digest_and_review_show_the_same_themes(database_url: str, tmp_path: Pat
     assert digest_lines[0].startswith("lms: 6 people")
     assert "mentoring" not in text_of(report).lower()
     assert "lms: 6 people" in as_html(review, "now") and ws.themes[0].label == "lms"
+
+
+def test_the_extraction_benchmark_runs(database_url: str) -> None:
+    """A smoke test of ``bench/theme_extraction.py``: its figures are the benchmark's to judge."""
+    figures = measure(database_url, make_engine(database_url), 30)
+    assert figures.comments == 30 and figures.themes > 10
+    assert 0 < figures.extract_ms <= figures.added_ms
