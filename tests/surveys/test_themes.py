@@ -4,12 +4,16 @@ falling, removed by erase, and the same in the digest and the review."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
+from adapters.local.codec import report_to_json
+from adapters.slack.render import report_blocks
+from adapters.teams.render import report_card
 from bench.theme_extraction import measure
 from bot.app import LearnPulse
 from bot.clock import ManualClock
@@ -188,6 +192,15 @@ def test_rising_and_falling_themes_are_marked(database_url: str, tmp_path: Path)
         f"code review {RISING}: 7 people, sentiment -0.30",
         f"pair programming {FALLING}: 5 people, sentiment +0.00",
     ]
+    # Slack, Teams and the playground render the same section: every line reaches the reader.
+    report = _digest(core).report
+    rendered = [
+        json.dumps(report_blocks(report), ensure_ascii=False),
+        json.dumps(report_card(report), ensure_ascii=False),
+        json.dumps(report_to_json(report), ensure_ascii=False),
+    ]
+    for line in lines:
+        assert all(line in each for each in rendered), line
 
 
 def test_digest_and_review_show_the_same_themes(database_url: str, tmp_path: Path) -> None:
