@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.crypto import Vault
@@ -38,6 +38,8 @@ def store(
     if not labels:
         return
     digests = {label: vault.digest(DIGEST_KIND, label) for label in labels}
+    if dialect is postgresql and _stored_in_one_statement(connection, vault, themes, digests):
+        return
     known = _ids(connection, digests.values())
     new = [
         {"digest": digest, "label": vault.encrypt(label)}
@@ -54,6 +56,42 @@ def store(
     ]
     if links:
         connection.execute(dialect.insert(ANSWER_THEMES).on_conflict_do_nothing(), links)
+
+
+def _stored_in_one_statement(
+    connection: Connection,
+    vault: Vault,
+    themes: Mapping[int, Sequence[str]],
+    digests: Mapping[str, str],
+) -> bool:
+    """On PostgreSQL, new themes and every link in one round trip: the themes are inserted
+    (existing ones skipped) and the links made to the inserted and the existing rows. A theme
+    that another transaction inserts at the same moment is not visible to this statement, and
+    its links are missing: then this says False, and the links are made again the long way."""
+    params: dict[str, object] = {}
+    wanted, links = [], []
+    for i, (label, digest) in enumerate(digests.items()):
+        params[f"d{i}"], params[f"l{i}"] = digest, vault.encrypt(label)
+        wanted.append(f"(:d{i}, :l{i})")
+    expected = {
+        (answer_id, digests[label]) for answer_id, found in themes.items() for label in found
+    }
+    for j, (answer_id, digest) in enumerate(sorted(expected)):
+        params[f"a{j}"], params[f"g{j}"] = answer_id, digest
+        links.append(f"(CAST(:a{j} AS BIGINT), :g{j})")
+    statement = text(
+        f"WITH wanted(digest, label) AS (VALUES {', '.join(wanted)}), "
+        "added AS (INSERT INTO theme (digest, label) SELECT digest, label FROM wanted "
+        "ON CONFLICT (digest) DO NOTHING RETURNING id, digest), "
+        "found AS (SELECT id, digest FROM added UNION ALL "
+        "SELECT t.id, t.digest FROM theme t JOIN wanted w ON w.digest = t.digest), "
+        f"links(answer_id, digest) AS (VALUES {', '.join(links)}) "
+        "INSERT INTO answer_theme (answer_id, theme_id) "
+        "SELECT DISTINCT l.answer_id, f.id FROM links l JOIN found f ON f.digest = l.digest "
+        "ON CONFLICT DO NOTHING RETURNING answer_id"
+    )
+    made = len(connection.execute(statement, params).all())
+    return made == len(expected)
 
 
 def _ids(connection: Connection, digests: Iterable[str]) -> dict[str, int]:
