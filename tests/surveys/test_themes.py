@@ -5,10 +5,14 @@ falling, removed by erase, and the same in the digest and the review."""
 from __future__ import annotations
 
 import json
+import threading
+import time
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Connection, Engine, insert
 from sqlmodel import select
 
 from adapters.local.codec import report_to_json
@@ -19,9 +23,10 @@ from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.events import AnswerGiven, CommentGiven
 from bot.ports import Member
+from storage.crypto import Vault
 from storage.db import make_engine
 from storage.tables import Answer, AnswerTheme, Theme
-from surveys import answers, mydata
+from surveys import answers, mydata, theme_writes
 from surveys.digest import Digest, build_digests, current_period
 from surveys.program import ThemeRules
 from surveys.program_file import ProgramError, parse_program
@@ -30,7 +35,7 @@ from surveys.review import current_period as review_period
 from surveys.review_render import as_html, as_report
 from surveys.sentiment import polarity
 from surveys.theme_section import FALLING, RISING
-from surveys.theme_writes import store
+from surveys.theme_writes import ANSWER_THEMES, DIGEST_KIND, THEMES, store
 from surveys.themes import extract
 from tests.bot.test_report_support import answers as answers_of
 from tests.bot.test_report_support import text_of
@@ -224,3 +229,42 @@ def test_the_extraction_benchmark_runs(database_url: str) -> None:
     figures = measure(database_url, make_engine(database_url), 30)
     assert figures.comments == 30 and figures.themes > 10
     assert 0 < figures.extract_ms <= figures.added_ms
+
+
+def test_a_theme_inserted_by_another_transaction_meanwhile_is_still_linked(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the one-statement write cannot see a theme another transaction inserts
+    while it runs; the links are then made the long way, none lost."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the one-statement write is PostgreSQL's")
+    vault = Vault("theme-race")
+    long_way: list[int] = []
+    read_ids = theme_writes._ids
+
+    def counted_ids(connection: Connection, digests: Iterable[str]) -> dict[str, int]:
+        long_way.append(1)
+        return read_ids(connection, digests)
+
+    monkeypatch.setattr(theme_writes, "_ids", counted_ids)
+    with engine.connect() as other:
+        pending = other.begin()
+        other.execute(
+            insert(THEMES),
+            {"digest": vault.digest(DIGEST_KIND, "mentoring"), "label": vault.encrypt("mentoring")},
+        )
+
+        def store_the_same_theme() -> None:
+            with engine.begin() as connection:
+                store(connection, vault, {7: ("mentoring", "code review")})
+
+        racing = threading.Thread(target=store_the_same_theme)
+        racing.start()
+        time.sleep(0.5)  # it waits on our uncommitted row
+        pending.commit()
+        racing.join(timeout=20)
+    with engine.connect() as connection:
+        links = connection.execute(select(ANSWER_THEMES.c.theme_id)).scalars().all()
+        themes = connection.execute(select(THEMES.c.id)).scalars().all()
+    assert sorted(links) == sorted(themes) and len(themes) == 2
+    assert long_way  # the one statement missed the other's theme, and said so
