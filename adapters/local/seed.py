@@ -21,16 +21,23 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from adapters.local.answer_time import answer_moment, answer_share
-from adapters.local.storyline import Subject, normal, taking_part
+from adapters.local.seed_finish import (
+    Given,
+    SeedReport,
+    add_missing_quotes,
+    settle_daily_figures,
+    subject_of,
+    write,
+)
+from adapters.local.storyline import normal, taking_part
 from adapters.local.synthetic import (
     answers_prompt,
     busyness,
@@ -41,27 +48,22 @@ from adapters.local.synthetic import (
     preference,
     reporting_period,
     stance,
-    talkative,
     text_answer,
     value_for_one,
     values_for_asking,
 )
 from storage.tables import (
-    Answer,
     AudienceMember,
-    Delivery,
     DeliveryStatus,
     Occurrence,
     PersonRecord,
     QuestionRecord,
 )
-from surveys import audience, theme_writes, themes
+from surveys import audience
 from surveys.cadence import Timing, WorkCalendar, scheduled_dates, timing_for
 from surveys.choices import check, choices_for, stored_value
 from surveys.occurrences import Asking, askings
-from surveys.periods import Period, due_period, period_containing
 from surveys.program import Program
-from surveys.sentiment import polarity
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -69,14 +71,6 @@ if TYPE_CHECKING:
 HISTORY_WEEKS = 6
 PERIOD_WOBBLE = 0.7  # how many people more or fewer take part from one period to the next
 SOON = 0.01  # where in the window the extra people of a small asking answer
-
-
-@dataclass
-class SeedReport:
-    occurrences: int = 0
-    deliveries: int = 0
-    answers: int = 0
-    pending: int = 0
 
 
 @dataclass(frozen=True)
@@ -87,31 +81,10 @@ class _Member:
     in_pilot: bool
 
 
-@dataclass
-class _Given:
-    """An answer about to be written, with what a later comment on it needs."""
-
-    ref: str
-    question: QuestionRecord
-    key: str
-    value: str
-    stance: float
-    leaning: float
-    day: date
-    progress: float
-    comment: str | None = None
-    row: dict[str, Any] = field(default_factory=dict)
-
-
 async def seed_history(core: LearnPulse, weeks: int = HISTORY_WEEKS) -> SeedReport:
     """Resolve audiences through the adapters, then write ``weeks`` of answered history."""
     await audience.refresh(core)
     return await asyncio.to_thread(_seed, core, weeks)
-
-
-@cache
-def _polarity(text: str) -> float:
-    return polarity(text)
 
 
 def _seed(core: LearnPulse, weeks: int) -> SeedReport:
@@ -130,9 +103,9 @@ def _seed(core: LearnPulse, weeks: int) -> SeedReport:
             for day in scheduled_dates(asking.schedule, first, today - timedelta(days=1)):
                 progress = (day - first).days / max(1, (today - first).days)
                 history.asking(session, asking, questions, group, day, progress)
-        history.settle_daily_figures()
-        history.add_missing_quotes()
-        history.write(session)
+        settle_daily_figures(history)
+        add_missing_quotes(history)
+        write(history, session)
     return history.report
 
 
@@ -172,12 +145,6 @@ def _questions(session: Session, asking: Asking) -> list[QuestionRecord]:
     )
 
 
-def _subject(question: QuestionRecord) -> Subject:
-    return Subject(
-        question.id, question.kind, question.target, question.area, len(question.options or ())
-    )
-
-
 class _History:
     """Deliveries and answers of the seeded weeks, written in two statements at the end."""
 
@@ -185,7 +152,7 @@ class _History:
         self.core, self.program, self.now = core, program, now
         self.report = SeedReport()
         self.deliveries: list[dict[str, Any]] = []
-        self.given: list[_Given] = []
+        self.given: list[Given] = []
         self.keys: dict[str, str | None] = {}
         self.figures: dict[str, float | None] = {}  # question -> its latest asking's figure
         self.taking_part: dict[tuple[str, str], set[str]] = {}
@@ -346,7 +313,7 @@ class _History:
         offered = [c.value for c in choices_for(question.kind, question.options)]
         stances = [stance(m.ref, workstream_id, question.id, occurrence.key) for m in answered]
         leanings = [preference(m.ref, question.id, occurrence.key) for m in answered]
-        subject = _subject(question)
+        subject = subject_of(question)
         if question.kind == "text":
             raw = [text_answer(workstream_id, question.id, m.ref, key) for m in answered]
         elif daily:  # each day alone; the week's figure is settled in settle_daily_figures
@@ -361,9 +328,9 @@ class _History:
         rate = comment_rate(self.program, workstream_id, question.id)
         for member, s, leaning, value in zip(answered, stances, leanings, raw, strict=True):
             checked, score = check(question.kind, value, question.options)
-            given = _Given(member.ref, question, key, checked, s, leaning, day, progress)
+            given = Given(member.ref, question, key, checked, s, leaning, day, progress)
             if question.comment == "optional" and comments(member.ref, key, rate):
-                given.comment = self._comment(given, workstream_id)
+                given.comment = self.comment_of(given, workstream_id)
             given.row = {
                 "occurrence_id": occurrence.id,
                 "question_id": question.id,
@@ -376,7 +343,7 @@ class _History:
             }
             self.given.append(given)
 
-    def _comment(self, given: _Given, workstream_id: str) -> str:
+    def comment_of(self, given: Given, workstream_id: str) -> str:
         return comment_for(
             workstream_id,
             given.question.id,
@@ -393,86 +360,3 @@ class _History:
         if ref not in self.keys:
             self.keys[ref] = self.core.vault.respondent_key(ref)
         return self.keys[ref]
-
-    def settle_daily_figures(self) -> None:
-        """A weekly digest counts each person's latest answer to a daily question, so those
-        latest answers are drawn together, like one asking, and land on the storyline."""
-        for workstream in self.program.workstreams:
-            daily = {q.id for q in workstream.questions if q.schedule.cadence == "daily"}
-            latest: dict[tuple[str, Period], dict[str, _Given]] = defaultdict(dict)
-            for given in self.given:
-                if given.question.id in daily:
-                    period = period_containing(workstream.digest, given.day)
-                    mine = latest[(given.question.id, period)]
-                    if given.ref not in mine or mine[given.ref].day <= given.day:
-                        mine[given.ref] = given
-            figures: dict[str, float | None] = {}
-            for (question_id, period), by_person in sorted(
-                latest.items(), key=lambda item: item[0][1].start
-            ):
-                group = list(by_person.values())
-                question = group[0].question
-                offered = [c.value for c in choices_for(question.kind, question.options)]
-                values = values_for_asking(
-                    _subject(question),
-                    offered,
-                    max(g.progress for g in group),
-                    period.end,
-                    [g.stance for g in group],
-                    [g.leaning for g in group],
-                    figures.get(question_id),
-                )
-                figures[question_id] = figure_of(question.kind, values)
-                for given, value in zip(group, values, strict=True):
-                    given.value, score = check(question.kind, value, question.options)
-                    given.row["value"] = stored_value(self.core.vault, question.kind, given.value)
-                    given.row["score"] = score
-                    if given.comment:
-                        given.comment = self._comment(given, workstream.id)
-
-    def add_missing_quotes(self) -> None:
-        """Each lead's last finished period gets ``min_comments`` commenters where enough
-        people answered: the most talkative of those who did not comment add one."""
-        local_now = self.now.astimezone(self.program.zone)
-        needed = 2 * self.program.anonymity.min_comments  # enough for a theme or two
-        for workstream in self.program.workstreams:
-            period = due_period(workstream.digest, local_now)
-            latest: dict[str, _Given] = {}
-            commenters: set[str] = set()
-            for given in self.given:
-                if given.row["workstream_id"] != workstream.id or not period.contains(given.day):
-                    continue
-                if given.comment:
-                    commenters.add(given.ref)
-                elif given.question.comment == "optional":
-                    latest[given.ref] = given
-            quiet = sorted(
-                (ref for ref in latest if ref not in commenters), key=lambda r: -talkative(r)
-            )
-            for ref in quiet[: max(0, needed - len(commenters))]:
-                latest[ref].comment = self._comment(latest[ref], workstream.id)
-
-    def write(self, session: Session) -> None:
-        if self.deliveries:
-            session.execute(insert(Delivery), self.deliveries)
-        rows = []
-        for given in self.given:
-            text = given.comment
-            rows.append(
-                given.row
-                | {
-                    "comment": self.core.vault.encrypt(text) if text else None,
-                    "sentiment": _polarity(text) if text else None,
-                }
-            )
-        if rows:  # ids in the order of the rows, to store the comments' themes with them
-            ids = session.execute(
-                insert(Answer).returning(col(Answer.id), sort_by_parameter_order=True), rows
-            ).scalars()
-            found = {
-                int(answer_id): themes.extract(given.comment, self.program.themes)
-                for answer_id, given in zip(ids, self.given, strict=True)
-                if given.comment
-            }
-            theme_writes.store(session.connection(), self.core.vault, found)
-        self.report.answers = len(rows)
