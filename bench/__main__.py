@@ -13,6 +13,7 @@ BENCHMARKS = (
     "hostile_load",
     "teams_fanout",
     "digest_scale",
+    "theme_extraction",
 )
 
 failed = 0

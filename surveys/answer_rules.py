@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.events import AnswerGiven, CommentGiven
 from storage.tables import COMMENT_MARK, OPEN_STATUSES, DeliveryStatus, QuestionRecord
-from surveys import sentiment
+from surveys import sentiment, themes
 from surveys.answer_clicks import Click
 from surveys.answer_writes import CHANGE_ANSWER, SET_COMMENT, GroupWrites
 from surveys.choices import MAX_TEXT, InvalidAnswer, check, stored_value
@@ -150,6 +150,7 @@ def _store_comment(core: Answering, writes: GroupWrites, answer_id: int, comment
             "new_sentiment": sentiment.polarity(comment),
         },
     )
+    writes.set_themes(answer_id, themes.extract(comment, core.require_program().themes))
 
 
 def _insert(
@@ -161,7 +162,8 @@ def _insert(
     score: float | None,
     comment: str | None,
 ) -> None:
-    workstream = core.require_program().workstream(click.subject.workstream_id)
+    program = core.require_program()
+    workstream = program.workstream(click.subject.workstream_id)
     writes.insert_answer(
         {
             "occurrence_id": click.subject.occurrence_id,
@@ -176,6 +178,7 @@ def _insert(
             "answered_on": click.local_date,  # the period asked, not the minute answered
             "segment_id": click.segment_id,
         },
+        themes.extract(comment, program.themes) if comment else (),
     )
     if click.key is not None and value:
         click.own[question.id] = (None, Recorded(value, comment is not None))

@@ -116,8 +116,9 @@ def _record_all(
         # Clicks on one prompt share its state, so each sees what the one before it wrote.
         done = [record_one(core, writes, clicks, event) for event in events]
         writes.send()
+        writes.store_themes(core)
     if writes.unlinked:
-        write_unlinked(core, writes.unlinked)
+        write_unlinked(core, writes.unlinked, writes.unlinked_themes)
     core.metrics.answers.inc(writes.answers)  # counted once committed
     # Rendered after the commit, so the write lock is not held for it.
     return [_outcome_of(core, each) for each in done]

@@ -27,7 +27,7 @@ _MENTION = re.compile(
     r"<[@!][^>]*>"  # Slack user / special mentions
     r"|<at>[^<]*</at>"  # Teams mentions
     r"|\b(?:slack|teams|local):[\w:@.\-]+"  # LearnPulse references
-    r"|\b[UW][A-Z0-9]{8,}\b"  # bare Slack user ids
+    r"|\b(?-i:[UW][A-Z0-9]{8,})\b"  # bare Slack user ids (upper case: not "workshops")
     r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b",  # AAD object ids
     re.IGNORECASE,
 )

@@ -16,7 +16,14 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import Any
 
-from surveys import actions, conversations, digest_actions, measures, segment_report
+from surveys import (
+    actions,
+    conversations,
+    digest_actions,
+    measures,
+    segment_report,
+    theme_section,
+)
 from surveys.comments import latest_text_answers, representative
 from surveys.context import Reporting
 from surveys.digest_model import Counted, Digest, charted
@@ -36,6 +43,7 @@ from surveys.periods import Period, due_period, period_containing, recent
 from surveys.program import Question, Workstream
 from surveys.response_tallies import audience_sizes
 from surveys.tallies import tally
+from surveys.theme_tallies import count_themes
 from surveys.thresholds import Thresholds
 
 CHART_PERIODS = 8
@@ -77,7 +85,14 @@ def build_digests(
     bundles += _segment_bundles(core, counted, thresholds.min_responses)
     for one in counted:
         bundles += digest_actions.bundles(one, program.zone, thresholds.min_responses)
+        if one.themes is not None:
+            bundles += theme_section.bundles(one.workstream.id, one.themes, thresholds.min_comments)
     admitted = admit(core.engine, bundles, core.clock.now())
+    for one in counted:
+        if one.themes is not None:
+            shown = theme_section.shown(one.workstream.id, one.themes, admitted)
+            if shown:  # no section at all while no theme may be shown
+                one.theme_section = theme_section.section(shown, thresholds.min_comments)
     if program.anonymity.mode == "confidential":
         _reply_tokens(core, counted, admitted)
     return [render(one, thresholds, admitted, program.zone, chart=chart) for one in counted]
@@ -85,6 +100,7 @@ def build_digests(
 
 def _count(core: Reporting, requests: Sequence[tuple[Workstream, Period]]) -> list[Counted]:
     today = local_today(core)
+    min_comments = core.require_program().anonymity.min_comments
     groups: dict[tuple[Any, Period], list[Workstream]] = defaultdict(list)
     for workstream, period in requests:
         groups[(workstream.digest, period)].append(workstream)
@@ -107,6 +123,8 @@ def _count(core: Reporting, requests: Sequence[tuple[Workstream, Period]]) -> li
                 session, core.vault, [q.id for q in questions if q.kind == "text"], period
             )
             sizes = audience_sizes(session, ids)
+            before = periods[-2] if len(periods) > 1 else period
+            themes = count_themes(session, core.vault, ids, before, period, min_comments)
             for workstream in workstreams:
                 counted[workstream.id] = Counted(
                     workstream,
@@ -115,6 +133,7 @@ def _count(core: Reporting, requests: Sequence[tuple[Workstream, Period]]) -> li
                     sizes[workstream.id],
                     texts,
                     partial=period.end >= today,
+                    themes=themes[workstream.id] if before != period else None,
                 )
     by_workstream: dict[str, list[actions.ActionView]] = defaultdict(list)
     for action in actions.listed(core, list(counted)):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.messages import Report
+from bot.messages import Report, Section
 from surveys import measures
 from surveys.actions import ActionView
 from surveys.chart import Chart
@@ -15,6 +15,7 @@ from surveys.periods import Period
 from surveys.program import Question, Workstream
 from surveys.segment_report import Breakdown
 from surveys.tally_model import PeriodTally
+from surveys.theme_tallies import ThemeTallies
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class Counted:
     replies: bool = False  # confidential mode: quoted comments can be answered
     breakdowns: list[Breakdown] = field(default_factory=list)  # key measures by segment
     segment_note: bool = False  # segments asked for, but the program is anonymous
+    themes: ThemeTallies | None = None  # the comments' themes of this period and the one before
+    theme_section: Section | None = None  # the themes that may be shown, once decided
 
     @property
     def now(self) -> PeriodTally:

@@ -52,6 +52,8 @@ def render(
         sections.append(segment_report.ANONYMOUS_SECTION)
     shown_comments = FigureKey(workstream.id, COMMENTS, ALL, now.period) in admitted
     sections.append(_comment_section(one, thresholds, shown_comments, summary))
+    if one.theme_section is not None:
+        sections.append(one.theme_section)
     acted = digest_actions.section(one, zone, admitted)
     if acted is not None:
         sections.append(acted)

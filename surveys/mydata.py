@@ -44,6 +44,7 @@ from storage.tables import (
     QuestionRecord,
     ThreadMessage,
 )
+from surveys import theme_writes
 from surveys.choices import readable_value
 from surveys.context import Records, Reporting
 from surveys.conversations import threads_of
@@ -271,6 +272,9 @@ def erase(core: Reporting, person: str) -> str:
         if thread_ids:
             session.exec(delete(ThreadMessage).where(col(ThreadMessage.thread_id).in_(thread_ids)))
             session.exec(delete(CommentThread).where(col(CommentThread.id).in_(thread_ids)))
+        # Their comments' themes go with the comments (and themes nobody else mentioned).
+        own = list(session.exec(select(Answer.id).where(Answer.respondent_key == key)).all())
+        theme_writes.forget(session.connection(), [int(i) for i in own if i is not None])
         # Answers are removed by pseudonym in either mode: a program switched from
         # confidential to anonymous may still hold older answers under the key.
         session.exec(delete(Answer).where(col(Answer.respondent_key) == key))

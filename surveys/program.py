@@ -95,6 +95,13 @@ class Anonymity(_Strict):
     mode: Literal["confidential", "anonymous"] = "confidential"
 
 
+class ThemeRules(_Strict):
+    """``themes:``: how comment themes are named (``surveys.themes``)."""
+
+    synonyms: dict[str, str] = Field(default_factory=dict)  # phrase -> the theme it counts as
+    ignore: list[str] = Field(default_factory=list)  # phrases that are never a theme
+
+
 class Review(_Strict):
     every_months: int = 6
     to: str
@@ -114,6 +121,7 @@ class Program(_Strict):
     outcomes: Schedule | None = None
     review: Review | None = None
     people: str | None = None  # the people file, as resolved against the program file's folder
+    themes: ThemeRules = ThemeRules()
     workstreams: list[Workstream]
 
     @cached_property

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ValidationError
 
-from surveys import references
+from surveys import references, theme_rules
 from surveys.people_file import PeopleFileError, read_people_file
 from surveys.person_attributes import valid_attribute
 from surveys.program import KINDS, WEEKDAYS, Program
@@ -195,6 +195,7 @@ def _semantic(data: dict[str, Any]) -> Iterator[tuple[Path, str]]:
             )
         if "at" in review:
             yield from _check_at(review["at"], ("review", "at"), None, "review.at")
+    yield from theme_rules.check(data.get("themes"))
     workstreams = data.get("workstreams")
     if workstreams is None or workstreams == []:
         yield ("workstreams",), "the program needs at least one workstream"

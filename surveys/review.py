@@ -20,7 +20,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from surveys import actions, measures, segment_heatmap, segment_report
+from surveys import actions, measures, segment_heatmap, segment_report, theme_section
 from surveys.actions import ActionView
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT, load_bank
 from surveys.chart import Series, trend_chart, trend_png
@@ -39,6 +39,7 @@ from surveys.review_model import (
 )
 from surveys.tallies import tally
 from surveys.tally_model import PeriodTally
+from surveys.theme_tallies import ThemeTallies, count_themes
 from surveys.thresholds import Thresholds
 
 KIND = "review"
@@ -101,6 +102,7 @@ class _Counted:
     earlier: list[PeriodTally]
     span: list[PeriodTally]
     actions: list[ActionView] = field(default_factory=list)
+    themes: ThemeTallies | None = None
 
 
 def build_review(core: Reporting, period: Period) -> Review:
@@ -124,6 +126,9 @@ def build_review(core: Reporting, period: Period) -> Review:
     latest = [(one.workstream, one.span[-1]) for one in counted if one.span]
     segmented = segment_heatmap.count(core, latest, thresholds.min_responses)
     bundles += segment_report.bundles(segmented, thresholds.min_responses)
+    for one in counted:
+        if one.themes is not None:
+            bundles += theme_section.bundles(one.workstream.id, one.themes, thresholds.min_comments)
     admitted = admit(core.engine, bundles, core.clock.now())
     reviews = [_workstream(one, admitted, thresholds, program.zone) for one in counted]
     for one, review in zip(counted, reviews, strict=True):
@@ -135,6 +140,8 @@ def build_review(core: Reporting, period: Period) -> Review:
             admitted,
             thresholds.min_responses,
         )
+        if one.themes is not None:
+            review.themes = theme_section.shown(one.workstream.id, one.themes, admitted)
     self_assessment = _areas(SELF_ASSESSMENT, banks.get(SELF_ASSESSMENT), admitted)
     outcomes = _areas(OUTCOMES, banks.get(OUTCOMES), admitted)
     return Review(
@@ -169,6 +176,12 @@ def _count(
             for w in members:
                 rows = tallies[w.id]
                 counted[w.id] = _Counted(w, rows[: len(earlier)], rows[len(earlier) :])
+        themes = count_themes(
+            session, core.vault, [w.id for w in program.workstreams], before, period,
+            program.anonymity.min_comments,
+        )  # fmt: skip
+        for workstream_id, found in themes.items():
+            counted[workstream_id].themes = found
         ids = [b for b in (SELF_ASSESSMENT, OUTCOMES) if _bank_on(program, b)]
         if ids:
             earlier_months = _month_spans(before)

@@ -10,6 +10,7 @@ from surveys.actions import ActionView
 from surveys.chart import Chart
 from surveys.periods import Period
 from surveys.segment_heatmap import Heatmap
+from surveys.theme_section import ThemeLine
 
 AMBER_SHARE = 0.10  # within a tenth of the scale's range below target: amber, not red
 
@@ -110,6 +111,7 @@ class WorkstreamReview:
     chart: Chart | None = None
     actions: list[ActionReview] = field(default_factory=list)
     heatmap: Heatmap | None = None  # key measures by segment, latest finished period
+    themes: list[ThemeLine] = field(default_factory=list)  # the span's comment themes shown
 
 
 @dataclass

@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from bot.messages import Report, Section
-from surveys import measures
+from surveys import measures, theme_section
 from surveys.review_model import ActionReview, Average, MeasureView, Point, Review
 
 _TEMPLATES = Path(__file__).with_name("templates")
@@ -135,6 +135,7 @@ def as_report(review: Review) -> Report:
         fields.append(("Comment sentiment", tones_text(ws.sentiment)))
         if ws.heatmap is not None:
             fields.append(("By segment", ws.heatmap.compact))
+        fields += [("Theme", theme_section.with_quote(line)) for line in ws.themes]
         acted = tuple(action_text(one) for one in ws.actions)
         sections.append(Section(f"{ws.name} ({ws.phase})", acted, tuple(fields)))
     for title, areas in (

@@ -23,10 +23,8 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
 from sqlmodel import Session
 
 from adapters.local.answer_time import answer_moment, answer_share
@@ -38,6 +36,7 @@ from adapters.local.seed_asked import (
     subject_of,
 )
 from adapters.local.seed_loop import seed_actions
+from adapters.local.seed_write import write_history
 from adapters.local.storyline import normal, taking_part
 from adapters.local.synthetic import (
     answers_prompt,
@@ -55,8 +54,6 @@ from adapters.local.synthetic import (
     values_for_asking,
 )
 from storage.tables import (
-    Answer,
-    Delivery,
     DeliveryStatus,
     Occurrence,
     QuestionRecord,
@@ -67,7 +64,6 @@ from surveys.choices import check, choices_for, stored_value
 from surveys.occurrences import Asking, askings
 from surveys.periods import Period, due_period, period_containing
 from surveys.program import Program
-from surveys.sentiment import polarity
 
 if TYPE_CHECKING:
     from bot.app import LearnPulse
@@ -110,11 +106,6 @@ async def seed_history(core: LearnPulse, weeks: int = HISTORY_WEEKS) -> SeedRepo
     return report
 
 
-@cache
-def _polarity(text: str) -> float:
-    return polarity(text)
-
-
 def _seed(core: LearnPulse, weeks: int) -> SeedReport:
     program = core.require_program()
     now = core.clock.now()
@@ -133,7 +124,7 @@ def _seed(core: LearnPulse, weeks: int) -> SeedReport:
                 history.asking(session, asking, questions, group, day, progress)
         history.settle_daily_figures()
         history.add_missing_quotes()
-        history.write(session)
+        history.report.answers = write_history(core, session, history.deliveries, history.given)
     return history.report
 
 
@@ -357,7 +348,7 @@ class _History:
         """Each lead's last finished period gets ``min_comments`` commenters where enough
         people answered: the most talkative of those who did not comment add one."""
         local_now = self.now.astimezone(self.program.zone)
-        needed = self.program.anonymity.min_comments
+        needed = 2 * self.program.anonymity.min_comments  # enough for a theme or two
         for workstream in self.program.workstreams:
             period = due_period(workstream.digest, local_now)
             latest: dict[str, _Given] = {}
@@ -374,20 +365,3 @@ class _History:
             )
             for ref in quiet[: max(0, needed - len(commenters))]:
                 latest[ref].comment = self._comment(latest[ref], workstream.id)
-
-    def write(self, session: Session) -> None:
-        if self.deliveries:
-            session.execute(insert(Delivery), self.deliveries)
-        rows = []
-        for given in self.given:
-            text = given.comment
-            rows.append(
-                given.row
-                | {
-                    "comment": self.core.vault.encrypt(text) if text else None,
-                    "sentiment": _polarity(text) if text else None,
-                }
-            )
-        if rows:
-            session.execute(insert(Answer), rows)
-        self.report.answers = len(rows)

@@ -43,6 +43,16 @@ _BUSY_SPREAD = math.sqrt(1 / 12 + ENGAGEMENT**2)  # of ``busyness`` around its m
 YES_STEP = 0.15  # the share of "yes" moves at most this much from one asking to the next
 ENPS_STEP = 15.0  # and the eNPS this much
 FAVOURITE_THEME = 0.35  # how often someone writes about their favourite theme
+TALKED_ABOUT = 0.6  # how often someone writes about what the whole workstream talks about
+# what each workstream of the example program talks about: the demo's digests show it as a theme
+TALK_OF_THE_TEAM = {
+    "lms": "mobile app",
+    "leadership": "career path",
+    "respect": "shift handover",
+    "security": "phishing",
+    "technical": "hands-on practice",
+    "soft-skills": "customer calls",
+}
 COMMENT_RATE = {"pilot": 0.55, "organization": 0.3}  # pilots are asked for their feedback
 MONTHLY_COMMENTS = 1.5  # a monthly question gets more thought than a weekly one
 
@@ -317,6 +327,9 @@ def comments(ref: str, key: str, rate: float) -> bool:
 def _favourite(themes: Sequence[str], workstream_id: str, ref: str, key: str) -> str | None:
     if not themes:
         return None
+    talked_about = TALK_OF_THE_TEAM.get(workstream_id)
+    if talked_about in themes and unit("talks about", key, ref) < TALKED_ABOUT:
+        return talked_about
     if unit("sticks to", key, ref) < FAVOURITE_THEME:
         return themes[int(unit("favourite", workstream_id, ref) * len(themes))]
     return themes[int(unit("theme", key, ref) * len(themes))]

@@ -27,6 +27,7 @@ from storage.tables import (
 )
 from surveys.banks import SELF_ASSESSMENT
 from surveys.cadence import WorkCalendar
+from surveys.digest import build_digests
 from surveys.periods import Period, due_period, period_containing
 from surveys.program import Question, Workstream
 from surveys.sentiment import polarity
@@ -463,3 +464,22 @@ async def test_an_asking_moved_past_the_weekend_to_today_still_reaches_everyone(
         ).one()
     assert len(asked) == members
     assert {"Europe/London", "America/New_York"} <= {zone for zone in asked}
+
+
+async def test_the_seeded_comments_repeat_themes_that_the_digests_show(
+    core: LearnPulse, clock: ManualClock
+) -> None:
+    await _seeded(core, clock)
+    program = core.require_program()
+    local_now = clock.now().astimezone(program.zone)
+    requests = [(w, due_period(w.digest, local_now)) for w in program.workstreams]
+    themed = {}
+    for built in build_digests(core, requests, chart=False):
+        for section in built.report.sections:
+            if section.heading == "Themes":
+                themed[built.workstream_id] = [s for s in section.lines if not s.startswith(" ")]
+    assert len(themed) >= 3, themed  # most workstreams' colleagues keep to a few themes
+    for lines in themed.values():
+        for line in lines:
+            people = int(line.split(": ", 1)[1].split(" people")[0])
+            assert people >= program.anonymity.min_comments
