@@ -29,7 +29,7 @@ DEPARTMENTS = (
     ("Finance", 9),
     ("People", 6),
 )
-LOCATIONS = (("Lisbon", 55), ("Denver", 35), ("Remote", 10))
+LOCATIONS = (("Lisbon", 40), ("Denver", 40), ("Remote", 20))
 LONGEST_TENURE_DAYS = 9 * 365
 
 
@@ -47,12 +47,13 @@ def _pick(options: Sequence[tuple[str, int]], roll: int) -> str:
     return options[-1][0]
 
 
-def attributes_for(ref: str, today: date) -> dict[str, str]:
-    """One person's department, location and start date."""
+def attributes_for(ref: str, today: date, *, pilot: bool = False) -> dict[str, str]:
+    """One person's department, location and start date; a workstream's pilot runs at
+    headquarters (the first location), as pilots often do at one site."""
     days = _draw(ref, "tenure") * _draw(ref, "tenure-2") * LONGEST_TENURE_DAYS // 9_801
     return {
         "department": _pick(DEPARTMENTS, _draw(ref, "department")),
-        "location": _pick(LOCATIONS, _draw(ref, "location")),
+        "location": LOCATIONS[0][0] if pilot else _pick(LOCATIONS, _draw(ref, "location")),
         "start_date": (today - timedelta(days=days + 30)).isoformat(),
     }
 
@@ -63,10 +64,14 @@ def store_company(core: LearnPulse, directory: DemoDirectory) -> int:
     today = core.clock.now().date()
     members = [m for ref in sorted(directory.people) for m in directory.members(ref)]
     stored = upsert_people(core.engine, members)
+    pilots = {ref for workstream in core.require_program().workstreams for ref in workstream.pilot}
     store_attributes(
         core.engine,
         core.vault,
-        {person.id: attributes_for(ref, today) for ref, person in stored.items()},
+        {
+            person.id: attributes_for(ref, today, pilot=ref in pilots)
+            for ref, person in stored.items()
+        },
     )
     segments.assign(core.engine, core.vault, core.program, today)
     return len(stored)

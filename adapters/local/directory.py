@@ -166,8 +166,12 @@ class _Builder:
                 for p in w.pilot
                 if platform_of(p) == platform_of(ref)
             ]
-            size = AUDIENCE_MIN + _number(ref) % (AUDIENCE_MAX - AUDIENCE_MIN + 1)
             pool = pools.get(platform_of(ref), pools["local"])
+            size = AUDIENCE_MIN + _number(ref) % (AUDIENCE_MAX - AUDIENCE_MIN + 1)
+            if sum(ref in w.audience for w in program.workstreams) > 1:
+                # A channel several workstreams ask (an all-hands) holds everyone on its
+                # platform, so an organization-wide workstream can show results by segment.
+                size = len(pilots) + len(pool)
             start = _number("start:" + ref) % len(pool)
             members = list(dict.fromkeys(pilots))
             for offset in range(len(pool)):

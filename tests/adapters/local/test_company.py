@@ -33,9 +33,11 @@ async def test_every_colleague_has_a_department_and_a_location(core: LearnPulse)
         }
     stored = attributes_of(core.engine, core.vault, ids.values())
     today = core.clock.now().date()
+    pilots = {ref for w in core.require_program().workstreams for ref in w.pilot}
     assert {ref: stored[ids[ref]] for ref in directory.people} == {
-        ref: attributes_for(ref, today) for ref in directory.people
+        ref: attributes_for(ref, today, pilot=ref in pilots) for ref in directory.people
     }
+    assert {stored[ids[ref]]["location"] for ref in pilots} == {LOCATIONS[0][0]}
     departments = Counter(values["department"] for values in stored.values())
     locations = Counter(values["location"] for values in stored.values())
     assert set(departments) == {name for name, _ in DEPARTMENTS}

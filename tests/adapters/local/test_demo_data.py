@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from adapters.local import colleagues, setup, store, timeline
+from adapters.local.company import store_company
 from adapters.local.seed import seed_history
 from adapters.local.timeline import demo_start, step_times
 from adapters.local.voices import voices_of
@@ -483,3 +484,30 @@ async def test_the_seeded_comments_repeat_themes_that_the_digests_show(
         for line in lines:
             people = int(line.split(": ", 1)[1].split(" people")[0])
             assert people >= program.anonymity.min_comments
+
+
+async def test_the_company_breaks_the_respect_digest_down_by_location(
+    core: LearnPulse, clock: ManualClock
+) -> None:
+    await _playground(core, clock)
+    directory = next(iter(core.adapters.enabled())).directory  # type: ignore[attr-defined]
+    store_company(core, directory)
+    await seed_history(core)
+    program = core.require_program()
+    with core.session() as session:
+        respect = session.exec(select(Answer).where(Answer.workstream_id == "respect")).all()
+    # Seeded answers carry their person's segment, as a confidential click stores it.
+    assert respect and all(a.segment_id is not None for a in respect)
+    workstream = program.workstream("respect")
+    assert workstream is not None and workstream.segments == ["location"]
+    local_now = clock.now().astimezone(program.zone)
+    [built] = build_digests(core, [(workstream, due_period(workstream.digest, local_now))])
+    lines = [
+        line
+        for section in built.report.sections
+        if section.heading.startswith("By segment")
+        for line in section.lines
+    ]
+    # The all-hands is large enough for its locations, the pilot (all at headquarters) beside.
+    assert lines[0].startswith("Location: Lisbon: "), lines
+    assert "Denver: " in lines[0] and "people" in lines[0]
