@@ -111,8 +111,12 @@ class Stack:
         return counts.get(DeliveryStatus.PENDING, 0) + counts.get(DeliveryStatus.SENDING, 0)
 
 
-async def fake_slack_with(people: int, channel_interval: float = 0.0) -> FakeSlack:
-    fake = FakeSlack(channel_interval=channel_interval)
+async def fake_slack_with(
+    people: int, channel_interval: float = 0.0, fake: FakeSlack | None = None
+) -> FakeSlack:
+    """``fake`` (a new FakeSlack by default) with ``people`` in the audience channel, started."""
+    if fake is None:
+        fake = FakeSlack(channel_interval=channel_interval)
     for user in user_ids(people):
         fake.add_user(user)
     fake.channels[CHANNEL] = user_ids(people)
