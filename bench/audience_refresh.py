@@ -62,7 +62,7 @@ async def ours(api_url: str, database_url: str | None, people: int) -> tuple[flo
     return elapsed, sum(sizes.values())
 
 
-async def listed(api_url: str) -> list[dict[str, object]]:
+async def listed(api_url: str) -> list[dict[str, Any]]:
     """The channel's people with their profiles, as a plain script lists them."""
     async with aiohttp.ClientSession() as session:
         client = AsyncWebClient(token=BOT_TOKEN, base_url=api_url, session=session)
@@ -90,7 +90,7 @@ async def _pages(client: AsyncWebClient) -> tuple[list[str], dict[str, dict[str,
     while True:
         page = await client.conversations_members(channel=CHANNEL, limit=PAGE_SIZE, cursor=cursor)
         members.extend(page["members"])
-        cursor = page.get("response_metadata", {}).get("next_cursor") or None
+        cursor = _next_cursor(page.data)
         if cursor is None:
             break
     profiles: dict[str, dict[str, Any]] = {}
@@ -98,13 +98,17 @@ async def _pages(client: AsyncWebClient) -> tuple[list[str], dict[str, dict[str,
         page = await client.users_list(limit=PAGE_SIZE, cursor=cursor)
         for user in page["members"]:
             profiles[user["id"]] = user
-        cursor = page.get("response_metadata", {}).get("next_cursor") or None
+        cursor = _next_cursor(page.data)
         if cursor is None:
             break
     return members, profiles
 
 
-def bulk_insert(engine: Engine, rows: list[dict[str, object]]) -> int:
+def _next_cursor(body: Any) -> str | None:
+    return (body.get("response_metadata") or {}).get("next_cursor") or None
+
+
+def bulk_insert(engine: Engine, rows: list[dict[str, Any]]) -> int:
     """The person rows and every workstream's memberships, in one transaction."""
     people, members = table_of(PersonRecord), table_of(AudienceMember)
     with engine.begin() as connection:
