@@ -26,10 +26,9 @@ import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import Engine, insert, select
 
-from adapters.slack import refs
-from adapters.slack.directory import PAGE_SIZE, member_from_user
 from bench.slack_fake_process import fake_slack_process
-from bench.slack_support import CHANNEL, arguments, learnpulse_server, startup_frozen
+from bench.slack_listing import channel_people
+from bench.slack_support import arguments, learnpulse_server, startup_frozen
 from bot import interpreter
 from storage.tables import AudienceMember, PersonRecord, WorkstreamRecord, table_of
 from surveys import audience
@@ -63,49 +62,21 @@ async def ours(api_url: str, database_url: str | None, people: int) -> tuple[flo
 
 
 async def listed(api_url: str) -> list[dict[str, Any]]:
-    """The channel's people with their profiles, as a plain script lists them."""
+    """The person rows of the channel's people, as a plain script lists them."""
     async with aiohttp.ClientSession() as session:
         client = AsyncWebClient(token=BOT_TOKEN, base_url=api_url, session=session)
-        members, profiles = await _pages(client)
-    rows = []
-    for user_id in members:
-        member = member_from_user(profiles[user_id])
-        if member.active and not member.is_bot:
-            rows.append(
-                {
-                    "ref": refs.person_ref(user_id),
-                    "display_name": member.display_name,
-                    "timezone": member.timezone,
-                    "active": True,
-                    "is_bot": False,
-                    "opted_out": False,
-                }
-            )
-    return rows
-
-
-async def _pages(client: AsyncWebClient) -> tuple[list[str], dict[str, dict[str, Any]]]:
-    members: list[str] = []
-    cursor = None
-    while True:
-        page = await client.conversations_members(channel=CHANNEL, limit=PAGE_SIZE, cursor=cursor)
-        members.extend(page["members"])
-        cursor = _next_cursor(page.data)
-        if cursor is None:
-            break
-    profiles: dict[str, dict[str, Any]] = {}
-    while True:
-        page = await client.users_list(limit=PAGE_SIZE, cursor=cursor)
-        for user in page["members"]:
-            profiles[user["id"]] = user
-        cursor = _next_cursor(page.data)
-        if cursor is None:
-            break
-    return members, profiles
-
-
-def _next_cursor(body: Any) -> str | None:
-    return (body.get("response_metadata") or {}).get("next_cursor") or None
+        members = await channel_people(client)
+    return [
+        {
+            "ref": m.person,
+            "display_name": m.display_name,
+            "timezone": m.timezone,
+            "active": True,
+            "is_bot": False,
+            "opted_out": False,
+        }
+        for m in members
+    ]
 
 
 def bulk_insert(engine: Engine, rows: list[dict[str, Any]]) -> int:
