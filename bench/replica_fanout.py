@@ -153,12 +153,15 @@ async def one_run(people: int, replicas: int, database_url: str | None) -> Run:
 
 
 def main() -> None:
-    args = arguments(__doc__, full=20_000, quick=2_000)
+    args = arguments(
+        __doc__, full=20_000, quick=2_000, options={"--replicas": "1,2,3: the counts to try"}
+    )
+    counts = [int(n) for n in args.replicas.split(",")] if args.replicas else list(REPLICAS)
     database = "PostgreSQL" if args.database_url else "SQLite"
     rounds = 1 if args.quick else ROUNDS
     print(f"a fan-out of {args.people:,} on {database}, {rounds} round(s) each", flush=True)
     medians: dict[int, Run] = {}
-    for replicas in REPLICAS:
+    for replicas in counts:
         runs = []
         for number in range(1, rounds + 1):
             run = asyncio.run(one_run(args.people, replicas, args.database_url))
@@ -170,7 +173,7 @@ def main() -> None:
             )
             runs.append(run)
         medians[replicas] = sorted(runs, key=lambda r: r.seconds)[len(runs) // 2]
-    one = medians[REPLICAS[0]].throughput(args.people)
+    one = medians[counts[0]].throughput(args.people)
     for replicas, run in medians.items():
         print(
             f"{replicas} replica(s): {run.throughput(args.people):,.0f} prompts/s "

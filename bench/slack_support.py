@@ -49,13 +49,20 @@ def user_ids(people: int) -> list[str]:
 
 
 def arguments(
-    description: str | None, full: int, quick: int, switches: Mapping[str, str] | None = None
+    description: str | None,
+    full: int,
+    quick: int,
+    switches: Mapping[str, str] | None = None,
+    options: Mapping[str, str] | None = None,
 ) -> argparse.Namespace:
-    """``--people``, ``--quick``, ``--database-url``, and on/off ``switches`` (flag: help)."""
+    """``--people``, ``--quick``, ``--database-url``, on/off ``switches`` and text ``options``
+    (each flag: its help)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--people", type=int, default=None)
     for flag, help_text in (switches or {}).items():
         parser.add_argument(flag, action="store_true", help=help_text)
+    for flag, help_text in (options or {}).items():
+        parser.add_argument(flag, default=None, help=help_text)
     parser.add_argument(
         "--quick", action="store_true", help=f"{quick:,} people instead of {full:,}"
     )
