@@ -13,6 +13,10 @@ BENCHMARKS = (
     "hostile_load",
     "teams_fanout",
     "digest_scale",
+    "audience_refresh",
+    "survey_command",
+    "clicks_during_refresh",
+    "replica_fanout",
 )
 
 failed = 0

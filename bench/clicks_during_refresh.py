@@ -112,7 +112,7 @@ async def _all_edits(fake: FakeSlackProcess, expected: int) -> dict[str, float]:
 def main() -> None:
     args = arguments(__doc__, full=100_000, quick=10_000)
     if args.database_url:
-        raise SystemExit("this benchmark is about SQLite's single writer: no --database-url")
+        print("this benchmark is about SQLite's single writer: --database-url is not used")
     clickers = min(CLICKERS, max(args.people // 5, 1))
     rounds = 1 if args.quick else ROUNDS
     rate = RATE if clickers >= CLICKERS else max(clickers / 5, 1.0)
