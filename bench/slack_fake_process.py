@@ -86,7 +86,13 @@ def control_app(fake: StampedFake, people: int) -> web.Application:
         return web.json_response(click_targets(fake))
 
     async def get_progress(_: web.Request) -> web.Response:
-        return web.json_response({"posted": fake.posted, "last_post_at": fake.last_post_at})
+        return web.json_response(
+            {
+                "posted": fake.posted,
+                "last_post_at": fake.last_post_at,
+                "replies": len(fake.responses),
+            }
+        )
 
     async def get_edits(_: web.Request) -> web.Response:
         return web.json_response(fake.edited_at)
@@ -157,6 +163,11 @@ class FakeSlackProcess:
         async with self.session.get(f"{self.control_url}/progress") as response:
             answer = await response.json()
             return int(answer["posted"]), float(answer["last_post_at"])
+
+    async def replies(self) -> int:
+        """How many bodies that replace no message were posted to ``response_url`` hooks."""
+        async with self.session.get(f"{self.control_url}/progress") as response:
+            return int((await response.json())["replies"])
 
     async def edits(self) -> dict[str, float]:
         """DM -> when its prompt was first re-rendered."""
