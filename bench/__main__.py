@@ -14,6 +14,10 @@ BENCHMARKS = (
     "teams_fanout",
     "digest_scale",
     "theme_extraction",
+    "audience_refresh",
+    "survey_command",
+    "clicks_during_refresh",
+    "replica_fanout",
 )
 
 failed = 0

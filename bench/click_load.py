@@ -3,11 +3,13 @@
 Run as ``python -m bench.click_load --url URL --bodies FILE --clients N [--rate R]``: it reads
 the bodies (a JSON list of strings), signs every one of them up front, prints ``ready``, waits
 for a line on stdin, then POSTs them with ``N`` concurrent clients and prints one JSON line
-``{"seconds", "latencies", "cpu_seconds"}``. Without ``--rate`` each client sends its next click
-as soon as it has the answer to the last (as fast as the server goes); with it, click ``i`` is
-due ``i / R`` seconds after the start whatever the answers, and its latency counts from then,
-so time a click spent waiting for a free client counts too. Keeping it out of the measured
-process means the clients take no CPU from the server; ``click_load`` is the parent's side.
+``{"seconds", "latencies", "cpu_seconds", "due_at"}``. Without ``--rate`` each client sends
+its next click as soon as it has the answer to the last (as fast as the server goes); with it,
+click ``i`` is due ``i / R`` seconds after the start whatever the answers, and its latency counts
+from then, so time a click spent waiting for a free client counts too; ``due_at`` then holds
+when each click was due, in the order of the bodies, on ``time.monotonic()`` (one clock for
+every process of the machine). Keeping it out of the measured process means the clients take no
+CPU from the server; ``click_load`` is the parent's side.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Hammered:
     seconds: float
     latencies: list[float]
     cpu_seconds: float  # the clients' own CPU time while they ran
+    due_at: list[float]  # with a rate: when each click was due (time.monotonic), by body
 
 
 async def hammer(url: str, bodies: list[str], clients: int, rate: float | None = None) -> Hammered:
@@ -46,6 +49,8 @@ async def hammer(url: str, bodies: list[str], clients: int, rate: float | None =
     for request in signed:
         queue.put_nowait(request)
     latencies: list[float] = []
+    due_at = [0.0] * len(bodies) if rate is not None else []
+    monotonic_started = 0.0
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(connector=connector) as session:
 
@@ -61,6 +66,7 @@ async def hammer(url: str, bodies: list[str], clients: int, rate: float | None =
         async def paced(number: int, data: bytes, headers: dict[str, str]) -> None:
             assert rate is not None
             due = started + number / rate
+            due_at[number] = monotonic_started + number / rate
             await asyncio.sleep(due - time.perf_counter())
             async with session.post(url, data=data, headers=headers) as response:
                 await response.read()
@@ -70,14 +76,17 @@ async def hammer(url: str, bodies: list[str], clients: int, rate: float | None =
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.readline)
         started, cpu_started = time.perf_counter(), time.process_time()
+        monotonic_started = time.monotonic()
         if rate is None:
             await asyncio.gather(*(client() for _ in range(clients)))
         else:
             await asyncio.gather(*(paced(n, *request) for n, request in enumerate(signed)))
-        return Hammered(time.perf_counter() - started, latencies, time.process_time() - cpu_started)
+        return Hammered(
+            time.perf_counter() - started, latencies, time.process_time() - cpu_started, due_at
+        )
 
 
-RESULT_BYTES_PER_CLICK = 32  # a latency in the result line, with room to spare
+RESULT_BYTES_PER_CLICK = 64  # a latency and a due time in the result line, with room to spare
 
 
 @asynccontextmanager
@@ -115,7 +124,9 @@ async def click_load(
         if not line:
             raise RuntimeError("the load generator failed (see its error above)")
         result = json.loads(line)
-        return Hammered(result["seconds"], result["latencies"], result["cpu_seconds"])
+        return Hammered(
+            result["seconds"], result["latencies"], result["cpu_seconds"], result["due_at"]
+        )
 
     try:
         if (await stdout.readline()).strip() != b"ready":
@@ -140,6 +151,7 @@ def main() -> None:
         "seconds": done.seconds,
         "latencies": done.latencies,
         "cpu_seconds": done.cpu_seconds,
+        "due_at": done.due_at,
     }
     print(json.dumps(timings), flush=True)
 

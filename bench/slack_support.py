@@ -49,13 +49,20 @@ def user_ids(people: int) -> list[str]:
 
 
 def arguments(
-    description: str | None, full: int, quick: int, switches: Mapping[str, str] | None = None
+    description: str | None,
+    full: int,
+    quick: int,
+    switches: Mapping[str, str] | None = None,
+    options: Mapping[str, str] | None = None,
 ) -> argparse.Namespace:
-    """``--people``, ``--quick``, ``--database-url``, and on/off ``switches`` (flag: help)."""
+    """``--people``, ``--quick``, ``--database-url``, on/off ``switches`` and text ``options``
+    (each flag: its help)."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--people", type=int, default=None)
     for flag, help_text in (switches or {}).items():
         parser.add_argument(flag, action="store_true", help=help_text)
+    for flag, help_text in (options or {}).items():
+        parser.add_argument(flag, default=None, help=help_text)
     parser.add_argument(
         "--quick", action="store_true", help=f"{quick:,} people instead of {full:,}"
     )
@@ -111,8 +118,12 @@ class Stack:
         return counts.get(DeliveryStatus.PENDING, 0) + counts.get(DeliveryStatus.SENDING, 0)
 
 
-async def fake_slack_with(people: int, channel_interval: float = 0.0) -> FakeSlack:
-    fake = FakeSlack(channel_interval=channel_interval)
+async def fake_slack_with(
+    people: int, channel_interval: float = 0.0, fake: FakeSlack | None = None
+) -> FakeSlack:
+    """``fake`` (a new FakeSlack by default) with ``people`` in the audience channel, started."""
+    if fake is None:
+        fake = FakeSlack(channel_interval=channel_interval)
     for user in user_ids(people):
         fake.add_user(user)
     fake.channels[CHANNEL] = user_ids(people)
