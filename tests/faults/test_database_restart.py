@@ -24,9 +24,9 @@ from tests.faults.replicas import (
 from tests.faults.shared_slack import SharedSlack
 from tests.faults.throwaway_postgres import ThrowawayPostgres
 
-PEOPLE = 2_000
-STOP_AFTER = 400  # prompts posted when the database goes away
-DOWN_SECONDS = 8
+PEOPLE = 1_000
+STOP_AFTER = 200  # prompts posted when the database goes away
+DOWN_SECONDS = 6
 CLAIM_LEASE = "10"  # seconds: claims left unrecorded by the outage are settled sooner
 
 pytestmark = pytest.mark.slow

@@ -24,7 +24,7 @@ from tests.faults.replicas import (
 from tests.faults.shared_slack import SharedSlack
 
 PEOPLE = 5_000
-KILL_AFTER = 700  # prompts the commanded replica has posted when it is killed
+KILL_AFTER = 300  # prompts the first replica to get this far has posted when it is killed
 TAKEOVER_SECONDS = 90
 
 pytestmark = pytest.mark.slow
@@ -37,20 +37,19 @@ async def test_killing_the_sending_replica_loses_and_repeats_no_prompt(
     everyone = company(slack, PEOPLE)
     killed_at: list[float] = []
     async with slack, Cluster(postgres_url, write_program(tmp_path), slack, tmp_path) as cluster:
-        sender = cluster.replicas[0]
 
         def kill_mid_batch(listener: int, posted: int) -> None:
-            if listener == sender.index and posted == KILL_AFTER and not killed_at:
-                sender.kill()
+            if posted == KILL_AFTER and not killed_at:  # a replica in the middle of its batch
+                cluster.replicas[listener].kill()
                 killed_at.append(time.monotonic())
 
         slack.on_post = kill_mid_batch
-        assert await ask_survey(sender, slack) == 200
+        assert await ask_survey(cluster.replicas[0], slack) == 200
 
-        async def killed() -> bool:
+        async def one_killed() -> bool:
             return bool(killed_at)
 
-        await until(killed, 120, "the commanded replica posting its first prompts")
+        await until(one_killed, 120, "a replica posting its first prompts")
         left = await asyncio.to_thread(statuses, shared_database)
         assert left["sending"] > 0, left  # its batch was half sent: claims left behind
         history_before = len(slack.calls_to("conversations.history"))
@@ -67,5 +66,5 @@ async def test_killing_the_sending_replica_loses_and_repeats_no_prompt(
 
     assert prompts_per_person(slack, everyone) == {1: PEOPLE}
     assert await asyncio.to_thread(statuses, shared_database) == {"sent": PEOPLE}
-    survivors = {listener for listener in slack.posted_through if listener != sender.index}
-    assert survivors, "the survivors sent nothing"
+    assert sum(slack.posted_through.values()) == PEOPLE  # nothing posted twice
+    assert len(slack.posted_through) == 3  # the dead one's share, and the survivors

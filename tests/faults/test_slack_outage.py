@@ -28,8 +28,8 @@ from tests.faults.replicas import (
 )
 from tests.faults.shared_slack import POST, SharedSlack
 
-PEOPLE = 2_000
-DOWN_AFTER = 400  # prompts posted when Slack goes away
+PEOPLE = 1_000
+DOWN_AFTER = 200  # prompts posted when Slack goes away
 CUT_AFTER_STORING = 3  # posts in flight when it does: stored, but never answered
 OUTAGE_SECONDS = float(os.environ.get("FAULTS_SLACK_OUTAGE_SECONDS", "20"))
 RESUME_SECONDS = 120  # from Slack's return to the last prompt: the backoff of failed sends
