@@ -208,8 +208,16 @@ class Sender:
 
         renewing = asyncio.create_task(renew())
         try:
-            await asyncio.gather(feed(), *(work() for _ in range(self.concurrency)))
+            # A failure (the database gone while recording) stops every worker: one left
+            # sending would post with its claim no longer renewed, and another replica, finding
+            # the claim lapsed and the prompt not yet there, would send it too.
+            async with asyncio.TaskGroup() as workers:
+                workers.create_task(feed())
+                for _ in range(self.concurrency):
+                    workers.create_task(work())
             await flush(force=True)
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
