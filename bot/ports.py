@@ -56,11 +56,18 @@ class SendError(Exception):
 
 
 class TransientSendError(SendError):
-    """Worth retrying: rate limited, server error, connection lost."""
+    """Worth retrying: rate limited, server error, connection lost.
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    ``outcome_unknown``: the message may have arrived (the connection was lost after the
+    request went out, and the platform could not be asked since); it must be looked for before
+    it is sent again."""
+
+    def __init__(
+        self, reason: str, retry_after: float | None = None, outcome_unknown: bool = False
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        self.outcome_unknown = outcome_unknown
 
 
 class PermanentSendError(SendError):

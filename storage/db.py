@@ -125,6 +125,18 @@ def empty_wal(engine: Engine) -> bool:
     return not busy
 
 
+def one_writer_at_a_time(session: Session, name: str) -> None:
+    """Until ``session``'s transaction ends, other processes doing the work ``name`` wait.
+
+    PostgreSQL: a transaction-level advisory lock keyed by ``name``, for work that reads and then
+    inserts what it did not find (two replicas starting at once would both insert it). SQLite
+    needs nothing: every writing transaction holds the write lock from its start.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        lock = text("SELECT pg_advisory_xact_lock(hashtext(:name))")
+        session.connection().execute(lock, {"name": name})
+
+
 def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 

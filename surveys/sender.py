@@ -56,6 +56,7 @@ class SendReport:
     skipped: int = 0
     missed: int = 0
     reconciled: int = 0
+    unknown: int = 0  # may have arrived: left claimed, looked for once the claim lapses
 
     def add(self, other: SendReport) -> None:
         for name in self.__dataclass_fields__:
@@ -197,14 +198,26 @@ class Sender:
                 if queue.empty():
                     all_started.set()
                 outcome = await self._carry_out(decision)
+                if outcome is None:  # no renewal: its lease lapses and ``reconcile`` looks
+                    held.discard(decision.claimed.id)
+                    report.unknown += 1
+                    continue
                 buffer.append(outcome)
                 _count(report, outcome)
                 await flush()
 
         renewing = asyncio.create_task(renew())
         try:
-            await asyncio.gather(feed(), *(work() for _ in range(self.concurrency)))
+            # A failure (the database gone while recording) stops every worker: one left
+            # sending would post with its claim no longer renewed, and another replica, finding
+            # the claim lapsed and the prompt not yet there, would send it too.
+            async with asyncio.TaskGroup() as workers:
+                workers.create_task(feed())
+                for _ in range(self.concurrency):
+                    workers.create_task(work())
             await flush(force=True)
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
         finally:
             renewing.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -262,7 +275,7 @@ class Sender:
             assert delivery is not None
             return render_prompt(session, self.core, delivery)
 
-    async def _carry_out(self, decision: _Decision) -> ledger.Outcome:
+    async def _carry_out(self, decision: _Decision) -> ledger.Outcome | None:
         c, now = decision.claimed, self.core.clock.now()
         if decision.final is not None:
             return ledger.Outcome(c.id, decision.final, now, reason=decision.reason)
@@ -273,7 +286,9 @@ class Sender:
         assert decision.prompt is not None
         return await self._send(c, decision.prompt)
 
-    async def _send(self, c: Claimed, prompt: Prompt) -> ledger.Outcome:
+    async def _send(self, c: Claimed, prompt: Prompt) -> ledger.Outcome | None:
+        """The outcome to record; None when nobody can tell whether the prompt arrived (the
+        claim is kept, and settled by ``reconcile`` through the platform before any resend)."""
         metrics = self.core.metrics
         try:
             adapter = self.core.adapters.for_ref(c.person)
@@ -293,6 +308,10 @@ class Sender:
                 c.id, DeliveryStatus.FAILED, self.core.clock.now(), reason=exc.reason
             )
         except TransientSendError as exc:
+            if exc.outcome_unknown:
+                log.warning("delivery %d may have arrived (%s): it is looked for before any "
+                            "resend", c.id, exc.reason)  # fmt: skip
+                return None
             return self._retry_or_give_up(c, exc.reason, exc.retry_after, adapter.platform)
         except Exception as exc:  # an adapter bug or an unexpected transport error
             log.error("delivery %d: unexpected error while sending: %s", c.id, describe(exc))

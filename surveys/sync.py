@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from storage.db import one_writer_at_a_time
 from storage.tables import ProgramRecord, QuestionRecord, WorkstreamRecord
 from surveys.banks import OUTCOMES, SELF_ASSESSMENT, load_bank
 from surveys.program import Program
@@ -46,6 +47,7 @@ def program_hash(program: Program) -> str:
 def sync_program(session: Session, program: Program, now: datetime) -> SyncReport:
     """Make the database match ``program``; return what changed."""
     report = SyncReport()
+    one_writer_at_a_time(session, "program sync")  # replicas starting together sync in turn
     digest = program_hash(program)
     record = session.get(ProgramRecord, 1)
     if record is None:

@@ -162,11 +162,14 @@ class SlackWebApi:
 
         ``pace`` names the channel the call posts into (one per second each). ``reconcile`` is
         asked before retrying a call whose outcome is unknown (a 5xx or a lost connection after
-        sending): when it finds the call's effect, its answer is returned instead of calling again.
+        sending), and once more after the last attempt: when it finds the call's effect, its
+        answer is returned instead of calling again; when Slack cannot be asked either, the
+        ``TransientSendError`` says ``outcome_unknown``.
         """
         function: Callable[..., Awaitable[Any]] = getattr(self.client, method.replace(".", "_"))
         failures = 0
         waited = 0.0
+        unknown = False  # a failed attempt may have had its effect, and nobody looked since
         while True:
             if pace is not None:
                 await self.pacer.wait_turn(pace)
@@ -189,19 +192,30 @@ class SlackWebApi:
                 if status < 500 and error not in SERVER_ERRORS:
                     raise _classified(error) from None
                 reason = f"{error or 'server_error'} (HTTP {status})"
+                unknown = True
             except (aiohttp.ClientError, TimeoutError) as exc:
                 reason = f"connection failed ({type(exc).__name__})"
+                # refused before anything was sent: nothing happened; otherwise who knows
+                unknown = unknown or not isinstance(exc, aiohttp.ClientConnectorError)
             failures += 1
-            if failures >= self.server_error_attempts:
-                raise TransientSendError(f"slack unavailable: {reason}") from None
-            self.retried += 1
-            delay = self.backoff_base * 2 ** (failures - 1) * (1 + random.random() / 4)
-            log.info("%s failed (%s); retrying in %.1fs", method, reason, delay)
-            await self._sleep(delay)
-            if reconcile is not None:
-                found = await reconcile()
+            last = failures >= self.server_error_attempts
+            if not last:
+                self.retried += 1
+                delay = self.backoff_base * 2 ** (failures - 1) * (1 + random.random() / 4)
+                log.info("%s failed (%s); retrying in %.1fs", method, reason, delay)
+                await self._sleep(delay)
+            if unknown and reconcile is not None:
+                try:
+                    found = await reconcile()
+                except TransientSendError:  # Slack cannot be asked either: still unknown
+                    raise TransientSendError(
+                        f"slack unavailable: {reason}", outcome_unknown=True
+                    ) from None
                 if found is not None:
                     return found
+                unknown = False  # looked for, and not there: safe to post again
+            if last:
+                raise TransientSendError(f"slack unavailable: {reason}") from None
 
 
 def _error_code(exc: SlackApiError) -> str:

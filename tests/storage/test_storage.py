@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +23,8 @@ from storage.tables import Answer, Occurrence, QuestionRecord, WorkstreamRecord,
 from surveys.program_file import load_program, parse_program
 from surveys.sync import sync_program
 from tests.factories import EXAMPLE_PROGRAM
+
+MOMENT = datetime(2026, 3, 8, 7, 30, tzinfo=UTC)
 
 
 def test_migrations_match_the_tables(engine: Engine) -> None:
@@ -93,6 +96,36 @@ def test_timestamps_come_back_aware_utc(engine: Engine) -> None:
             and record.loaded_at == moment
             and record.loaded_at.tzinfo is not None
         )
+
+
+def test_replicas_starting_together_each_sync_the_program_without_error(
+    database_url: str, engine: Engine
+) -> None:
+    """Several processes loading the program into an empty database at the same moment: one
+    adds it, the others find it there (none fails on a row another has just written)."""
+    program = load_program(EXAMPLE_PROGRAM)
+    engines = [make_engine(database_url) for _ in range(4)]
+    start = threading.Barrier(len(engines))
+    changed: list[bool] = []
+    failures: list[str] = []
+
+    def load(one: Engine) -> None:
+        start.wait()
+        try:
+            with session_scope(one) as session:
+                changed.append(sync_program(session, program, MOMENT).changed)
+        except Exception as exc:
+            failures.append(describe(exc))
+
+    threads = [threading.Thread(target=load, args=(one,)) for one in engines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for one in engines:
+        one.dispose()
+    assert failures == []
+    assert sorted(changed) == [False, False, False, True]
 
 
 def test_loading_twice_changes_nothing(core: LearnPulse) -> None:

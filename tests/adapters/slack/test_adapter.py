@@ -83,6 +83,25 @@ async def test_a_5xx_after_slack_posted_is_reconciled_not_resent(
     assert len(fake_slack.calls_to("chat.postMessage", status=None)) == 1
 
 
+async def test_a_post_that_may_have_arrived_while_slack_cannot_be_asked_says_so(
+    adapter: SlackAdapter, fake_slack: FakeSlack
+) -> None:
+    fake_slack.faults.post_then_fail = 1  # stored, then a 500
+    fake_slack.faults.queued["conversations.history"] = [500] * 4  # and history is down too
+    with pytest.raises(TransientSendError) as caught:
+        await adapter.send_prompt(f"slack:{PILOT[5]}", a_prompt(13))
+    assert caught.value.outcome_unknown  # the sender must look before sending it again
+    assert len(fake_slack.prompts_for(PILOT[5])) == 1
+    assert len(fake_slack.calls_to("chat.postMessage", status=None)) == 1
+
+
+async def test_a_refused_connection_is_known_not_to_have_posted(clock: ManualClock) -> None:
+    adapter = adapter_for(f"http://127.0.0.1:{free_port()}/api/", clock)
+    with pytest.raises(TransientSendError) as caught:
+        await adapter.send_prompt(f"slack:{PILOT[0]}", a_prompt(14))
+    assert not caught.value.outcome_unknown
+
+
 async def test_the_shared_pool_posts_a_prompt_exactly_as_rendered(
     fake_slack: FakeSlack, clock: ManualClock
 ) -> None:

@@ -9,9 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from adapters.slack import actions, sdk_logging
+from bot.app import LearnPulse
 from bot.clock import ManualClock
 from bot.events import Event
 from bot.messages import Report
@@ -127,6 +128,37 @@ async def test_a_crash_between_posting_and_recording_never_duplicates_the_prompt
     assert len(fake_slack.prompts_for(user)) == 1
     assert delivery_of(slack_server, user).status == DeliveryStatus.SENT
     assert all(len(fake_slack.prompts_for(u)) == 1 for u in PILOT)
+
+
+async def test_a_prompt_that_may_have_arrived_is_looked_for_not_resent(
+    slack_server: SlackServer, fake_slack: FakeSlack, clock: ManualClock
+) -> None:
+    core = slack_server.core
+    await open_now(core, "lms", "lms-find-what-i-need", actor="test")
+    fake_slack.faults.post_then_fail = 1  # the first prompt is stored, then Slack answers 500
+    fake_slack.faults.queued["conversations.history"] = [500] * 4  # and cannot be asked
+    first = await Sender(core).send_due()
+    assert first.unknown == 1 and first.sent == len(PILOT) - 1
+    [person] = _still_claimed(core)
+    assert len(fake_slack.prompts_for(person)) == 1
+
+    assert (await Sender(core).send_due()).sent == 0  # within its lease: left alone
+    clock.advance(claim_lease() + timedelta(seconds=1))
+    later = await Sender(core).send_due()
+    assert later.reconciled == 1 and later.sent == 0
+    assert all(len(fake_slack.prompts_for(u)) == 1 for u in PILOT)
+    assert delivery_of(slack_server, person).status == DeliveryStatus.SENT
+
+
+def _still_claimed(core: LearnPulse) -> list[str]:
+    """The Slack users whose delivery is still claimed, its outcome unknown."""
+    with core.session() as session:
+        refs = session.exec(
+            select(PersonRecord.ref)
+            .join(Delivery, col(Delivery.person_id) == col(PersonRecord.id))
+            .where(Delivery.status == DeliveryStatus.SENDING)
+        ).all()
+    return [ref.removeprefix("slack:") for ref in refs]
 
 
 async def test_the_own_data_export_arrives_as_a_private_file(

@@ -1,0 +1,1 @@
+"""Faults survived by several replicas: a replica killed, PostgreSQL restarted, Slack down."""
