@@ -230,5 +230,10 @@ ANONYMOUS_SECTION = Section(
 def sections(
     found: Sequence[Breakdown], admitted: frozenset[FigureKey], minimum: int
 ) -> list[Section]:
-    """One digest section per key measure broken down."""
-    return [Section(f"By segment: {b.question.ask}", lines(b, admitted, minimum)) for b in found]
+    """One digest section per key measure broken down; none for a measure with too few
+    people to show at all (the measure itself already says so)."""
+    return [
+        Section(f"By segment: {b.question.ask}", lines(b, admitted, minimum))
+        for b in found
+        if b.whole.people >= minimum
+    ]

@@ -86,12 +86,8 @@ def with_quote(line: ThemeLine) -> str:
 
 
 def section(lines: list[ThemeLine], minimum: int, heading: str = HEADING) -> Section:
-    """The themes as a report section; a quote follows its theme."""
+    """The themes as a report section, one line each with its quote (a quote on a line of
+    its own reads as one more theme in a bulleted list)."""
     if not lines:
         return Section(heading, (f"No theme mentioned by {minimum} people yet.",))
-    text: list[str] = []
-    for line in lines:
-        text.append(line.text())
-        if line.quote:
-            text.append(f"  “{line.quote}”")
-    return Section(heading, tuple(text))
+    return Section(heading, tuple(with_quote(line) for line in lines))
