@@ -13,6 +13,7 @@ BENCHMARKS = (
     "hostile_load",
     "teams_fanout",
     "digest_scale",
+    "attribute_store",
 )
 
 failed = 0
