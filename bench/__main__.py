@@ -18,6 +18,7 @@ BENCHMARKS = (
     "survey_command",
     "clicks_during_refresh",
     "replica_fanout",
+    "attribute_store",
 )
 
 failed = 0

@@ -224,8 +224,10 @@ def bulk(engine: Engine, table: str, columns: tuple[str, ...], rows: Iterator[An
     finally:
         connection.close()
     if engine.dialect.name == "postgresql":
+        # settled as autovacuum would leave it, so that it does not run during the timing
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text(f"VACUUM ANALYZE {table}"))
         with engine.begin() as c:
-            c.execute(text(f"ANALYZE {table}"))
             if "id" in columns:
                 c.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                f"(SELECT max(id) FROM {table}))"))  # fmt: skip

@@ -3,9 +3,10 @@
 Each distinct value of an attribute is one ``attribute_value`` row: the value sealed by the vault,
 made unique by a keyed digest of attribute and value, so equal values share a row (and a
 breakdown can group people by value id) without anyone decrypting them. ``person_attribute``
-links a person to the value of each of their attributes. Writes are sets: values inserted in one
-statement per chunk, a person's links replaced per chunk of people, each chunk one short
-transaction.
+links a person to the value of each of their attributes. Writes are sets: each chunk of people is
+one short transaction, their links deleted in one statement and inserted by one statement
+executed over all the chunk's rows (compiled once and cached, not a multi-row ``VALUES`` that
+SQLAlchemy would compile afresh for every chunk).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, exists, select
+from sqlalchemy import Connection, Engine, delete, exists, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.crypto import Vault
@@ -57,7 +58,7 @@ def store_attributes(
             if value
         },
     )
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    link = insert(LINKS)
     people = list(attributes)
     written = 0
     for part in chunks(people):
@@ -70,7 +71,7 @@ def store_attributes(
         with write_gate(engine), engine.begin() as connection:
             connection.execute(delete(LINKS).where(LINKS.c.person_id.in_(part)))
             if rows:
-                connection.execute(dialect.insert(LINKS).values(rows))
+                connection.execute(link, rows)  # one statement, many rows: compiled once
         written += len(rows)
     with write_gate(engine), engine.begin() as connection:
         drop_unused_values(connection)
@@ -83,6 +84,7 @@ def _value_ids(
     """The id of each (attribute, value), inserting the values not stored yet."""
     digests = {_digest(vault, name, value): (name, value) for name, value in pairs}
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    new_value = dialect.insert(VALUES).on_conflict_do_nothing()
     out: dict[tuple[str, str], int] = {}
     keys = list(digests)
     for part in chunks(keys):
@@ -95,7 +97,7 @@ def _value_ids(
             for d in part
         ]
         with write_gate(engine), engine.begin() as connection:
-            connection.execute(dialect.insert(VALUES).values(rows).on_conflict_do_nothing())
+            connection.execute(new_value, rows)
             found = connection.execute(
                 select(VALUES.c.id, VALUES.c.digest).where(VALUES.c.digest.in_(part))
             )

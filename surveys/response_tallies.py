@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import and_, case, distinct, func, null, select
+from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from storage.tables import COMMENT_MARK, DeliveryStatus
@@ -41,27 +41,41 @@ def count_response_rates(
     out: dict[str, list[PeriodTally]],
     offset: int,
 ) -> None:
-    """Response rates in people: prompted at least once in the period, and of them, answered."""
+    """Response rates in people: prompted at least once in the period, and of them, answered.
+
+    Each person is one row per workstream and period first (were they asked, did they answer),
+    then those rows are counted: two hash aggregates, where ``count(DISTINCT …)`` would sort
+    every delivery of the periods."""
     d, o = DELIVERIES.c, OCCURRENCES.c
     bucket = period_index(o.local_date, periods).label("bucket")
-    asked = case((d.status.in_([s.value for s in ASKED]), d.person_id), else_=null())
-    answered = case((d.status == DeliveryStatus.ANSWERED.value, d.person_id), else_=null())
-    stmt = (
-        select(o.workstream_id, bucket, func.count(distinct(asked)), func.count(distinct(answered)))
+    asked = case((d.status.in_([s.value for s in ASKED]), 1), else_=0)
+    answered = case((d.status == DeliveryStatus.ANSWERED.value, 1), else_=0)
+    per_person = (
+        select(
+            o.workstream_id,
+            bucket,
+            func.max(asked).label("asked"),
+            func.max(answered).label("answered"),
+        )
         .select_from(DELIVERIES.join(OCCURRENCES, o.id == d.occurrence_id))
         .where(
             o.workstream_id.in_(workstream_ids),
             span(o.local_date, periods),
             o.action_id.is_(None),  # announcements ask nothing
         )
-        .group_by(o.workstream_id, bucket)
+        .group_by(o.workstream_id, bucket, d.person_id)
+        .subquery()
+    )
+    p = per_person.c
+    stmt = select(p.workstream_id, p.bucket, func.sum(p.asked), func.sum(p.answered)).group_by(
+        p.workstream_id, p.bucket
     )
     for ws, index, people_asked, people_answered in session.execute(stmt):
         if index is None:
             continue
         target = out[ws][int(index) + offset]
-        target.asked += int(people_asked)
-        target.responded += int(people_answered)
+        target.asked += int(people_asked or 0)
+        target.responded += int(people_answered or 0)
 
 
 def count_people_from_ledger(

@@ -2,7 +2,8 @@
 
 One ``GROUP BY`` per group of workstreams and periods: (workstream, question, period, segment,
 in pilot, score) with the number of people, over each person's latest answer per question and
-period (the rule of ``surveys.answer_tallies``). Python then folds the segments to the values
+period (the rule of ``surveys.answer_tallies``, and its window function only where a question
+was asked more than once in a period). Python then folds the segments to the values
 of the attributes a workstream segments by. Only ``confidential`` answers carry a segment; in
 ``anonymous`` mode there is nothing to count.
 """
@@ -12,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlmodel import Session
 
-from surveys.answer_tallies import latest_per_person
+from surveys.answer_tallies import askings_range, counted_with_fallback, latest_per_person
 from surveys.periods import Period
 from surveys.segment_privacy import Cell
 from surveys.segments import signatures_of
-from surveys.tally_model import ANSWERS
+from surveys.tally_model import ANSWERS, period_index, span
 
 # (workstream, period index, question) -> (segment id, in pilot) -> scores
 Raw = dict[tuple[str, int, str], dict[tuple[int | None, bool], dict[float, int]]]
@@ -43,19 +44,32 @@ def count_segments(
         a.respondent_key.is_not(None),
         a.value != "",
     ]
-    rows = latest_per_person(
-        periods, a.workstream_id, a.question_id, where=where, extra=(a.segment_id,)
+    bucket = period_index(a.answered_on, periods).label("bucket")
+    grouping = (a.workstream_id, a.question_id, bucket, a.segment_id, a.in_pilot, a.score)
+    plain: Select[Any] = (
+        select(*grouping, func.count(), *askings_range())
+        .where(span(a.answered_on, periods), *where)
+        .group_by(*grouping)
     )
-    columns: list[Any] = [
-        rows.c.workstream_id,
-        rows.c.bucket,
-        rows.c.question_id,
-        rows.c.segment_id,
-        rows.c.in_pilot,
-        rows.c.score,
-    ]
-    stmt = select(*columns, func.count()).where(rows.c.latest == 1).group_by(*columns)
-    for ws, index, qid, segment, in_pilot, score, n in session.execute(stmt):
+
+    def windowed(workstreams: Sequence[str], questions: Sequence[str]) -> Select[Any]:
+        narrowed = [*where, a.workstream_id.in_(workstreams), a.question_id.in_(questions)]
+        rows = latest_per_person(
+            periods, a.workstream_id, a.question_id, where=narrowed, extra=(a.segment_id,)
+        )
+        columns: list[Any] = [
+            rows.c.workstream_id,
+            rows.c.question_id,
+            rows.c.bucket,
+            rows.c.segment_id,
+            rows.c.in_pilot,
+            rows.c.score,
+        ]
+        return select(*columns, func.count()).where(rows.c.latest == 1).group_by(*columns)
+
+    for ws, qid, index, segment, in_pilot, score, n in counted_with_fallback(
+        session, plain, windowed
+    ):
         if index is None:
             continue
         key = (str(ws), int(index), str(qid))

@@ -3,7 +3,8 @@
 Every figure counts people, not clicks. A person who answered the same question twice in one
 period (a weekly question and an ad-hoc asking of it, a daily question in a weekly digest) counts
 once, with their latest answer: in ``confidential`` mode the database keeps each pseudonym's
-latest answer per question and period (a window function) before it groups. In ``anonymous``
+latest answer per question and period before it groups (a window function, only where a question
+was asked more than once in the period: ``surveys.answer_tallies``). In ``anonymous``
 mode nothing links two answers of one person, so each answer counts in the figure, and the number
 of people behind it comes from the delivery ledger (who answered which item, never what). Both
 counts are kept: the thresholds look at people, the no-subtraction rule at both.
