@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import Insert
 from bot.ports import Member
 from storage.db import reading, write_gate
 from storage.tables import AudienceMember, PersonRecord, table_of
+from surveys import roster_arrays
 
 PEOPLE = table_of(PersonRecord)
 MEMBERS = table_of(AudienceMember)
@@ -46,6 +47,8 @@ def upsert_people(engine: Engine, members: Iterable[Member]) -> dict[str, Stored
     """Create or refresh the people of ``members``; by reference, their id and whether they
     may be asked. A time zone or name the platform did not give keeps the stored one."""
     unique = list({m.person: m for m in members}.values())
+    if engine.dialect.name == "postgresql":
+        return _upsert_people_as_arrays(engine, unique)
     upsert = _person_upsert(engine.dialect.name)
     out: dict[str, Stored] = {}
     for part in chunks(unique):
@@ -70,6 +73,17 @@ def upsert_people(engine: Engine, members: Iterable[Member]) -> dict[str, Stored
             )  # fmt: skip
             for person_id, ref, active, is_bot, opted_out in found:
                 out[ref] = Stored(int(person_id), bool(active and not is_bot and not opted_out))
+    return out
+
+
+def _upsert_people_as_arrays(engine: Engine, unique: Sequence[Member]) -> dict[str, Stored]:
+    """PostgreSQL: each chunk one statement over arrays (``surveys.roster_arrays``)."""
+    out: dict[str, Stored] = {}
+    for part in chunks(unique):
+        with engine.begin() as connection:
+            found = roster_arrays.upsert_people(connection, part)
+        for person_id, ref, active, is_bot, opted_out in found:
+            out[ref] = Stored(int(person_id), bool(active and not is_bot and not opted_out))
     return out
 
 
@@ -139,6 +153,10 @@ def sync_members(
     dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     insert = dialect.insert(MEMBERS).on_conflict_do_nothing()
     for part in chunks(added):
+        if dialect is postgresql:
+            with engine.begin() as connection:
+                roster_arrays.add_members(connection, workstream_id, part, wanted)
+            continue
         rows = [
             {"workstream_id": workstream_id, "person_id": p, "in_pilot": wanted[p]} for p in part
         ]
