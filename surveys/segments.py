@@ -80,6 +80,8 @@ def value_labels(
 def assign(engine: Engine, vault: Vault, program: Program | None, today: date) -> int:
     """Give every person the segment of their values; returns how many people changed."""
     attributes = segmented_attributes(program) if program is not None else []
+    if not attributes:
+        return _clear_segments(engine)
     with reading(engine).begin() as connection:
         links = value_ids_of(connection)
         current = {
@@ -101,6 +103,21 @@ def assign(engine: Engine, vault: Vault, program: Program | None, today: date) -
         with write_gate(engine), engine.begin() as connection:
             connection.execute(_SET_SEGMENT, part)
     return len(changes)
+
+
+def _clear_segments(engine: Engine) -> int:
+    """Nothing is segmented: only people still carrying a segment change. A refresh of 100,000
+    people reads none of them into Python for this (it was 0.15 s of a cold refresh)."""
+    with reading(engine).begin() as connection:
+        carrying = list(
+            connection.execute(select(PEOPLE.c.id).where(PEOPLE.c.segment_id.is_not(None)))
+            .scalars()
+            .all()
+        )
+    for part in chunks(carrying):
+        with write_gate(engine), engine.begin() as connection:
+            connection.execute(update(PEOPLE).where(PEOPLE.c.id.in_(part)).values(segment_id=None))
+    return len(carrying)
 
 
 def _key_of(name: str, values: Mapping[str, int], starts: Mapping[int, int]) -> str:

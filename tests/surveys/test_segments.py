@@ -93,6 +93,22 @@ def test_people_sharing_values_share_a_segment_named_by_value_ids(core: LearnPul
     assert names == {("tenure", "t1"): "1\u20133 years", ("department", ""): "not recorded"}
     store_attributes(core.engine, core.vault, {people[b].id or 0: {"department": "Legal"}})
     assert segments.assign(core.engine, core.vault, core.program, TODAY) == 1  # only b moved
+    assert segments.assign(core.engine, core.vault, core.program, TODAY) == 0
+
+
+def test_a_program_that_segments_nothing_takes_everyones_segment_away(core: LearnPulse) -> None:
+    segment_by(core, "respect", ["department"])
+    refs = population(core, [({"department": "Sales"}, 2), ({"department": "Legal"}, 1)])
+    with core.session() as session:
+        people = session.exec(select_model(PersonRecord)).all()
+        assert all(p.segment_id for p in people if p.ref in refs)
+        carrying = sum(p.segment_id is not None for p in people)
+    unsegmented = parse_program(program_text([question("q", "weekly", "mon", "10:00", key=True)]))
+    assert carrying >= 3
+    assert segments.assign(core.engine, core.vault, unsegmented, TODAY) == carrying
+    with core.session() as session:
+        assert all(p.segment_id is None for p in session.exec(select_model(PersonRecord)).all())
+    assert segments.assign(core.engine, core.vault, unsegmented, TODAY) == 0
 
 
 def test_sizes_2_4_5_9_show_9_and_5_and_merge_2_and_4() -> None:
